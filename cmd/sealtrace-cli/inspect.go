@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
+
+type inspectFlags struct {
+	zones     listFlag
+	server    string
+	now       string
+	ip        string
+	helo      string
+	mailFrom  string
+	format    string
+	trusted   listFlag
+	colour    string
+	workers   int
+	evalTime  time.Time
+	resolverV resolver.Resolver
+}
+
+func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var f inspectFlags
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&f.zones, "dns-zone", "answer DNS only from this RFC 1035 master `file` (repeatable; offline)")
+	fs.StringVar(&f.server, "dns-server", "", "ask this DNS server (`HOST:PORT`) instead of the system's")
+	fs.StringVar(&f.now, "now", "", "evaluation time (`RFC3339`), for signature expiry; default: now")
+	fs.StringVar(&f.ip, "ip", "", "SPF: the connecting `IP` (default: from the Received fields)")
+	fs.StringVar(&f.helo, "helo", "", "SPF: the HELO/EHLO `name` (default: from the Received fields)")
+	fs.StringVar(&f.mailFrom, "mail-from", "", "SPF: the envelope sender `address` (default: Return-Path)")
+	fs.StringVar(&f.format, "format", "text", "output `format`: text or json (one JSON object per message, one per line)")
+	fs.Var(&f.trusted, "trust-authserv-id", "believe Authentication-Results from this `id` (repeatable; default: the topmost field's)")
+	fs.StringVar(&f.colour, "colour", "auto", "text colour: auto, always or never")
+	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "messages inspected at once")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: sealtrace-cli inspect [flags] FILE...\n\nFILE is an .eml or an mbox file; \"-\" reads standard input.\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "sealtrace-cli inspect: no FILE given")
+		fs.Usage()
+		return 2
+	}
+	if err := f.validate(); err != nil {
+		fmt.Fprintln(stderr, "sealtrace-cli inspect:", err)
+		return 2
+	}
+
+	opts := inspect.Options{
+		Resolver: f.resolverV, IP: f.ip, HELO: f.helo, MailFrom: f.mailFrom,
+		TrustedAuthservIDs: f.trusted,
+	}
+	if !f.evalTime.IsZero() {
+		t := f.evalTime
+		opts.Now = func() time.Time { return t }
+	}
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	defer out.Flush()
+	var p printer
+	switch f.format {
+	case "json":
+		p = &jsonPrinter{enc: json.NewEncoder(out)}
+	default:
+		p = &textPrinter{w: out, colour: useColour(f.colour, stdout)}
+	}
+
+	failed := false
+	for _, name := range fs.Args() {
+		if err := inspectFile(ctx, name, stdin, opts, f.workers, p, stderr); err != nil {
+			failed = true
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "sealtrace-cli inspect: interrupted")
+			return 1
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+func (f *inspectFlags) validate() error {
+	if f.format != "text" && f.format != "json" {
+		return fmt.Errorf("--format must be text or json, not %q", f.format)
+	}
+	if f.colour != "auto" && f.colour != "always" && f.colour != "never" {
+		return fmt.Errorf("--colour must be auto, always or never, not %q", f.colour)
+	}
+	if f.workers < 1 {
+		f.workers = 1
+	}
+	if f.now != "" {
+		t, err := time.Parse(time.RFC3339, f.now)
+		if err != nil {
+			return fmt.Errorf("--now %q is not an RFC 3339 time (such as 2026-11-23T10:00:00Z)", f.now)
+		}
+		f.evalTime = t
+	}
+	if f.ip != "" && !validIP(f.ip) {
+		return fmt.Errorf("--ip %q is not an IP address", f.ip)
+	}
+	switch {
+	case len(f.zones) > 0 && f.server != "":
+		return errors.New("--dns-zone and --dns-server exclude each other: offline zones or a server")
+	case len(f.zones) > 0:
+		z := resolver.NewZones()
+		for _, file := range f.zones {
+			if err := z.LoadFile(file); err != nil {
+				return err
+			}
+		}
+		f.resolverV = z
+	case f.server != "":
+		s, err := resolver.NewServer(f.server)
+		if err != nil {
+			return err
+		}
+		f.resolverV = s
+	default:
+		s, err := resolver.NewSystem()
+		if err != nil {
+			return err
+		}
+		f.resolverV = s
+	}
+	return nil
+}
+
+// inspectFile inspects every message of one file and prints the reports in
+// file order. Messages are inspected by several workers at once (DNS waits
+// overlap); only a bounded window of them is in memory.
+func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect.Options, workers int, p printer, stderr io.Writer) error {
+	var r io.Reader
+	if name == "-" {
+		r = stdin
+		name = "<stdin>"
+	} else {
+		fh, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "sealtrace-cli: %v\n", err)
+			return err
+		}
+		defer fh.Close()
+		r = fh
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(5)
+	isMbox := mailbox.IsMbox(head)
+
+	type job struct {
+		raw    []byte
+		source string
+		err    error
+		done   chan *inspect.Report
+	}
+	jobs := make(chan *job, workers*4)
+	order := make(chan *job, workers*4)
+	go func() {
+		defer close(jobs)
+		defer close(order)
+		if !isMbox {
+			raw, err := io.ReadAll(io.LimitReader(br, mailbox.MaxMessageBytes+1))
+			if err == nil && len(raw) > mailbox.MaxMessageBytes {
+				err = fmt.Errorf("%w: over %d MiB", mailbox.ErrTooLarge, mailbox.MaxMessageBytes>>20)
+			}
+			j := &job{raw: raw, source: name, err: err, done: make(chan *inspect.Report, 1)}
+			order <- j
+			jobs <- j
+			return
+		}
+		mr := mailbox.NewMboxReader(br)
+		for ctx.Err() == nil {
+			raw, idx, err := mr.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			j := &job{raw: raw, source: fmt.Sprintf("%s#%d", name, idx), err: err, done: make(chan *inspect.Report, 1)}
+			order <- j
+			jobs <- j
+			if err != nil && !errors.Is(err, mailbox.ErrTooLarge) {
+				return // a read error: the rest of the file is unreachable
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			for j := range jobs {
+				if j.err != nil {
+					j.done <- nil
+					continue
+				}
+				o := opts
+				o.Source = j.source
+				rep, err := inspect.Inspect(ctx, j.raw, o)
+				j.err = err
+				j.done <- rep
+			}
+		}()
+	}
+	var failed error
+	for j := range order {
+		rep := <-j.done
+		if rep == nil {
+			rep = &inspect.Report{Source: j.source, Error: j.err.Error()}
+		}
+		if j.err != nil {
+			failed = j.err
+			fmt.Fprintf(stderr, "sealtrace-cli: %s: %v\n", j.source, j.err)
+		}
+		if err := p.print(rep); err != nil {
+			fmt.Fprintf(stderr, "sealtrace-cli: writing output: %v\n", err)
+			return err
+		}
+	}
+	return failed
+}
+
+func validIP(s string) bool { return net.ParseIP(s) != nil }
+
+func useColour(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

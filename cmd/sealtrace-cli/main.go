@@ -1,0 +1,46 @@
+// Command sealtrace-cli is Sealtrace's headless tool: it inspects messages
+// from .eml and mbox files (or standard input) and prints their
+// authentication reports as text or JSON lines.
+//
+// Exit status: 0 when every message was inspected (whatever its results),
+// 1 when some message could not be read (the others are still reported),
+// 2 for usage errors.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `usage: sealtrace-cli COMMAND [flags] ...
+
+commands:
+  inspect [flags] FILE...   inspect .eml or mbox files ("-" reads standard input)
+
+Run "sealtrace-cli inspect -h" for the flags.
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "inspect":
+		return runInspect(ctx, args[1:], stdin, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "sealtrace-cli: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

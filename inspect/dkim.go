@@ -1,0 +1,181 @@
+package inspect
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// verifyDKIM verifies every DKIM-Signature, in header order, concurrently
+// (each waits on its own key lookup).
+func verifyDKIM(ctx context.Context, m *Message, bodies *bodyHashes, rec *resolver.Recorder, now time.Time) []DKIMResult {
+	fields := m.All("DKIM-Signature")
+	out := make([]DKIMResult, len(fields))
+	var wg sync.WaitGroup
+	for i, f := range fields {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = verifyOneDKIM(ctx, m, f, bodies, rec, now)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes, rec *resolver.Recorder, now time.Time) DKIMResult {
+	r := DKIMResult{Steps: []Step{}}
+	step := func(what, result, detail, rfc string) {
+		r.Steps = append(r.Steps, Step{Check: "dkim", What: what, Result: result, Detail: detail, RFC: rfc})
+	}
+	finish := func(e *sigError) DKIMResult {
+		r.Result, r.Reason = e.result, e.reason
+		step("The signature cannot be accepted: "+e.reason+".", e.result, "", e.rfc)
+		return r
+	}
+
+	s, perr := parseSigCommon(f, true)
+	r.Domain, r.Selector, r.Algorithm = s.d, s.s, s.algo
+	if perr == nil {
+		perr = checkDKIMTags(s)
+	}
+	if s.tags != nil {
+		r.Identifier = s.i
+		r.Canon = s.canon
+		r.SignedHeaders = s.h
+	}
+	if perr != nil {
+		step("Read the DKIM-Signature header field.", PermError, strings.TrimSpace(f.Value()), "RFC 6376 3.5")
+		return finish(perr)
+	}
+	step(fmt.Sprintf("Read the DKIM-Signature: the domain %s signed it with selector %s, algorithm %s, canonicalization %s.", s.d, s.s, s.algo, s.canon),
+		Pass, "signed header fields: "+strings.Join(s.h, ", "), "RFC 6376 3.5")
+
+	if s.x >= 0 {
+		exp := time.Unix(s.x, 0).UTC()
+		if now.After(exp) {
+			step("Checked the expiry time x=: the signature expired "+exp.Format(time.RFC3339)+".", Fail,
+				"evaluated at "+now.UTC().Format(time.RFC3339), "RFC 6376 3.5")
+			r.Result, r.Reason = Fail, "signature expired at "+exp.Format(time.RFC3339)
+			return r
+		}
+		step("Checked the expiry time x=: the signature is valid until "+exp.Format(time.RFC3339)+".", Pass, "", "RFC 6376 3.5")
+	}
+	if s.t >= 0 {
+		signed := time.Unix(s.t, 0).UTC()
+		if signed.After(now.Add(5 * time.Minute)) {
+			step("The signing time t= lies in the future ("+signed.Format(time.RFC3339)+"): the signer's clock is wrong, or the evaluation time is earlier than delivery.",
+				Neutral, "evaluated at "+now.UTC().Format(time.RFC3339), "RFC 6376 3.5")
+		}
+	}
+
+	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
+	keyName := s.s + "._domainkey." + s.d
+	if kerr != nil {
+		step("Fetched the public key from DNS at "+keyName+".", kerr.result, evidenceLine(ev), "RFC 6376 3.6.2")
+		return finish(kerr)
+	}
+	step(fmt.Sprintf("Fetched the public key from DNS at %s (%s, %d bits).", keyName, key.keyType, key.bits), Pass, evidenceLine(ev), "RFC 6376 3.6.2")
+	r.KeyBits, r.Testing = key.bits, key.testing
+	if kerr := checkKey(s, key); kerr != nil {
+		return finish(kerr)
+	}
+	if key.strict && s.i != "" && !strings.EqualFold(domainOf(s.i), s.d) {
+		return finish(permErr("RFC 6376 3.6.1", "the key has t=s, so i= must be in exactly %s, but it is %s", s.d, s.i))
+	}
+	if key.testing {
+		step("The key record says t=y: the domain is testing DKIM, and receivers must not treat the message differently because of this signature.", Neutral, key.record, "RFC 6376 3.6.1")
+	}
+
+	sum, total, berr := bodies.sum(s.bRelaxed, s.hashName, s.l)
+	if berr != nil {
+		return finish(permErr("RFC 6376 3.5", "l=%d is longer than the %d-byte canonical body", s.l, total))
+	}
+	bodyCanon := canonSimple
+	if s.bRelaxed {
+		bodyCanon = canonRelaxed
+	}
+	detail := fmt.Sprintf("computed bh=%s\nstated   bh=%s", base64.StdEncoding.EncodeToString(sum), base64.StdEncoding.EncodeToString(s.bh))
+	if s.l >= 0 {
+		r.BodyLength, r.UnsignedBytes = s.l, total-s.l
+		detail += fmt.Sprintf("\nl=%d covers %d of %d canonical body bytes", s.l, s.l, total)
+	}
+	if !bytes.Equal(sum, s.bh) {
+		step("Hashed the body ("+bodyCanon+" canonicalization) and compared it with the body hash bh= in the signature: they differ.", Fail, detail, "RFC 6376 3.7")
+		r.Result, r.Reason = Fail, "body hash mismatch (body changed after signing)"
+		return r
+	}
+	step("Hashed the body ("+bodyCanon+" canonicalization) and compared it with the body hash bh= in the signature: they match, so the body is as signed.", Pass, detail, "RFC 6376 3.7")
+	if s.l >= 0 && total > s.l {
+		step(fmt.Sprintf("The signature covers only the first %d bytes of the body (l=); %d bytes after them are not signed and could have been added by anyone.", s.l, total-s.l),
+			Neutral, "", "RFC 6376 8.2")
+	}
+
+	data := signedHeaders(m, s, s.hRelaxed)
+	if !verifyData(s, key, data) {
+		step("Checked the signature b= over the signed header fields with the public key: it does not match.", Fail, string(data), "RFC 6376 3.7")
+		r.Result, r.Reason = Fail, "signature mismatch (a signed header changed)"
+		return r
+	}
+	step("Checked the signature b= over the signed header fields with the public key: it matches.", Pass, string(data), "RFC 6376 3.7")
+	if s.hashName == "sha1" {
+		r.Result, r.Reason = Policy, "rsa-sha1 signatures are no longer accepted (the signature itself is intact)"
+		step("The signature uses rsa-sha1, which verifiers must not accept any more.", Policy, "", "RFC 8301 3.1")
+		return r
+	}
+	r.Result = Pass
+	if s.l >= 0 && total > s.l {
+		r.Reason = fmt.Sprintf("risky: l= leaves %d body bytes unsigned", total-s.l)
+	}
+	return r
+}
+
+// checkDKIMTags checks what only DKIM-Signature has: v=1, i= within d=,
+// From among the signed fields (RFC 6376 3.5, 5.4).
+func checkDKIMTags(s *signature) *sigError {
+	if v := s.tags.value("v"); v != "1" {
+		return permErr("RFC 6376 3.5", "the version v=%s is not 1", v)
+	}
+	s.i = s.tags.value("i")
+	if s.i == "" {
+		s.i = "@" + s.d
+	} else if id := strings.ToLower(domainOf(s.i)); id != s.d && !strings.HasSuffix(id, "."+s.d) {
+		return permErr("RFC 6376 3.5", "the identity i=%s is not within the signing domain d=%s", s.i, s.d)
+	}
+	from := false
+	for _, h := range s.h {
+		from = from || strings.EqualFold(h, "From")
+	}
+	if !from {
+		return permErr("RFC 6376 5.4", "h= does not include From, so the signature does not protect the author")
+	}
+	return nil
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return addr
+}
+
+// evidenceLine renders one DNS answer for a step's detail.
+func evidenceLine(ev resolver.Evidence) string {
+	s := fmt.Sprintf("%s %s → %s", strings.TrimSuffix(ev.Name, "."), ev.Type, ev.Rcode)
+	if ev.Error != "" {
+		s += " (" + ev.Error + ")"
+	}
+	for _, a := range ev.Answers {
+		s += "\n  " + a
+	}
+	if ev.Authenticated {
+		s += "\n  (DNSSEC-authenticated)"
+	}
+	return s
+}

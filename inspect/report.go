@@ -1,0 +1,138 @@
+package inspect
+
+import "github.com/sealtrace/sealtrace/resolver"
+
+// Result words are RFC 8601's (2.7).
+const (
+	Pass      = "pass"
+	Fail      = "fail"
+	SoftFail  = "softfail"
+	Neutral   = "neutral"
+	None      = "none"
+	TempError = "temperror"
+	PermError = "permerror"
+	Policy    = "policy"
+)
+
+// Report is the authentication report of one message: the contract the GUI,
+// the CLI (--format json) and exports share (see DESIGN.md).
+type Report struct {
+	Source     string              `json:"source"`
+	MessageID  string              `json:"message_id"`
+	FromDomain string              `json:"from_domain"`
+	Subject    string              `json:"subject,omitempty"`
+	Error      string              `json:"error,omitempty"`    // set when the message could not be read
+	Warnings   []string            `json:"warnings,omitempty"` // what could not be checked, and why
+	SPF        SPFResult           `json:"spf"`
+	DKIM       []DKIMResult        `json:"dkim"`
+	DMARC      DMARCResult         `json:"dmarc"`
+	ARC        ARCResult           `json:"arc"`
+	Claims     []Claim             `json:"claims"`
+	Hops       []Hop               `json:"hops"`
+	DNS        []resolver.Evidence `json:"dns"`
+}
+
+// Step is one thing a check did, said so that a trainee understands it.
+type Step struct {
+	Check  string `json:"check"`
+	What   string `json:"what"`
+	Result string `json:"result"`
+	Detail string `json:"detail,omitempty"`
+	RFC    string `json:"rfc,omitempty"`
+}
+
+// SPFResult is the SPF check (RFC 7208) of the connecting IP.
+type SPFResult struct {
+	Result   string `json:"result"`
+	Domain   string `json:"domain"`
+	IP       string `json:"ip"`
+	HELO     string `json:"helo"`
+	MailFrom string `json:"mail_from"`
+	Record   string `json:"record,omitempty"`
+	Lookups  int    `json:"lookups"`      // DNS-querying mechanisms counted against the limit of 10
+	Void     int    `json:"void_lookups"` // lookups that found nothing, against the limit of 2
+	Steps    []Step `json:"steps"`
+}
+
+// DKIMResult is the verification of one DKIM-Signature (RFC 6376).
+type DKIMResult struct {
+	Domain        string   `json:"domain"`
+	Selector      string   `json:"selector"`
+	Algorithm     string   `json:"algorithm"`
+	Identifier    string   `json:"identifier,omitempty"`
+	Canon         string   `json:"canonicalization,omitempty"`
+	SignedHeaders []string `json:"signed_headers,omitempty"`
+	Result        string   `json:"result"`
+	Reason        string   `json:"reason,omitempty"`
+	KeyBits       int      `json:"key_bits,omitempty"`
+	BodyLength    int64    `json:"body_length,omitempty"`    // l=, when present
+	UnsignedBytes int64    `json:"unsigned_bytes,omitempty"` // body bytes after l=
+	Testing       bool     `json:"testing,omitempty"`        // key record t=y
+	Steps         []Step   `json:"steps"`
+}
+
+// DMARCResult is the DMARC evaluation (RFC 9989).
+type DMARCResult struct {
+	Result      string `json:"result"`
+	Policy      string `json:"policy"`      // the policy that applies to the From domain: none, quarantine, reject
+	Disposition string `json:"disposition"` // what a receiver would do: none, quarantine, reject
+	Domain      string `json:"domain"`      // the RFC5322.From domain
+	OrgDomain   string `json:"org_domain,omitempty"`
+	// OrgDomainPSL is the RFC 7489 organizational domain (public suffix list)
+	// when it differs from the RFC 9989 one.
+	OrgDomainPSL string `json:"org_domain_rfc7489,omitempty"`
+	Record       string `json:"record,omitempty"`
+	RecordDomain string `json:"record_domain,omitempty"`
+	SPFAligned   bool   `json:"spf_aligned"`
+	DKIMAligned  bool   `json:"dkim_aligned"`
+	Testing      bool   `json:"testing,omitempty"` // t=y
+	Steps        []Step `json:"steps"`
+}
+
+// ARCResult is the ARC chain validation (RFC 8617).
+type ARCResult struct {
+	Result     string        `json:"result"`
+	Instances  int           `json:"instances"`
+	Reason     string        `json:"reason,omitempty"`
+	OldestPass int           `json:"oldest_pass,omitempty"`
+	Sets       []ARCInstance `json:"sets,omitempty"`
+	Steps      []Step        `json:"steps"`
+}
+
+// ARCInstance is what one intermediary added.
+type ARCInstance struct {
+	Instance   int    `json:"instance"`
+	Domain     string `json:"domain"`   // the sealer, AS d=
+	Selector   string `json:"selector"` // AS s=
+	CV         string `json:"cv"`
+	SealResult string `json:"seal_result"`
+	AMSResult  string `json:"ams_result"`
+	AuthservID string `json:"authserv_id,omitempty"` // from the AAR
+	Claims     string `json:"claims,omitempty"`      // the AAR's results, as written
+}
+
+// Claim is one result stated in an Authentication-Results field.
+type Claim struct {
+	AuthservID string `json:"authserv_id"`
+	Method     string `json:"method"`
+	Result     string `json:"result"`
+	Reason     string `json:"reason,omitempty"`
+	Props      string `json:"props,omitempty"`
+	Trusted    bool   `json:"trusted"`
+	Ours       string `json:"ours,omitempty"`        // what Sealtrace finds now for the same method
+	Comparison string `json:"explanation,omitempty"` // why they differ, when they do
+}
+
+// Hop is one Received field, oldest first.
+type Hop struct {
+	From         string  `json:"from"`
+	RDNS         string  `json:"rdns,omitempty"`
+	By           string  `json:"by"`
+	IP           string  `json:"ip"`
+	With         string  `json:"with,omitempty"`
+	TLS          string  `json:"tls"`
+	Time         string  `json:"time"`
+	DelaySeconds float64 `json:"delay_seconds"`
+	ClockSkew    bool    `json:"clock_skew,omitempty"`
+	Raw          string  `json:"raw,omitempty"`
+}

@@ -1,0 +1,298 @@
+package inspect
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+
+	"blitiri.com.ar/go/spf"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// spfInputs are what an SPF check needs (RFC 7208 4.1), and where each came
+// from, for the report.
+type spfInputs struct {
+	ip       net.IP
+	helo     string
+	mailFrom string
+	why      []string
+}
+
+// deriveSPFInputs takes the inputs from opts where given, else from the
+// message: the connecting IP and HELO name from the Received field the
+// receiving server added (the topmost one naming a public IP), the envelope
+// sender from Return-Path (RFC 5321 4.4).
+func deriveSPFInputs(m *Message, hops []Hop, opts Options) spfInputs {
+	in := spfInputs{helo: opts.HELO, mailFrom: opts.MailFrom}
+	if opts.IP != "" {
+		in.ip = net.ParseIP(opts.IP)
+		in.why = append(in.why, "the IP address "+opts.IP+" was given by you")
+	} else {
+		// hops are oldest first; the receiver's is the newest with an IP.
+		pick := -1
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(hops[i].IP)
+			if err != nil {
+				continue
+			}
+			if pick < 0 {
+				pick = i
+			}
+			if !a.IsPrivate() && !a.IsLoopback() && !a.IsLinkLocalUnicast() {
+				pick = i
+				break
+			}
+		}
+		if pick >= 0 {
+			h := hops[pick]
+			in.ip = net.ParseIP(h.IP)
+			in.why = append(in.why, fmt.Sprintf("the IP address %s is the one that %s recorded in its Received field as the connecting client", h.IP, orUnknown(h.By)))
+			if in.helo == "" {
+				in.helo = h.From
+				if h.From != "" {
+					in.why = append(in.why, "the HELO name "+h.From+" comes from the same Received field")
+				}
+			}
+		}
+	}
+	if in.helo != "" && opts.HELO != "" {
+		in.why = append(in.why, "the HELO name "+opts.HELO+" was given by you")
+	}
+	if in.mailFrom == "" {
+		if f, ok := m.Get("Return-Path"); ok {
+			rp := strings.TrimSpace(f.Value())
+			rp = strings.TrimSuffix(strings.TrimPrefix(rp, "<"), ">")
+			in.mailFrom = rp
+			if rp == "" {
+				in.why = append(in.why, "Return-Path is empty (<>), a bounce: SPF checks the HELO name instead")
+			} else {
+				in.why = append(in.why, "the envelope sender (MAIL FROM) "+rp+" comes from the Return-Path field the receiving server added")
+			}
+		}
+	} else {
+		in.why = append(in.why, "the envelope sender "+in.mailFrom+" was given by you")
+	}
+	return in
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unnamed server"
+	}
+	return s
+}
+
+// checkSPF runs the SPF check with blitiri.com.ar/go/spf through the
+// recorder, and turns each DNS lookup it made into a step.
+func checkSPF(ctx context.Context, m *Message, hops []Hop, opts Options, rec *resolver.Recorder) SPFResult {
+	in := deriveSPFInputs(m, hops, opts)
+	r := SPFResult{Result: None, HELO: in.helo, MailFrom: in.mailFrom, Steps: []Step{}}
+	step := func(what, result, detail, rfc string) {
+		r.Steps = append(r.Steps, Step{Check: "spf", What: what, Result: result, Detail: detail, RFC: rfc})
+	}
+	if in.ip == nil {
+		step("SPF asks whether the connecting server's IP address may send mail for the sender's domain, but no Received field names that IP address. Give it with --ip to check SPF.",
+			None, "", "RFC 7208 4.1")
+		return r
+	}
+	r.IP = in.ip.String()
+	sender := in.mailFrom
+	if sender == "" || !strings.Contains(sender, "@") {
+		if in.helo == "" {
+			step("There is neither an envelope sender nor a HELO name to check.", None, "", "RFC 7208 2.4")
+			return r
+		}
+		// RFC 7208 2.4: a null sender is checked as postmaster@HELO.
+		sender = "postmaster@" + in.helo
+	}
+	r.Domain = strings.ToLower(domainOf(sender))
+	step(fmt.Sprintf("SPF asks: may %s send mail for %s? %s.", r.IP, r.Domain, capitalize(strings.Join(in.why, "; "))), Neutral, "", "RFC 7208 4.1")
+
+	tr := &spfTracer{rec: rec, domain: r.Domain}
+	var decided string
+	trace := func(format string, a ...any) {
+		// Only the field that decided is taken from the trace; its text is
+		// not shown (the library does not promise a format).
+		if len(a) >= 1 && strings.HasPrefix(format, "%q ") {
+			if f, ok := a[0].(string); ok {
+				decided = f
+			}
+		}
+		if strings.HasPrefix(format, "all:") {
+			decided = "all"
+		}
+	}
+	res, err := spf.CheckHostWithSender(in.ip, in.helo, sender,
+		spf.WithContext(ctx), spf.WithResolver(tr), spf.WithTraceFunc(trace))
+	r.Result = string(res)
+	r.Record, r.Lookups, r.Void = tr.record, tr.lookups, tr.void
+	r.Steps = append(r.Steps, tr.steps...)
+	step(spfConclusion(res, err, decided, r), r.Result, fmt.Sprintf("DNS lookups counted: %d of 10; void lookups: %d of 2", tr.lookups, tr.void), spfRFC(res))
+	return r
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func spfRFC(res spf.Result) string {
+	switch res {
+	case spf.Pass:
+		return "RFC 7208 8.3"
+	case spf.Fail:
+		return "RFC 7208 8.4"
+	case spf.SoftFail:
+		return "RFC 7208 8.5"
+	case spf.Neutral:
+		return "RFC 7208 8.2"
+	case spf.TempError:
+		return "RFC 7208 8.6"
+	case spf.PermError:
+		return "RFC 7208 8.7"
+	}
+	return "RFC 7208 8.1"
+}
+
+func spfConclusion(res spf.Result, err error, decided string, r SPFResult) string {
+	by := ""
+	if decided != "" {
+		by = " The deciding term was \"" + decided + "\"."
+	}
+	switch res {
+	case spf.Pass:
+		return fmt.Sprintf("SPF passes: %s is allowed to send mail for %s.%s", r.IP, r.Domain, by)
+	case spf.Fail:
+		return fmt.Sprintf("SPF fails: %s says %s is NOT allowed to send its mail.%s", r.Domain, r.IP, by)
+	case spf.SoftFail:
+		return fmt.Sprintf("SPF soft-fails: %s says %s is probably not allowed to send its mail, but asks receivers not to reject it outright.%s", r.Domain, r.IP, by)
+	case spf.Neutral:
+		return fmt.Sprintf("SPF is neutral: %s makes no statement about %s.%s", r.Domain, r.IP, by)
+	case spf.None:
+		return fmt.Sprintf("SPF has no answer: %s publishes no SPF record.", r.Domain)
+	case spf.TempError:
+		return fmt.Sprintf("SPF could not be checked because of a temporary DNS problem (%v); a receiver would try again later.", err)
+	case spf.PermError:
+		return fmt.Sprintf("SPF is broken for %s: its record cannot be evaluated (%v).", r.Domain, err)
+	}
+	return string(res)
+}
+
+// spfTracer is the resolver the SPF library asks. It counts the lookups the
+// way RFC 7208 4.6.4 does (the first TXT record is free; address lookups of
+// MX hosts and PTR names are not counted) and records each as a step.
+type spfTracer struct {
+	rec     *resolver.Recorder
+	domain  string
+	record  string
+	txts    int
+	lookups int
+	void    int
+	mxHosts map[string]bool
+	ptrs    map[string]bool
+	steps   []Step
+}
+
+func (t *spfTracer) add(what string, counted bool, err error, n int, detail string) {
+	result := Pass
+	if counted {
+		t.lookups++
+		what += fmt.Sprintf(" (DNS lookup %d of 10)", t.lookups)
+		if n == 0 && (err == nil || isNotFoundErr(err)) {
+			t.void++
+			what += fmt.Sprintf("; it found nothing (void lookup %d of 2)", t.void)
+		}
+	}
+	if err != nil && !isNotFoundErr(err) {
+		result = TempError
+	}
+	t.steps = append(t.steps, Step{Check: "spf", What: what, Result: result, Detail: detail, RFC: "RFC 7208 4.6.4"})
+}
+
+func isNotFoundErr(err error) bool {
+	de, ok := err.(*net.DNSError)
+	return ok && de.IsNotFound
+}
+
+func (t *spfTracer) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	txts, err := t.rec.LookupTXT(ctx, name)
+	var rec string
+	for _, s := range txts {
+		if strings.HasPrefix(strings.ToLower(s), "v=spf1") {
+			rec = s
+		}
+	}
+	t.txts++
+	n := strings.TrimSuffix(name, ".")
+	switch {
+	case rec != "" && t.txts == 1:
+		t.record = rec
+		t.add("Fetched the SPF record of "+n+": "+rec, false, err, 1, "")
+	case rec != "":
+		t.add("Followed include/redirect to "+n+", whose SPF record is: "+rec, true, err, 1, "")
+	case t.txts == 1:
+		t.add("Looked for the SPF record of "+n+" and found none.", false, err, 0, errText(err))
+	default:
+		t.add("Followed include/redirect to "+n+", which has no SPF record.", true, err, 0, errText(err))
+	}
+	return txts, err
+}
+
+func (t *spfTracer) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	mxs, err := t.rec.LookupMX(ctx, name)
+	var hosts []string
+	if t.mxHosts == nil {
+		t.mxHosts = map[string]bool{}
+	}
+	for _, mx := range mxs {
+		hosts = append(hosts, mx.Host)
+		t.mxHosts[strings.ToLower(strings.TrimSuffix(mx.Host, "."))] = true
+	}
+	t.add("Looked up the mail servers (MX) of "+strings.TrimSuffix(name, ".")+" for an mx term: "+listOrNone(hosts), true, err, len(mxs), errText(err))
+	return mxs, err
+}
+
+func (t *spfTracer) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr, error) {
+	addrs, err := t.rec.LookupIPAddr(ctx, host)
+	var ips []string
+	for _, a := range addrs {
+		ips = append(ips, a.IP.String())
+	}
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if t.mxHosts[h] || t.ptrs[h] {
+		t.add("Looked up the addresses of "+h+": "+listOrNone(ips), false, err, len(ips), errText(err))
+	} else {
+		t.add("Looked up the addresses of "+h+" for an a or exists term: "+listOrNone(ips), true, err, len(ips), errText(err))
+	}
+	return addrs, err
+}
+
+func (t *spfTracer) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	names, err := t.rec.LookupAddr(ctx, addr)
+	if t.ptrs == nil {
+		t.ptrs = map[string]bool{}
+	}
+	for _, n := range names {
+		t.ptrs[strings.ToLower(strings.TrimSuffix(n, "."))] = true
+	}
+	t.add("Looked up the name of "+addr+" (PTR) for a ptr term, which RFC 7208 5.5 discourages: "+listOrNone(names), true, err, len(names), errText(err))
+	return names, err
+}
+
+func listOrNone(s []string) string {
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

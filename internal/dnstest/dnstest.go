@@ -1,0 +1,79 @@
+// Package dnstest runs a real DNS server on loopback for tests: a
+// miekg/dns server answering over UDP and TCP from resolver.Zones, so that
+// the code under test (and peers such as dkimpy) talk DNS on the wire.
+package dnstest
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// Server is a running loopback DNS server.
+type Server struct {
+	Addr  string // 127.0.0.1:port, the same port for UDP and TCP
+	Zones *resolver.Zones
+	// Handle, when set, answers instead of Zones (for hostile answers).
+	Handle func(w dns.ResponseWriter, req *dns.Msg)
+}
+
+// Start starts a server answering from zones; it stops when the test ends.
+func Start(t testing.TB, zones *resolver.Zones) *Server {
+	t.Helper()
+	s := &Server{Zones: zones}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("dnstest: %v", err)
+	}
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		pc.Close()
+		t.Fatalf("dnstest: tcp on port %d: %v", port, err)
+	}
+	s.Addr = pc.LocalAddr().String()
+	h := dns.HandlerFunc(s.serve)
+	udp := &dns.Server{PacketConn: pc, Handler: h}
+	tcp := &dns.Server{Listener: ln, Handler: h}
+	go func() { _ = udp.ActivateAndServe() }()
+	go func() { _ = tcp.ActivateAndServe() }()
+	t.Cleanup(func() {
+		_ = udp.Shutdown()
+		_ = tcp.Shutdown()
+	})
+	return s
+}
+
+func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
+	if s.Handle != nil {
+		s.Handle(w, req)
+		return
+	}
+	resp := new(dns.Msg)
+	resp.SetReply(req)
+	resp.Authoritative = true
+	if len(req.Question) != 1 {
+		resp.Rcode = dns.RcodeFormatError
+		_ = w.WriteMsg(resp)
+		return
+	}
+	q := req.Question[0]
+	a, err := s.Zones.Query(context.Background(), q.Name, q.Qtype)
+	if err != nil {
+		resp.Rcode = dns.RcodeServerFailure
+	} else {
+		resp.Rcode = a.Rcode
+		resp.Answer = a.Records
+	}
+	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
+		size := 512
+		if o := req.IsEdns0(); o != nil {
+			size = int(o.UDPSize())
+		}
+		resp.Truncate(size)
+	}
+	_ = w.WriteMsg(resp)
+}
