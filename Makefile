@@ -13,14 +13,11 @@ TEST_PKGS := python3 python3-dkim python3-nacl python3-dnspython python3-authres
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Demo: the embedded demo mailbox and its offline DNS zones, at a fixed
-# evaluation time so that its results never change.
-DEMO_NOW := 2026-11-23T12:00:00Z
 
 .PHONY: run test check bench fuzz deps-run deps-test build demo clean
 
 run: deps-run build
-	$(BIN)/sealtrace-cli inspect --now $(DEMO_NOW) --dns-zone assets/demo/demo.zone assets/demo/demo.mbox
+	$(BIN)/sealtrace-cli inspect --demo
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/sealtrace-cli ./cmd/sealtrace-cli

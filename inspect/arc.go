@@ -108,6 +108,10 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 		step(fmt.Sprintf("Verified the ARC-Seal of instance %d (%s): the ARC sets up to it are as that intermediary sealed them.", i+1, r.Sets[i].Domain), Pass, detail, "RFC 8617 5.2 step 5")
 	}
 	r.Result = Pass
+	for _, inst := range r.Sets {
+		step(fmt.Sprintf("Intermediary %d (%s) recorded what it found when the message reached it: %s", inst.Instance, orUnknown(inst.AuthservID), orUnknown(inst.Claims)),
+			Neutral, "", "RFC 8617 4.1.1")
+	}
 	step(fmt.Sprintf("The ARC chain of %d instance(s) is intact: what each intermediary recorded can be trusted as far as its sealer is trusted.", n), Pass, "", "RFC 8617 5.2 step 6")
 	return r
 }

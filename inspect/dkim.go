@@ -109,6 +109,14 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 	if !bytes.Equal(sum, s.bh) {
 		step("Hashed the body ("+bodyCanon+" canonicalization) and compared it with the body hash bh= in the signature: they differ.", Fail, detail, "RFC 6376 3.7")
 		r.Result, r.Reason = Fail, "body hash mismatch (body changed after signing)"
+		// Tell a trainee whether only the body changed: the header signature
+		// does not depend on the body, only on bh= as stated.
+		data := signedHeaders(m, s, s.hRelaxed)
+		if verifyData(s, key, data) {
+			step("The signature over the header fields still matches: the headers are as signed, only the body changed (a footer, a rewritten link, a different encoding).", Neutral, string(data), "RFC 6376 3.7")
+		} else {
+			step("The signature over the header fields does not match either: headers changed too.", Fail, string(data), "RFC 6376 3.7")
+		}
 		return r
 	}
 	step("Hashed the body ("+bodyCanon+" canonicalization) and compared it with the body hash bh= in the signature: they match, so the body is as signed.", Pass, detail, "RFC 6376 3.7")

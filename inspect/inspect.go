@@ -94,6 +94,15 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	go func() { defer wg.Done(); rep.ARC = validateARC(ctx, m, bodies, rec) }()
 	wg.Wait()
 	rep.DMARC = checkDMARC(ctx, rec, rep.FromDomain, rep.SPF, rep.DKIM)
+	if rep.DMARC.Result == Fail && rep.ARC.Result == Pass {
+		sealers := make([]string, 0, len(rep.ARC.Sets))
+		for _, s := range rep.ARC.Sets {
+			sealers = append(sealers, s.Domain)
+		}
+		rep.DMARC.Steps = append(rep.DMARC.Steps, Step{Check: "dmarc", Result: Neutral, RFC: "RFC 8617 7.2",
+			What: "DMARC fails, but the ARC chain is intact: a receiver that trusts " + strings.Join(sealers, ", ") +
+				" may accept the message anyway, based on what the intermediaries recorded (see ARC)."})
+	}
 
 	var warns []string
 	rep.Claims, warns = readClaims(m, opts.TrustedAuthservIDs)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,10 +15,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/mailbox"
 	"github.com/sealtrace/sealtrace/resolver"
 )
+
+// demoFile stands for the embedded demo mailbox among the files.
+const demoFile = "\x00demo"
 
 type listFlag []string
 
@@ -35,6 +40,7 @@ type inspectFlags struct {
 	trusted   listFlag
 	colour    string
 	workers   int
+	demo      bool
 	evalTime  time.Time
 	resolverV resolver.Resolver
 }
@@ -52,6 +58,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&f.format, "format", "text", "output `format`: text or json (one JSON object per message, one per line)")
 	fs.Var(&f.trusted, "trust-authserv-id", "believe Authentication-Results from this `id` (repeatable; default: the topmost field's)")
 	fs.StringVar(&f.colour, "colour", "auto", "text colour: auto, always or never")
+	fs.BoolVar(&f.demo, "demo", false, "inspect the embedded demo mailbox (offline, with its own DNS zone and evaluation time)")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "messages inspected at once")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: sealtrace-cli inspect [flags] FILE...\n\nFILE is an .eml or an mbox file; \"-\" reads standard input.\n\nflags:\n")
@@ -63,7 +70,24 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		return 2
 	}
-	if fs.NArg() == 0 {
+	files := fs.Args()
+	if f.demo {
+		if len(f.zones) > 0 || f.server != "" {
+			fmt.Fprintln(stderr, "sealtrace-cli inspect: --demo brings its own DNS zone; leave out --dns-zone and --dns-server")
+			return 2
+		}
+		z, err := assets.DemoResolver()
+		if err != nil {
+			fmt.Fprintln(stderr, "sealtrace-cli inspect: demo zone:", err)
+			return 1
+		}
+		f.resolverV = z
+		if f.now == "" {
+			f.now = assets.DemoNow.Format(time.RFC3339)
+		}
+		files = append(files, demoFile)
+	}
+	if len(files) == 0 {
 		fmt.Fprintln(stderr, "sealtrace-cli inspect: no FILE given")
 		fs.Usage()
 		return 2
@@ -92,7 +116,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 
 	failed := false
-	for _, name := range fs.Args() {
+	for _, name := range files {
 		if err := inspectFile(ctx, name, stdin, opts, f.workers, p, stderr); err != nil {
 			failed = true
 		}
@@ -128,6 +152,7 @@ func (f *inspectFlags) validate() error {
 		return fmt.Errorf("--ip %q is not an IP address", f.ip)
 	}
 	switch {
+	case f.resolverV != nil: // the demo's
 	case len(f.zones) > 0 && f.server != "":
 		return errors.New("--dns-zone and --dns-server exclude each other: offline zones or a server")
 	case len(f.zones) > 0:
@@ -159,10 +184,14 @@ func (f *inspectFlags) validate() error {
 // overlap); only a bounded window of them is in memory.
 func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect.Options, workers int, p printer, stderr io.Writer) error {
 	var r io.Reader
-	if name == "-" {
+	switch name {
+	case demoFile:
+		r = bytes.NewReader(assets.DemoMbox)
+		name = "demo"
+	case "-":
 		r = stdin
 		name = "<stdin>"
-	} else {
+	default:
 		fh, err := os.Open(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "sealtrace-cli: %v\n", err)

@@ -9,6 +9,7 @@ Reads a JSON request on stdin: {"dns": "127.0.0.1:PORT", "cases": [{"name",
   {"op": "prepend", "text"}          add header lines at the top
   {"op": "append_body", "text"}      change the body after signing
   {"op": "replace", "old", "new"}    change a header after signing
+"now" (Unix seconds), when given, fixes the signing time.
 Writes {"name": {"message", "dkim": [bool, ...], "arc": "pass|fail|none"}}.
 dkimpy verifies through dnspython against the same DNS server Sealtrace uses.
 """
@@ -27,6 +28,11 @@ def main():
     r.port = int(port)
     dns.resolver.default_resolver = r
 
+    if req.get("now"):
+        # Fixed signing times (t=) for reproducible output such as the demo.
+        import time
+        fixed = int(req["now"])
+        time.time = lambda: fixed
     out = {}
     for case in req["cases"]:
         msg = case["message"].replace("\r\n", "\n").replace("\n", "\r\n").encode()

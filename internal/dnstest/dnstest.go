@@ -23,16 +23,34 @@ type Server struct {
 // Start starts a server answering from zones; it stops when the test ends.
 func Start(t testing.TB, zones *resolver.Zones) *Server {
 	t.Helper()
-	s := &Server{Zones: zones}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	s, stop, err := Serve(zones)
 	if err != nil {
 		t.Fatalf("dnstest: %v", err)
 	}
-	port := pc.LocalAddr().(*net.UDPAddr).Port
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
+	t.Cleanup(stop)
+	return s
+}
+
+// Serve starts a server answering from zones on 127.0.0.1 (UDP and TCP on
+// one port) and returns it with the function that stops it.
+func Serve(zones *resolver.Zones) (*Server, func(), error) {
+	s := &Server{Zones: zones}
+	var pc net.PacketConn
+	var ln net.Listener
+	var err error
+	for range 20 { // the UDP port may be taken for TCP: try another
+		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		ln, err = net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			break
+		}
 		pc.Close()
-		t.Fatalf("dnstest: tcp on port %d: %v", port, err)
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	s.Addr = pc.LocalAddr().String()
 	h := dns.HandlerFunc(s.serve)
@@ -40,11 +58,11 @@ func Start(t testing.TB, zones *resolver.Zones) *Server {
 	tcp := &dns.Server{Listener: ln, Handler: h}
 	go func() { _ = udp.ActivateAndServe() }()
 	go func() { _ = tcp.ActivateAndServe() }()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = udp.Shutdown()
 		_ = tcp.Shutdown()
-	})
-	return s
+	}
+	return s, stop, nil
 }
 
 func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {

@@ -1,0 +1,40 @@
+// Package assets holds what Sealtrace embeds: the icon and the demo mailbox
+// with the offline DNS zone its messages need. The demo is made by real
+// signers (dkimpy) through assets/gen and evaluated at DemoNow, so its
+// results never change.
+package assets
+
+import (
+	"bytes"
+	_ "embed"
+	"time"
+
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// Icon is the application icon (PNG).
+//
+//go:embed icon.png
+var Icon []byte
+
+// DemoMbox is the demo mailbox (mboxrd).
+//
+//go:embed demo/demo.mbox
+var DemoMbox []byte
+
+// DemoZone is the RFC 1035 master file that answers the demo's DNS questions.
+//
+//go:embed demo/demo.zone
+var DemoZone []byte
+
+// DemoNow is the evaluation time of the demo.
+var DemoNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// DemoResolver returns an offline resolver over DemoZone.
+func DemoResolver() (*resolver.Zones, error) {
+	z := resolver.NewZones()
+	if err := z.Load(bytes.NewReader(DemoZone), "", "demo.zone"); err != nil {
+		return nil, err
+	}
+	return z, nil
+}
