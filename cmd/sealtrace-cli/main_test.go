@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sealtrace/sealtrace/assets"
+	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/mailbox"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var reps []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("a line is not one JSON object: %v\n%s", err, sc.Text())
+		}
+		reps = append(reps, m)
+	}
+	return reps
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"inspect"},
+		{"inspect", "--format", "yaml", "x.eml"},
+		{"inspect", "--now", "yesterday", "x.eml"},
+		{"inspect", "--ip", "not-an-ip", "x.eml"},
+		{"inspect", "--dns-zone", "a.zone", "--dns-server", "127.0.0.1:53", "x.eml"},
+		{"inspect", "--no-such-flag", "x.eml"},
+	} {
+		code, _, stderr := runCLI(t, "", args...)
+		if code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+		if stderr == "" {
+			t.Errorf("%q: no message on stderr", args)
+		}
+	}
+}
+
+// The demo mailbox is evaluated offline at a fixed time; the expectations
+// below are the ones its generator (assets/gen) designed each message for.
+func TestDemoJSON(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "inspect", "--demo", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	reps := jsonLines(t, out)
+	if len(reps) != 10 {
+		t.Fatalf("%d reports, want 10", len(reps))
+	}
+	for _, key := range []string{"source", "message_id", "from_domain", "spf", "dkim", "dmarc", "arc", "claims", "hops", "dns"} {
+		if _, ok := reps[0][key]; !ok {
+			t.Errorf("report has no %q", key)
+		}
+	}
+	type want struct{ spf, dkim, dmarc, disposition, arc string }
+	wants := []want{
+		{"pass", "pass", "pass", "none", "none"},       // all-pass-rsa
+		{"pass", "pass", "pass", "none", "none"},       // all-pass-ed25519
+		{"softfail", "pass", "pass", "none", "none"},   // spf-softfail
+		{"fail", "fail", "fail", "reject", "pass"},     // list-footer-arc-rescue
+		{"fail", "", "fail", "reject", "none"},         // spoofed-from-reject
+		{"pass", "pass", "fail", "quarantine", "none"}, // strict-alignment
+		{"pass", "permerror", "pass", "none", "none"},  // rotated-key
+		{"pass", "pass", "pass", "none", "none"},       // length-tag-appended
+		{"pass", "pass", "fail", "reject", "none"},     // esp-not-aligned
+		{"pass", "pass", "pass", "none", "none"},       // six-hops-slow
+	}
+	for i, r := range reps {
+		w := wants[i]
+		spf := r["spf"].(map[string]any)["result"]
+		dmarc := r["dmarc"].(map[string]any)
+		arc := r["arc"].(map[string]any)["result"]
+		dkim := ""
+		if ds := r["dkim"].([]any); len(ds) > 0 {
+			dkim = ds[0].(map[string]any)["result"].(string)
+		}
+		if spf != w.spf || dkim != w.dkim || dmarc["result"] != w.dmarc || dmarc["disposition"] != w.disposition || arc != w.arc {
+			t.Errorf("%s: spf %v dkim %v dmarc %v/%v arc %v, want %+v", r["source"], spf, dkim, dmarc["result"], dmarc["disposition"], arc, w)
+		}
+	}
+	// The rotated key: the receiver's pass is explained, not just contradicted.
+	var explained bool
+	for _, c := range reps[6]["claims"].([]any) {
+		cm := c.(map[string]any)
+		if cm["method"] == "dkim" && cm["result"] == "pass" && strings.Contains(cm["explanation"].(string), "rotated or removed") {
+			explained = true
+		}
+	}
+	if !explained {
+		t.Errorf("rotated-key: the receiver's dkim=pass is not explained: %v", reps[6]["claims"])
+	}
+	// Six hops, one of them slow.
+	hops := reps[9]["hops"].([]any)
+	if len(hops) != 6 {
+		t.Fatalf("six-hops-slow: %d hops", len(hops))
+	}
+	slow := 0
+	for _, h := range hops {
+		if h.(map[string]any)["delay_seconds"].(float64) > 40*60 {
+			slow++
+		}
+	}
+	if slow != 1 {
+		t.Errorf("six-hops-slow: %d slow hops, want 1", slow)
+	}
+}
+
+// The JSON of the CLI is the report of the inspect package, byte for byte.
+func TestJSONIsTheReport(t *testing.T) {
+	_, out, _ := runCLI(t, "", "inspect", "--demo", "--format", "json", "--workers", "1")
+	first := strings.SplitN(out, "\n", 2)[0]
+	z, err := assets.DemoResolver()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := mailbox.NewMboxReader(bytes.NewReader(assets.DemoMbox)).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := inspect.Inspect(context.Background(), raw, inspect.Options{Resolver: z, Source: "demo#1", Now: func() time.Time { return assets.DemoNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	want, _ := json.Marshal(rep)
+	_ = json.Unmarshal(want, &a)
+	_ = json.Unmarshal([]byte(first), &b)
+	// Evidence times are wall-clock; everything else must match.
+	a["dns"], b["dns"] = nil, nil
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if !bytes.Equal(ja, jb) {
+		t.Errorf("CLI JSON differs from the report:\n%s\n%s", jb, ja)
+	}
+}
+
+func TestBadMessagesStillReportTheOthers(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.eml")
+	bad := filepath.Join(dir, "bad.eml")
+	mbox := filepath.Join(dir, "mixed.mbox")
+	zone := filepath.Join(dir, "empty.zone")
+	msg := "From: a@example.com\nSubject: hi\n\nbody\n"
+	os.WriteFile(good, []byte(msg), 0o644)
+	os.WriteFile(bad, []byte("this is not a mail message at all\x00\n"), 0o644)
+	os.WriteFile(mbox, []byte("From x Mon Nov 23 10:00:00 2026\n"+msg+"\nFrom x Mon Nov 23 10:00:00 2026\nno header here\n\nFrom x Mon Nov 23 10:00:00 2026\n"+msg), 0o644)
+	os.WriteFile(zone, []byte("example.com. 300 IN TXT \"v=spf1 -all\"\n"), 0o644)
+
+	code, out, stderr := runCLI(t, "", "inspect", "--format", "json", "--dns-zone", zone, good, bad, filepath.Join(dir, "missing.eml"), mbox)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (some messages unreadable)", code)
+	}
+	reps := jsonLines(t, out)
+	if len(reps) != 5 { // good, bad, 3 from the mbox (missing.eml has no report)
+		t.Fatalf("%d reports, want 5:\n%s", len(reps), out)
+	}
+	for i, wantErr := range []bool{false, true, false, true, false} {
+		_, hasErr := reps[i]["error"]
+		if hasErr != wantErr {
+			t.Errorf("report %d (%v): error present %v, want %v", i, reps[i]["source"], hasErr, wantErr)
+		}
+	}
+	for _, s := range []string{"bad.eml", "missing.eml", "mixed.mbox#2"} {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("stderr does not name %s:\n%s", s, stderr)
+		}
+	}
+	// Standard input works, and the text format names what it checked.
+	code, out, _ = runCLI(t, msg, "inspect", "--dns-zone", zone, "--colour", "never", "-")
+	if code != 0 || !strings.Contains(out, "Message <stdin>") || !strings.Contains(out, "DMARC") || strings.Contains(out, "\x1b[") {
+		t.Errorf("stdin text: exit %d\n%s", code, out)
+	}
+}
