@@ -46,6 +46,7 @@ var (
 	ErrTimeout   = errors.New("resolver: timed out")
 	ErrTransport = errors.New("resolver: could not reach the DNS server")
 	ErrBadName   = errors.New("resolver: not a valid domain name")
+	ErrMalformed = errors.New("resolver: malformed answer")
 )
 
 // DefaultTimeout bounds one question to a server (all tries included).

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -28,8 +30,12 @@ func NewServer(addr string) (*Server, error) {
 		addr = net.JoinHostPort(addr, "53")
 	}
 	host, port, err := net.SplitHostPort(addr)
-	if err != nil || host == "" || port == "" {
+	_, isName := dns.IsDomainName(host)
+	if err != nil || host == "" || port == "" || strings.ContainsAny(host, " \t") || (net.ParseIP(host) == nil && !isName) {
 		return nil, fmt.Errorf("resolver: %q is not HOST:PORT", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return nil, fmt.Errorf("resolver: %q has no valid port", addr)
 	}
 	return &Server{Addrs: []string{addr}, DNSSECOK: true}, nil
 }
@@ -115,7 +121,10 @@ func exchange(ctx context.Context, m *dns.Msg, addr string) (*dns.Msg, error) {
 		if errors.As(err, &ne) && ne.Timeout() {
 			return nil, fmt.Errorf("%w: %s did not answer: %v", ErrTimeout, addr, err)
 		}
-		return nil, fmt.Errorf("%w %s: %v", ErrTransport, addr, err)
+		if errors.As(err, new(*net.OpError)) {
+			return nil, fmt.Errorf("%w %s: %v", ErrTransport, addr, err)
+		}
+		return nil, fmt.Errorf("%w: %s sent an answer that is not valid DNS: %v", ErrMalformed, addr, err)
 	}
 	return resp, nil
 }
