@@ -17,6 +17,10 @@ var (
 	reTLSVers   = regexp.MustCompile(`(?i)version=(TLS[0-9_.v]+)(?:[ ,;]+cipher=([A-Za-z0-9_-]+))?`)
 )
 
+// tlsProtocols are the "with" keywords that mean the session used TLS
+// (RFC 3848, RFC 8314 7.3, and Gmail's SMTPS).
+var tlsProtocols = map[string]bool{"ESMTPS": true, "ESMTPSA": true, "SMTPS": true, "LMTPS": true, "LMTPSA": true, "UTF8SMTPS": true, "UTF8SMTPSA": true, "UTF8LMTPS": true, "UTF8LMTPSA": true}
+
 // parseReceived reads one Received value. It never fails: what it cannot
 // find stays empty.
 func parseReceived(v string) Hop {
@@ -48,7 +52,7 @@ func parseReceived(v string) Hop {
 						h.IP = cleanIP(m[1])
 					}
 					inner := strings.Fields(strings.Trim(c, "()"))
-					if len(inner) > 0 && !strings.HasPrefix(inner[0], "[") {
+					if len(inner) > 0 && strings.Contains(inner[0], ".") && !strings.ContainsAny(inner[0], "[=") {
 						h.RDNS = strings.TrimSuffix(inner[0], ".")
 					}
 					i++
@@ -75,7 +79,7 @@ func parseReceived(v string) Hop {
 		h.TLS = strings.TrimSpace(m[1] + " " + m[2])
 	} else if m := reTLSVers.FindStringSubmatch(v); m != nil {
 		h.TLS = strings.TrimSpace(m[1] + " " + m[2])
-	} else if w := strings.ToUpper(h.With); strings.HasPrefix(w, "ESMTPS") || strings.HasPrefix(w, "ESMTPSA") || strings.HasPrefix(w, "UTF8SMTPS") || strings.HasPrefix(w, "LMTPS") {
+	} else if w := strings.ToUpper(h.With); tlsProtocols[w] {
 		h.TLS = "TLS" // RFC 3848: the S means the session used TLS
 	}
 	if h.TLS == "" {
