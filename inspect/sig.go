@@ -324,23 +324,23 @@ func signedHeaders(m *Message, s *signature, relaxed bool) []byte {
 // stripB returns the field with the value of its b= tag removed
 // (RFC 6376 3.7), everything else byte for byte.
 func stripB(raw []byte) []byte {
-	colon := bytes.IndexByte(raw, ':')
-	pos := colon + 1
-	for pos <= len(raw) {
-		end := bytes.IndexByte(raw[pos:], ';')
-		if end < 0 {
-			end = len(raw) - pos
-			if bytes.HasSuffix(raw, []byte("\r\n")) {
-				end -= 2
-			}
+	end := len(raw)
+	if bytes.HasSuffix(raw, []byte("\r\n")) {
+		end -= 2
+	}
+	pos := bytes.IndexByte(raw, ':') + 1
+	for pos <= end {
+		segEnd := end
+		if i := bytes.IndexByte(raw[pos:end], ';'); i >= 0 {
+			segEnd = pos + i
 		}
-		seg := raw[pos : pos+end]
+		seg := raw[pos:segEnd]
 		if eq := bytes.IndexByte(seg, '='); eq >= 0 && string(bytes.Trim(seg[:eq], " \t\r\n")) == "b" {
 			out := make([]byte, 0, len(raw))
 			out = append(out, raw[:pos+eq+1]...)
-			return append(out, raw[pos+end:]...)
+			return append(out, raw[segEnd:]...)
 		}
-		pos += end + 1
+		pos = segEnd + 1
 	}
 	return raw
 }

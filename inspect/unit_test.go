@@ -69,6 +69,10 @@ func TestStripB(t *testing.T) {
 	if got := string(stripB(raw)); got != "DKIM-Signature: v=1; bh=abc=; b=; d=x\r\n" {
 		t.Errorf("%q", got)
 	}
+	raw = []byte("DKIM-Signature:a=;;\r\n") // found by FuzzTags: no b= and a trailing ";;"
+	if got := string(stripB(raw)); got != string(raw) {
+		t.Errorf("%q", got)
+	}
 	raw = []byte("ARC-Seal: i=1; cv=none; b=SIG\r\n")
 	if got := string(stripB(raw)); got != "ARC-Seal: i=1; cv=none; b=\r\n" {
 		t.Errorf("%q", got)
