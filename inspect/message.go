@@ -134,21 +134,23 @@ func clip(b []byte) string {
 // toCRLF turns every bare LF into CRLF; it returns raw itself when there is
 // nothing to change.
 func toCRLF(raw []byte) []byte {
-	bare := 0
-	for i, c := range raw {
-		if c == '\n' && (i == 0 || raw[i-1] != '\r') {
-			bare++
-		}
-	}
+	lf := bytes.Count(raw, []byte("\n"))
+	bare := lf - bytes.Count(raw, []byte("\r\n"))
 	if bare == 0 {
 		return raw
 	}
 	out := make([]byte, 0, len(raw)+bare)
-	for i, c := range raw {
-		if c == '\n' && (i == 0 || raw[i-1] != '\r') {
+	for len(raw) > 0 {
+		i := bytes.IndexByte(raw, '\n')
+		if i < 0 {
+			return append(out, raw...)
+		}
+		out = append(out, raw[:i]...)
+		if i == 0 || raw[i-1] != '\r' {
 			out = append(out, '\r')
 		}
-		out = append(out, c)
+		out = append(out, '\n')
+		raw = raw[i+1:]
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -348,10 +349,9 @@ func stripB(raw []byte) []byte {
 // bodyHashes computes body hashes once per canonicalization, hash and
 // length, as several signatures usually share them.
 type bodyHashes struct {
-	body  []byte
-	mu    sync.Mutex
-	canon [2][]byte
-	sums  map[bodyKey][]byte
+	body []byte
+	mu   sync.Mutex
+	sums map[bodyKey]bodySum
 }
 
 type bodyKey struct {
@@ -360,22 +360,13 @@ type bodyKey struct {
 	l       int64
 }
 
-func newBodyHashes(body []byte) *bodyHashes {
-	return &bodyHashes{body: body, sums: map[bodyKey][]byte{}}
+type bodySum struct {
+	sum   []byte
+	total int64
 }
 
-// canonical returns the canonical body.
-func (bh *bodyHashes) canonical(relaxed bool) []byte {
-	i := 0
-	if relaxed {
-		i = 1
-	}
-	bh.mu.Lock()
-	defer bh.mu.Unlock()
-	if bh.canon[i] == nil {
-		bh.canon[i] = canonBody(bh.body, relaxed)
-	}
-	return bh.canon[i]
+func newBodyHashes(body []byte) *bodyHashes {
+	return &bodyHashes{body: body, sums: map[bodyKey]bodySum{}}
 }
 
 var errLTooLong = errors.New("l= is longer than the body")
@@ -383,26 +374,24 @@ var errLTooLong = errors.New("l= is longer than the body")
 // sum returns the hash of the canonical body, cut at l when l >= 0, and the
 // canonical length.
 func (bh *bodyHashes) sum(relaxed bool, hashName string, l int64) ([]byte, int64, error) {
-	c := bh.canonical(relaxed)
-	n := int64(len(c))
-	if l > n {
-		return nil, n, errLTooLong
-	}
 	k := bodyKey{relaxed, hashName, l}
 	bh.mu.Lock()
 	s, ok := bh.sums[k]
 	bh.mu.Unlock()
-	if ok {
-		return s, n, nil
+	if !ok {
+		h := newHash(hashName)
+		var w io.Writer = h
+		if l >= 0 {
+			w = &limitWriter{w: h, n: l}
+		}
+		s.total = writeCanonBody(w, bh.body, relaxed)
+		s.sum = h.Sum(nil)
+		bh.mu.Lock()
+		bh.sums[k] = s
+		bh.mu.Unlock()
 	}
-	if l >= 0 {
-		c = c[:l]
+	if l > s.total {
+		return nil, s.total, errLTooLong
 	}
-	h := newHash(hashName)
-	h.Write(c)
-	s = h.Sum(nil)
-	bh.mu.Lock()
-	bh.sums[k] = s
-	bh.mu.Unlock()
-	return s, n, nil
+	return s.sum, s.total, nil
 }

@@ -37,7 +37,7 @@ func IsMbox(head []byte) bool {
 }
 
 // Next returns the next message without its "From " separator line, with
-// mboxrd quoting (">From ") undone. It returns io.EOF after the last one.
+// mboxrd quoting (">From ") undone and CRLF line ends. It returns io.EOF after the last one.
 // The index counts messages from 1, including skipped ones.
 func (m *MboxReader) Next() (raw []byte, index int, err error) {
 	if m.done {
@@ -91,8 +91,8 @@ func (m *MboxReader) Next() (raw []byte, index int, err error) {
 			if !started {
 				started = true // not an mbox separator: take the file as it is
 			}
-			if unq := unquoteFrom(line); !tooLarge {
-				buf.Write(unq)
+			if !tooLarge {
+				writeCRLF(&buf, unquoteFrom(line))
 			}
 			if buf.Len() > MaxMessageBytes {
 				tooLarge = true
@@ -117,14 +117,19 @@ func (m *MboxReader) Next() (raw []byte, index int, err error) {
 	}
 	// The blank line before the next "From " belongs to the mbox, not the message.
 	out := buf.Bytes()
-	if m.pending != nil {
-		if bytes.HasSuffix(out, []byte("\r\n\r\n")) {
-			out = out[:len(out)-2]
-		} else if bytes.HasSuffix(out, []byte("\n\n")) {
-			out = out[:len(out)-1]
-		}
+	if m.pending != nil && bytes.HasSuffix(out, []byte("\r\n\r\n")) {
+		out = out[:len(out)-2]
 	}
 	return out, m.index, nil
+}
+
+// writeCRLF writes one line with a CRLF end, whatever end it had: RFC 5322
+// messages use CRLF, mbox files usually LF.
+func writeCRLF(buf *bytes.Buffer, line []byte) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	buf.Write(line)
+	buf.WriteString("\r\n")
 }
 
 // unquoteFrom undoes mboxrd quoting: ">From ", ">>From " lose one ">".

@@ -210,8 +210,9 @@ func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect
 		err    error
 		done   chan *inspect.Report
 	}
-	jobs := make(chan *job, workers*4)
-	order := make(chan *job, workers*4)
+	// At most about 3 messages per worker are in memory at once.
+	jobs := make(chan *job, workers)
+	order := make(chan *job, workers*2)
 	go func() {
 		defer close(jobs)
 		defer close(order)

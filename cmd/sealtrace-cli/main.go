@@ -13,9 +13,16 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// Inspection allocates a copy of each message and little else that
+		// lives long; collecting less often is a third faster on the benchmark
+		// corpus, and peak RSS stays about 25 MB (make bench).
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
