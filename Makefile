@@ -14,7 +14,7 @@ TEST_PKGS := python3 python3-dkim python3-nacl python3-dnspython python3-authres
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 
-.PHONY: run test check bench fuzz deps-run deps-test build demo clean
+.PHONY: run test lint check bench fuzz deps-run deps-test build demo clean
 
 run: deps-run build
 	$(BIN)/sealtrace-cli inspect --demo
@@ -22,16 +22,18 @@ run: deps-run build
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/sealtrace-cli ./cmd/sealtrace-cli
 
-test: deps-test
-	$(GO) vet ./...
-	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
-	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+test: deps-test lint
 	$(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./internal/...
 	$(GO) test -count=1 ./cmd/... ./assets/...
 
-# check adds staticcheck (fetched through the Go module proxy).
-check: test
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+# lint: go vet, gofmt and staticcheck (fetched through the Go module proxy).
+lint: .deps-go
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+check: lint
 
 bench: deps-test build
 	bash bench/run.sh

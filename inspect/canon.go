@@ -58,7 +58,7 @@ var crlf = []byte("\r\n")
 // which makes most lines cost a copy.
 func relaxedClean(line []byte) bool {
 	n := len(line)
-	return (n == 0 || line[n-1] != ' ') && bytes.IndexByte(line, '\t') < 0 && bytes.Index(line, []byte("  ")) < 0
+	return (n == 0 || line[n-1] != ' ') && !bytes.Contains(line, []byte("\t")) && !bytes.Contains(line, []byte("  "))
 }
 
 // appendRelaxedLine appends line with every run of white space made one

@@ -76,11 +76,10 @@ func parseDMARC(txt string) (*dmarcRecord, error) {
 
 // dmarcWalk is the result of one DNS tree walk.
 type dmarcWalk struct {
-	policy    *dmarcRecord // the closest record, the one that applies
-	org       string       // the organizational domain
-	tempErr   error
-	steps     []Step
-	fromExist bool
+	policy  *dmarcRecord // the closest record, the one that applies
+	org     string       // the organizational domain
+	tempErr error
+	steps   []Step
 }
 
 // treeWalk implements RFC 9989 4.10 for domain. With steps=false it is run
