@@ -18,8 +18,7 @@ import (
 // is not asserted here: these machines are shared.
 func TestMalformedCorpus(t *testing.T) {
 	// A DNS server whose every TXT answer is about 64 KB.
-	srv := dnstest.Start(t, resolver.NewZones())
-	srv.Handle = func(w dns.ResponseWriter, req *dns.Msg) {
+	srv := dnstest.StartFunc(t, func(w dns.ResponseWriter, req *dns.Msg) {
 		resp := new(dns.Msg)
 		resp.SetReply(req)
 		if w.RemoteAddr().Network() == "udp" {
@@ -32,7 +31,7 @@ func TestMalformedCorpus(t *testing.T) {
 			resp.Answer = append(resp.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: []string{strings.Repeat("v", 250)}})
 		}
 		_ = w.WriteMsg(resp)
-	}
+	})
 	hostile, _ := resolver.NewServer(srv.Addr)
 	quiet := resolver.NewZones()
 

@@ -80,7 +80,7 @@ func parseReceived(v string) Hop {
 	} else if m := reTLSVers.FindStringSubmatch(v); m != nil {
 		h.TLS = strings.TrimSpace(m[1] + " " + m[2])
 	} else if w := strings.ToUpper(h.With); tlsProtocols[w] {
-		h.TLS = "TLS" // RFC 3848: the S means the session used TLS
+		h.TLS = "TLS (" + h.With + ")" // RFC 3848: the S means the session used TLS
 	}
 	if h.TLS == "" {
 		h.TLS = "none stated"

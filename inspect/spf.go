@@ -110,7 +110,7 @@ func checkSPF(ctx context.Context, m *Message, hops []Hop, opts Options, rec *re
 	r.Domain = strings.ToLower(domainOf(sender))
 	step(fmt.Sprintf("SPF asks: may %s send mail for %s? %s.", r.IP, r.Domain, capitalize(strings.Join(in.why, "; "))), Neutral, "", "RFC 7208 4.1")
 
-	tr := &spfTracer{rec: rec, domain: r.Domain}
+	tr := &spfTracer{rec: rec, domain: r.Domain, ip: in.ip}
 	var decided string
 	trace := func(format string, a ...any) {
 		// Only the field that decided is taken from the trace; its text is
@@ -187,6 +187,7 @@ func spfConclusion(res spf.Result, err error, decided string, r SPFResult) strin
 // MX hosts and PTR names are not counted) and records each as a step.
 type spfTracer struct {
 	rec     *resolver.Recorder
+	ip      net.IP
 	domain  string
 	record  string
 	txts    int
@@ -231,9 +232,9 @@ func (t *spfTracer) LookupTXT(ctx context.Context, name string) ([]string, error
 	switch {
 	case rec != "" && t.txts == 1:
 		t.record = rec
-		t.add("Fetched the SPF record of "+n+": "+rec, false, err, 1, "")
+		t.add("Fetched the SPF record of "+n+": "+rec, false, err, 1, explainTerms(rec, t.ip))
 	case rec != "":
-		t.add("Followed include/redirect to "+n+", whose SPF record is: "+rec, true, err, 1, "")
+		t.add("Followed include/redirect to "+n+", whose SPF record is: "+rec, true, err, 1, explainTerms(rec, t.ip))
 	case t.txts == 1:
 		t.add("Looked for the SPF record of "+n+" and found none.", false, err, 0, errText(err))
 	default:
@@ -295,4 +296,60 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// explainTerms says what each term of a record means, left to right, as a
+// receiver evaluates them (RFC 7208 4.6): ip4/ip6 are matched here against
+// the IP; the others need DNS, and the lookup steps say what they found.
+func explainTerms(record string, ip net.IP) string {
+	var lines []string
+	for _, term := range strings.Fields(record)[1:] {
+		q, mech := "+", term
+		if strings.ContainsRune("+-~?", rune(term[0])) {
+			q, mech = term[:1], term[1:]
+		}
+		verdict := map[string]string{"+": "pass", "-": "fail", "~": "softfail", "?": "neutral"}[q]
+		lower := strings.ToLower(mech)
+		var what string
+		switch {
+		case strings.HasPrefix(lower, "ip4:") || strings.HasPrefix(lower, "ip6:"):
+			cidr := mech[4:]
+			if !strings.Contains(cidr, "/") {
+				if strings.HasPrefix(lower, "ip4:") {
+					cidr += "/32"
+				} else {
+					cidr += "/128"
+				}
+			}
+			_, nw, err := net.ParseCIDR(cidr)
+			switch {
+			case err != nil:
+				what = "is not a valid address range (a permanent error)"
+			case nw.Contains(ip):
+				what = fmt.Sprintf("covers %s: it matches, and the result is %s", ip, verdict)
+			default:
+				what = fmt.Sprintf("does not cover %s", ip)
+			}
+		case lower == "all":
+			what = "matches every IP that got this far: the result is " + verdict
+		case strings.HasPrefix(lower, "include:"):
+			what = "asks the SPF record of " + mech[8:] + "; if that one passes, this term matches (" + verdict + ")"
+		case lower == "a" || strings.HasPrefix(lower, "a:") || strings.HasPrefix(lower, "a/"):
+			what = "matches if the IP is an address (A/AAAA) of the domain named; result " + verdict
+		case lower == "mx" || strings.HasPrefix(lower, "mx:") || strings.HasPrefix(lower, "mx/"):
+			what = "matches if the IP is one of the domain's mail servers (MX); result " + verdict
+		case strings.HasPrefix(lower, "exists:"):
+			what = "matches if the name exists in DNS; result " + verdict
+		case lower == "ptr" || strings.HasPrefix(lower, "ptr:"):
+			what = "matches on the IP's reverse DNS name (discouraged by RFC 7208 5.5); result " + verdict
+		case strings.HasPrefix(lower, "redirect="):
+			what = "if nothing else matched, the record of " + mech[9:] + " decides instead"
+		case strings.HasPrefix(lower, "exp="):
+			what = "names an explanation for failures (no effect on the result)"
+		default:
+			what = "is not a term Sealtrace explains"
+		}
+		lines = append(lines, term+": "+what)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -130,8 +130,7 @@ func TestServerTimeout(t *testing.T) {
 // A hostile server stuffs 64 KB of records, many of them off-question:
 // the answer keeps only what was asked, at most MaxRecords of it.
 func TestServerHostileAnswer(t *testing.T) {
-	srv := dnstest.Start(t, resolver.NewZones())
-	srv.Handle = func(w dns.ResponseWriter, req *dns.Msg) {
+	srv := dnstest.StartFunc(t, func(w dns.ResponseWriter, req *dns.Msg) {
 		resp := new(dns.Msg)
 		resp.SetReply(req)
 		q := req.Question[0]
@@ -146,7 +145,7 @@ func TestServerHostileAnswer(t *testing.T) {
 				&dns.A{Hdr: dns.RR_Header{Name: "elsewhere.test.", Rrtype: dns.TypeA, Class: dns.ClassINET}, A: net.IPv4(192, 0, 2, byte(i))})
 		}
 		_ = w.WriteMsg(resp)
-	}
+	})
 	s, _ := resolver.NewServer(srv.Addr)
 	a, err := s.Query(context.Background(), "x.example", dns.TypeTXT)
 	if err != nil {

@@ -14,10 +14,9 @@ import (
 
 // Server is a running loopback DNS server.
 type Server struct {
-	Addr  string // 127.0.0.1:port, the same port for UDP and TCP
-	Zones *resolver.Zones
-	// Handle, when set, answers instead of Zones (for hostile answers).
-	Handle func(w dns.ResponseWriter, req *dns.Msg)
+	Addr   string // 127.0.0.1:port, the same port for UDP and TCP
+	Zones  *resolver.Zones
+	handle func(w dns.ResponseWriter, req *dns.Msg)
 }
 
 // Start starts a server answering from zones; it stops when the test ends.
@@ -31,10 +30,25 @@ func Start(t testing.TB, zones *resolver.Zones) *Server {
 	return s
 }
 
+// StartFunc starts a server that answers with h (for hostile or broken
+// answers); it stops when the test ends.
+func StartFunc(t testing.TB, h func(w dns.ResponseWriter, req *dns.Msg)) *Server {
+	t.Helper()
+	s, stop, err := serve(&Server{handle: h})
+	if err != nil {
+		t.Fatalf("dnstest: %v", err)
+	}
+	t.Cleanup(stop)
+	return s
+}
+
 // Serve starts a server answering from zones on 127.0.0.1 (UDP and TCP on
 // one port) and returns it with the function that stops it.
 func Serve(zones *resolver.Zones) (*Server, func(), error) {
-	s := &Server{Zones: zones}
+	return serve(&Server{Zones: zones})
+}
+
+func serve(s *Server) (*Server, func(), error) {
 	var pc net.PacketConn
 	var ln net.Listener
 	var err error
@@ -66,8 +80,8 @@ func Serve(zones *resolver.Zones) (*Server, func(), error) {
 }
 
 func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
-	if s.Handle != nil {
-		s.Handle(w, req)
+	if s.handle != nil {
+		s.handle(w, req)
 		return
 	}
 	resp := new(dns.Msg)
