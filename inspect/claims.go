@@ -50,6 +50,10 @@ func readClaims(m *Message, trusted []string) ([]Claim, []string) {
 			case *authres.AuthResult:
 				c.Method, c.Result, c.Reason = "auth", string(v.Value), v.Reason
 			case *authres.GenericResult:
+				if v.Method == "" || v.Value == "" {
+					warnings = append(warnings, fmt.Sprintf("an Authentication-Results field of %s has a result without a method or value", orUnknown(id)))
+					continue
+				}
 				c.Method, c.Result = v.Method, string(v.Value)
 				var kv []string
 				for k, p := range v.Params {
@@ -94,7 +98,9 @@ func compareClaims(rep *Report) {
 			d := matchDKIM(c, rep.DKIM)
 			if d == nil {
 				c.Ours = None
-				c.Comparison = "The receiver reports a DKIM signature that Sealtrace does not find in the message now: a signature field was removed after delivery."
+				if c.Result != None {
+					c.Comparison = "The receiver reports a DKIM signature that Sealtrace does not find in the message now: a signature field was removed after delivery."
+				}
 				continue
 			}
 			c.Ours = d.Result
@@ -157,6 +163,12 @@ func matchDKIM(c *Claim, sigs []DKIMResult) *DKIMResult {
 		case "header.i":
 			id = strings.ToLower(domainOf(v))
 		}
+	}
+	if d == "" && id == "" {
+		if len(sigs) == 1 {
+			return &sigs[0] // the claim names no domain, but there is only one
+		}
+		return nil
 	}
 	var best *DKIMResult
 	for i := range sigs {

@@ -77,7 +77,7 @@ func (r *Recorder) QueryEvidence(ctx context.Context, name string, qtype uint16)
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return nil, f.ev, ctx.Err()
+			return nil, Evidence{Name: fq, Type: TypeName(qtype), Rcode: "TIMEOUT", Time: r.now(), Error: ctx.Err().Error()}, ctx.Err()
 		}
 		return f.ans, f.ev, f.err
 	}

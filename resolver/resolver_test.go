@@ -3,6 +3,7 @@ package resolver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -215,5 +216,26 @@ func TestSystemConfig(t *testing.T) {
 	s, err := resolver.NewServer("127.0.0.1")
 	if err != nil || s.Addrs[0] != "127.0.0.1:53" {
 		t.Errorf("default port: %v %v", s, err)
+	}
+}
+
+// A zone file of many unrelated names (no SOA, no $ORIGIN) loads and answers:
+// finding the zone of a name walks its labels, it does not scan the zones.
+func TestManyOrigins(t *testing.T) {
+	var b strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&b, "d%d.example%d. 60 IN TXT \"n%d\"\n", i, i, i)
+	}
+	z := resolver.NewZones()
+	if err := z.Load(strings.NewReader(b.String()), "", "many.zone"); err != nil {
+		t.Fatal(err)
+	}
+	a, err := z.Query(context.Background(), "d19999.example19999", dns.TypeTXT)
+	if err != nil || len(a.TXT()) != 1 || a.TXT()[0] != "n19999" {
+		t.Fatalf("%+v %v", a, err)
+	}
+	a, _ = z.Query(context.Background(), "x.d5.example5", dns.TypeTXT)
+	if a.Rcode != dns.RcodeNameError {
+		t.Errorf("inside a zone, absent: %s", resolver.RcodeName(a.Rcode))
 	}
 }

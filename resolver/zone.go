@@ -97,13 +97,15 @@ func (z *Zones) Add(rr dns.RR) {
 	}
 }
 
+// covered tells whether a loaded zone contains name: name or one of its
+// ancestors is an origin (a walk up the labels, not a scan of the origins).
 func (z *Zones) covered(name string) bool {
-	for o := range z.origins {
-		if dns.IsSubDomain(o, name) {
+	for off, end := 0, false; !end; off, end = dns.NextLabel(name, off) {
+		if z.origins[name[off:]] {
 			return true
 		}
 	}
-	return false
+	return z.origins["."]
 }
 
 // Query implements Resolver. Answers are never Authenticated: a zone file

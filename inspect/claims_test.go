@@ -1,0 +1,65 @@
+package inspect
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestClaimsTrustAndComparison(t *testing.T) {
+	m, err := Parse([]byte("Authentication-Results: mx.receiver.test; spf=pass smtp.mailfrom=a@example.com;\r\n" +
+		"\tdkim=pass header.d=example.com; dkim=pass header.d=gone.example; dmarc=pass header.from=example.com\r\n" +
+		"Authentication-Results: forged.example; dkim=pass header.d=example.com\r\n" +
+		"Authentication-Results: broken ;;; =\r\n" +
+		"From: a@example.com\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, warnings := readClaims(m, nil)
+	if len(claims) != 5 || len(warnings) != 1 {
+		t.Fatalf("%d claims, %d warnings: %+v %v", len(claims), len(warnings), claims, warnings)
+	}
+	for _, c := range claims {
+		if c.Trusted != (c.AuthservID == "mx.receiver.test") {
+			t.Errorf("%s trusted=%v: only the topmost authserv-id is trusted by default", c.AuthservID, c.Trusted)
+		}
+	}
+	rep := &Report{Claims: claims,
+		SPF:   SPFResult{Result: Pass, IP: "192.0.2.1", Domain: "example.com"},
+		DMARC: DMARCResult{Result: Pass},
+		DKIM:  []DKIMResult{{Domain: "example.com", Result: Fail, Reason: "body hash mismatch (body changed after signing)"}},
+	}
+	compareClaims(rep)
+	byD := map[string]Claim{}
+	for _, c := range rep.Claims {
+		if c.Trusted {
+			byD[c.Method+" "+c.Props] = c
+		} else if c.Ours != "" {
+			t.Errorf("an untrusted claim was compared: %+v", c)
+		}
+	}
+	if c := byD["dkim header.d=example.com"]; c.Ours != Fail || !strings.Contains(c.Comparison, "body changed after delivery") {
+		t.Errorf("body change not explained: %+v", c)
+	}
+	if c := byD["dkim header.d=gone.example"]; c.Ours != None || !strings.Contains(c.Comparison, "removed after delivery") {
+		t.Errorf("missing signature not explained: %+v", c)
+	}
+	if c := byD["spf smtp.mailfrom=a@example.com"]; c.Ours != Pass || c.Comparison != "" {
+		t.Errorf("agreeing SPF claim: %+v", c)
+	}
+	// Configured authserv-ids replace the default.
+	claims, _ = readClaims(m, []string{"Forged.Example"})
+	for _, c := range claims {
+		if c.Trusted != (c.AuthservID == "forged.example") {
+			t.Errorf("%s trusted=%v with --trust-authserv-id forged.example", c.AuthservID, c.Trusted)
+		}
+	}
+	// A rotated key and a temporary error at delivery.
+	rep = &Report{Claims: []Claim{{Method: "dkim", Result: Pass, Props: "header.d=example.com", Trusted: true},
+		{Method: "spf", Result: TempError, Trusted: true}},
+		SPF:  SPFResult{Result: Pass, IP: "192.0.2.1"},
+		DKIM: []DKIMResult{{Domain: "example.com", Result: PermError, Reason: "no key: s._domainkey.example.com does not exist in DNS (removed or rotated?)"}}}
+	compareClaims(rep)
+	if !strings.Contains(rep.Claims[0].Comparison, "rotated or removed") || !strings.Contains(rep.Claims[1].Comparison, "could not reach DNS") {
+		t.Errorf("%+v", rep.Claims)
+	}
+}
