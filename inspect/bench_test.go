@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
-	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -27,9 +26,9 @@ func BenchmarkInspect100KB(b *testing.B) {
 		b.Fatal(err)
 	}
 	z := resolver.NewZones()
-	z.Add(&dns.TXT{Hdr: dns.RR_Header{Name: "s1._domainkey.example.com.", Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: splitTXT(rsaRecord(""))})
-	z.Add(&dns.TXT{Hdr: dns.RR_Header{Name: "example.com.", Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: []string{"v=spf1 ip4:192.0.2.0/24 -all"}})
-	z.Add(&dns.TXT{Hdr: dns.RR_Header{Name: "_dmarc.example.com.", Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: []string{"v=DMARC1; p=reject"}})
+	z.Add(resolver.TXT("s1._domainkey.example.com", rsaRecord(""), 300))
+	z.Add(resolver.TXT("example.com.", "v=spf1 ip4:192.0.2.0/24 -all", 300))
+	z.Add(resolver.TXT("_dmarc.example.com.", "v=DMARC1; p=reject", 300))
 	raw := []byte(signed.String())
 	now := time.Now()
 	b.SetBytes(int64(len(raw)))

@@ -84,7 +84,7 @@ func verifyWith(t *testing.T, msg string, records map[string]string, now time.Ti
 	t.Helper()
 	z := resolver.NewZones()
 	for name, v := range records {
-		z.Add(&dns.TXT{Hdr: dns.RR_Header{Name: dns.Fqdn(name), Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: splitTXT(v)})
+		z.Add(resolver.TXT(dns.Fqdn(name), v, 300))
 	}
 	src := faultyZones{Zones: z,
 		servfail: map[string]bool{"s1._domainkey.servfail.example.": true},

@@ -3,13 +3,7 @@ package inspect_test
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/dkimkeys"
 	"github.com/sealtrace/sealtrace/internal/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
@@ -58,46 +53,28 @@ func newTestKeys(t *testing.T) *testKeys {
 	return &testKeys{dir: t.TempDir(), zones: resolver.NewZones()}
 }
 
-func txt(name, value string) dns.RR {
-	var parts []string
-	for len(value) > 255 {
-		parts = append(parts, value[:255])
-		value = value[255:]
-	}
-	parts = append(parts, value)
-	return &dns.TXT{Hdr: dns.RR_Header{Name: dns.Fqdn(name), Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 300}, Txt: parts}
-}
+func txt(name, value string) dns.RR { return resolver.TXT(name, value, 300) }
 
 // rsaKey makes a key, writes its private half for the signers and publishes
 // the public half at sel._domainkey.domain.
 func (k *testKeys) rsaKey(t *testing.T, sel, domain string, bits int) string {
 	t.Helper()
-	priv, err := rsa.GenerateKey(rand.Reader, bits)
+	path, rr, err := dkimkeys.RSA(k.dir, sel, domain, bits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(k.dir, sel+"."+domain+".pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)})
-	if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	k.zones.Add(txt(sel+"._domainkey."+domain, "v=DKIM1; k=rsa; p="+base64.StdEncoding.EncodeToString(pub)))
+	k.zones.Add(rr)
 	return path
 }
 
-// edKey does the same for Ed25519 (RFC 8463): dkimpy takes the base64 seed.
+// edKey does the same for Ed25519 (RFC 8463).
 func (k *testKeys) edKey(t *testing.T, sel, domain string) string {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	path, rr, err := dkimkeys.Ed25519(k.dir, sel, domain)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(k.dir, sel+"."+domain+".ed")
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(priv.Seed())), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	k.zones.Add(txt(sel+"._domainkey."+domain, "v=DKIM1; k=ed25519; p="+base64.StdEncoding.EncodeToString(pub)))
+	k.zones.Add(rr)
 	return path
 }
 

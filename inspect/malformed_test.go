@@ -51,7 +51,7 @@ func TestMalformedCorpus(t *testing.T) {
 		{name: "1 MB header line", msg: "From: a@example.com\r\nX-Big: " + strings.Repeat("a", 1<<20) + "\r\n\r\nbody", errHas: "header section is too large", maxAlloc: 16 << 20},
 		{name: "10,000 headers", msg: strings.Repeat("X-H: v\r\n", 10000) + "From: a@example.com\r\n\r\n", errHas: "too many header fields", maxAlloc: 8 << 20},
 		{name: "invalid base64 key", msg: signedHeader + "From: a@example.com\r\n\r\n",
-			res: zonesWith(t, `s1._domainkey.example.com. 300 IN TXT "v=DKIM1; p=@@@@"`), checkHas: "not valid base64", maxAlloc: 4 << 20},
+			res: dnstest.Zones(t, `s1._domainkey.example.com. 300 IN TXT "v=DKIM1; p=@@@@"`), checkHas: "not valid base64", maxAlloc: 4 << 20},
 		{name: "64 KB DNS answers", msg: signedHeader + "Return-Path: <a@example.com>\r\nReceived: from x (x [192.0.2.1]) by y; Mon, 23 Nov 2026 10:00:00 +0000\r\nFrom: a@example.com\r\n\r\n",
 			res: hostile, checkHas: "dkim permerror the key record is malformed", maxAlloc: 64 << 20},
 		{name: "deeply folded header", msg: "From: a@example.com\r\nSubject: x" + strings.Repeat("\r\n y", 50000) + "\r\n\r\n", checkHas: "", maxAlloc: 16 << 20},
@@ -86,15 +86,6 @@ func TestMalformedCorpus(t *testing.T) {
 			}
 		})
 	}
-}
-
-func zonesWith(t *testing.T, lines ...string) *resolver.Zones {
-	t.Helper()
-	z := resolver.NewZones()
-	if err := z.Load(strings.NewReader(strings.Join(lines, "\n")+"\n"), "", "t"); err != nil {
-		t.Fatal(err)
-	}
-	return z
 }
 
 // reportText flattens what a user reads of a report.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sealtrace/sealtrace/internal/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -122,18 +123,8 @@ func TestHopsDelayAndSkew(t *testing.T) {
 	}
 }
 
-// zonesOf builds an offline resolver from master-file lines.
-func zonesOf(t *testing.T, lines ...string) *resolver.Zones {
-	t.Helper()
-	z := resolver.NewZones()
-	if err := z.Load(strings.NewReader(strings.Join(lines, "\n")+"\n"), "", "test"); err != nil {
-		t.Fatal(err)
-	}
-	return z
-}
-
 func TestDMARCTreeWalk(t *testing.T) {
-	z := zonesOf(t,
+	z := dnstest.Zones(t,
 		`$TTL 300`,
 		`example.com. IN A 192.0.2.1`,
 		`_dmarc.example.com. IN TXT "v=DMARC1; p=reject; sp=quarantine; np=reject"`,
@@ -185,7 +176,7 @@ func TestDMARCTreeWalk(t *testing.T) {
 }
 
 func TestDMARCAlignment(t *testing.T) {
-	z := zonesOf(t,
+	z := dnstest.Zones(t,
 		`_dmarc.example.com. 300 IN TXT "v=DMARC1; p=reject"`,
 		`_dmarc.strict.example. 300 IN TXT "v=DMARC1; p=reject; adkim=s; aspf=s"`,
 	)
@@ -214,7 +205,7 @@ func TestDMARCAlignment(t *testing.T) {
 }
 
 func TestSPFStepsAndCounters(t *testing.T) {
-	z := zonesOf(t,
+	z := dnstest.Zones(t,
 		`$TTL 300`,
 		`example.com. IN TXT "v=spf1 include:a.example.com include:missing.example.com mx -all"`,
 		`a.example.com. IN TXT "v=spf1 ip4:198.51.100.0/24 -all"`,

@@ -131,3 +131,14 @@ func trim(a *Answer) {
 	}
 	a.Records = kept
 }
+
+// TXT returns a TXT record of name holding value, cut into the 255-byte
+// strings DNS stores (RFC 1035 3.3.14).
+func TXT(name, value string, ttl uint32) *dns.TXT {
+	var parts []string
+	for len(value) > 255 {
+		parts = append(parts, value[:255])
+		value = value[255:]
+	}
+	return &dns.TXT{Hdr: dns.RR_Header{Name: dns.Fqdn(name), Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: ttl}, Txt: append(parts, value)}
+}

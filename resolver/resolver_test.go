@@ -27,14 +27,7 @@ www      IN CNAME mx.example.com.
 sel._domainkey IN TXT "v=DKIM1; k=rsa; p=AAAA"
 `
 
-func loadZone(t *testing.T) *resolver.Zones {
-	t.Helper()
-	z := resolver.NewZones()
-	if err := z.Load(strings.NewReader(zoneText), "", "test.zone"); err != nil {
-		t.Fatal(err)
-	}
-	return z
-}
+func loadZone(t *testing.T) *resolver.Zones { return dnstest.Zones(t, zoneText) }
 
 func TestZones(t *testing.T) {
 	z := loadZone(t)

@@ -8,24 +8,18 @@ package main
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"log"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/assets"
+	"github.com/sealtrace/sealtrace/internal/dkimkeys"
 	"github.com/sealtrace/sealtrace/internal/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
@@ -214,39 +208,24 @@ func (g *generator) add(rr dns.RR) {
 }
 
 func (g *generator) txt(name, value string) {
-	var parts []string
-	for len(value) > 255 {
-		parts = append(parts, value[:255])
-		value = value[255:]
-	}
-	g.add(&dns.TXT{Hdr: dns.RR_Header{Name: dns.Fqdn(name), Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 3600}, Txt: append(parts, value)})
+	g.add(resolver.TXT(name, value, 3600))
 }
 
 func (g *generator) rsaKey(sel, domain string) string {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	path, rr, err := dkimkeys.RSA(g.dir, sel, domain, 2048)
 	if err != nil {
 		log.Fatal(err)
 	}
-	path := filepath.Join(g.dir, sel+"."+domain)
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)})
-	if err := os.WriteFile(path, pemBytes, 0o600); err != nil {
-		log.Fatal(err)
-	}
-	pub, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-	g.txt(sel+"._domainkey."+domain, "v=DKIM1; k=rsa; p="+base64.StdEncoding.EncodeToString(pub))
+	g.add(rr)
 	return path
 }
 
 func (g *generator) edKey(sel, domain string) string {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	path, rr, err := dkimkeys.Ed25519(g.dir, sel, domain)
 	if err != nil {
 		log.Fatal(err)
 	}
-	path := filepath.Join(g.dir, sel+"."+domain)
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(priv.Seed())), 0o600); err != nil {
-		log.Fatal(err)
-	}
-	g.txt(sel+"._domainkey."+domain, "v=DKIM1; k=ed25519; p="+base64.StdEncoding.EncodeToString(pub))
+	g.add(rr)
 	return path
 }
 

@@ -6,6 +6,7 @@ package dnstest
 import (
 	"context"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -108,4 +109,15 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		resp.Truncate(size)
 	}
 	_ = w.WriteMsg(resp)
+}
+
+// Zones loads master-file lines into an offline resolver, failing the test
+// on a syntax error.
+func Zones(t testing.TB, lines ...string) *resolver.Zones {
+	t.Helper()
+	z := resolver.NewZones()
+	if err := z.Load(strings.NewReader(strings.Join(lines, "\n")+"\n"), "", "test.zone"); err != nil {
+		t.Fatalf("dnstest: %v", err)
+	}
+	return z
 }
