@@ -53,14 +53,6 @@ func appendRelaxedValue(out, v []byte) []byte {
 
 var crlf = []byte("\r\n")
 
-// relaxedClean tells whether relaxed canonicalization leaves line as it is:
-// no tab, no run of spaces, no space at the end. The checks are vectorized,
-// which makes most lines cost a copy.
-func relaxedClean(line []byte) bool {
-	n := len(line)
-	return (n == 0 || line[n-1] != ' ') && !bytes.Contains(line, []byte("\t")) && !bytes.Contains(line, []byte("  "))
-}
-
 // appendRelaxedLine appends line with every run of white space made one
 // space and white space at its end removed (RFC 6376 3.4.4 a).
 func appendRelaxedLine(out, line []byte) []byte {
@@ -86,48 +78,103 @@ func canonBody(body []byte, relaxed bool) []byte {
 	return b.Bytes()
 }
 
-// writeCanonBody writes the canonical body to w (a hash, usually) through a
-// fixed buffer, so that no canonical copy of a large body is ever built, and
-// returns its length.
+// writeCanonBody writes the canonical body to w (a hash, usually) and
+// returns its length. No canonical copy of the body is built: runs of
+// lines that canonicalization leaves alone (most of them) are written as
+// they are, found with vectorized searches for what relaxed changes (a tab,
+// two spaces, a space before CRLF).
 func writeCanonBody(w io.Writer, body []byte, relaxed bool) int64 {
-	bw := bufio.NewWriterSize(w, 32<<10)
-	defer bw.Flush()
+	cw := &countWriter{w: bufio.NewWriterSize(w, 32<<10)}
+	defer cw.w.(*bufio.Writer).Flush()
 	if !relaxed {
 		// Remove empty lines at the end; an empty body becomes one CRLF.
 		for bytes.HasSuffix(body, crlf) {
 			body = body[:len(body)-2]
 		}
-		bw.Write(body)
-		bw.Write(crlf)
-		return int64(len(body)) + 2
+		cw.Write(body)
+		cw.Write(crlf)
+		return cw.n
 	}
-	var n int64
+	content := trimBlankTail(body)
+	if len(content) == 0 {
+		return 0
+	}
 	var scratch []byte
-	pendingEmpty := 0 // empty lines are written only when content follows (3.4.4 b)
-	for len(body) > 0 {
-		line := body
-		rest := []byte(nil)
-		if i := bytes.Index(body, crlf); i >= 0 {
-			line, rest = body[:i], body[i+2:]
+	next := [3]int{-2, -2, -2} // cached positions of the patterns below, -1 when none is left
+	pats := [3][]byte{[]byte("\t"), []byte("  "), []byte(" \r\n")}
+	pos := 0
+	for pos < len(content) {
+		dirty := -1
+		for k, pat := range pats {
+			if next[k] != -1 && next[k] < pos {
+				if j := bytes.Index(content[pos:], pat); j < 0 {
+					next[k] = -1
+				} else {
+					next[k] = pos + j
+				}
+			}
+			if next[k] >= 0 && (dirty < 0 || next[k] < dirty) {
+				dirty = next[k]
+			}
 		}
-		body = rest
-		if !relaxedClean(line) {
-			scratch = appendRelaxedLine(scratch[:0], line)
-			line = scratch
+		if last := content[len(content)-1]; dirty < 0 && (last == ' ' || last == '\t') {
+			dirty = len(content) - 1 // white space ending a last line without CRLF
 		}
-		if len(line) == 0 {
-			pendingEmpty++
-			continue
+		if dirty < 0 {
+			cw.Write(content[pos:])
+			break
 		}
-		for ; pendingEmpty > 0; pendingEmpty-- {
-			bw.Write(crlf)
-			n += 2
+		start := pos
+		if k := bytes.LastIndex(content[pos:dirty], crlf); k >= 0 {
+			start = pos + k + 2
 		}
-		bw.Write(line)
-		bw.Write(crlf)
-		n += int64(len(line)) + 2
+		end := len(content)
+		if k := bytes.Index(content[dirty:], crlf); k >= 0 {
+			end = dirty + k
+		}
+		cw.Write(content[pos:start]) // the clean lines before
+		scratch = appendRelaxedLine(scratch[:0], content[start:end])
+		cw.Write(scratch)
+		if end < len(content) {
+			cw.Write(crlf)
+		}
+		pos = end + 2
 	}
-	return n
+	if !bytes.HasSuffix(content, crlf) {
+		cw.Write(crlf)
+	}
+	return cw.n
+}
+
+// trimBlankTail returns body without its trailing lines that are empty or
+// only white space (RFC 6376 3.4.4 b, after a).
+func trimBlankTail(body []byte) []byte {
+	end := len(body)
+	for end > 0 {
+		lineEnd := end
+		if bytes.HasSuffix(body[:end], crlf) {
+			lineEnd = end - 2
+		}
+		start := bytes.LastIndex(body[:lineEnd], crlf) + 2
+		if start < 2 {
+			start = 0
+		}
+		if len(bytes.Trim(body[start:lineEnd], " \t")) > 0 {
+			return body[:end]
+		}
+		end = start
+	}
+	return body[:0]
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.w.Write(p)
 }
 
 // limitWriter passes on the first n bytes and drops the rest (l=).

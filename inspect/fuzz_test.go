@@ -121,3 +121,45 @@ s1._domainkey.example.com. 300 IN TXT "v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNAD
 		}
 	})
 }
+
+// referenceRelaxedBody is RFC 6376 3.4.4 written as plainly as possible,
+// line by line, to check the fast canonicalization against.
+func referenceRelaxedBody(body []byte) []byte {
+	lines := strings.Split(string(body), "\r\n")
+	if strings.HasSuffix(string(body), "\r\n") {
+		lines = lines[:len(lines)-1]
+	}
+	for i, l := range lines {
+		l = strings.Join(strings.FieldsFunc(l, func(r rune) bool { return r == ' ' || r == '\t' }), " ")
+		if len(lines[i]) > 0 && (lines[i][0] == ' ' || lines[i][0] == '\t') && l != "" {
+			l = " " + l // leading white space becomes one space, it is not removed
+		}
+		lines[i] = l
+	}
+	for len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return []byte(strings.Join(lines, "\r\n") + "\r\n")
+}
+
+func FuzzCanonBody(f *testing.F) {
+	for _, s := range []string{" C \r\nD \t E\r\n\r\n\r\n", "", "\r\n", "a", "a ", " \t \r\n", "x\r\n \r\n\t\r\ny  z\r\n\r\n", "a\rb  \r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got := canonBody(body, true)
+		want := referenceRelaxedBody(body)
+		if string(got) != string(want) {
+			t.Fatalf("relaxed %q:\n got %q\nwant %q", body, got, want)
+		}
+		for _, l := range []int64{0, 1, int64(len(got) / 2)} {
+			bh := newBodyHashes(body)
+			if _, total, err := bh.sum(true, "sha256", l); err == nil && total != int64(len(got)) {
+				t.Fatalf("total %d, canonical length %d", total, len(got))
+			}
+		}
+	})
+}

@@ -4,7 +4,6 @@
 package mailbox
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -18,17 +17,26 @@ const MaxMessageBytes = 64 << 20
 // skips it and can go on with the next.
 var ErrTooLarge = errors.New("mailbox: message too large")
 
-// MboxReader reads the messages of an mbox file one at a time.
+// readChunk is how much is read at once (a variable so that tests can make
+// separators straddle reads).
+var readChunk = 256 << 10
+
+// MboxReader reads the messages of an mbox file one at a time. It scans
+// blocks for the separators ("From " after an empty line) instead of going
+// line by line: the messages are copied in large runs.
 type MboxReader struct {
-	r       *bufio.Reader
-	pending []byte // the "From " line that started the next message
-	index   int
-	done    bool
+	r     io.Reader
+	buf   []byte // read but not yet returned
+	eof   bool
+	err   error
+	index int
+	begun bool // the first message's separator has been dealt with
+	sep   bool // a separator was consumed: a message follows, if only an empty one
 }
 
 // NewMboxReader returns a reader of the mbox in r.
 func NewMboxReader(r io.Reader) *MboxReader {
-	return &MboxReader{r: bufio.NewReaderSize(r, 64<<10)}
+	return &MboxReader{r: r}
 }
 
 // IsMbox tells from the start of a file whether it is an mbox.
@@ -36,110 +44,167 @@ func IsMbox(head []byte) bool {
 	return bytes.HasPrefix(head, []byte("From "))
 }
 
+// fill reads one more block; it reports whether anything was added.
+func (m *MboxReader) fill() bool {
+	if m.eof {
+		return false
+	}
+	if cap(m.buf)-len(m.buf) < readChunk {
+		nb := make([]byte, len(m.buf), 2*len(m.buf)+readChunk)
+		copy(nb, m.buf)
+		m.buf = nb
+	}
+	n, err := io.ReadFull(m.r, m.buf[len(m.buf):len(m.buf)+readChunk])
+	m.buf = m.buf[:len(m.buf)+n]
+	if err != nil {
+		m.eof = true
+		if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			m.err = err
+		}
+	}
+	return n > 0
+}
+
 // Next returns the next message without its "From " separator line, with
-// mboxrd quoting (">From ") undone and CRLF line ends. It returns io.EOF after the last one.
-// The index counts messages from 1, including skipped ones.
+// mboxrd quoting (">From ") undone and CRLF line ends. It returns io.EOF
+// after the last one. The index counts messages from 1, skipped ones too.
 func (m *MboxReader) Next() (raw []byte, index int, err error) {
-	if m.done {
-		return nil, m.index, io.EOF
-	}
-	var buf bytes.Buffer
-	tooLarge := false
-	started := m.pending != nil
-	m.pending = nil
-	prevBlank := true
-	for {
-		line, rerr := m.r.ReadSlice('\n')
-		if rerr == bufio.ErrBufferFull {
-			// A very long line: keep reading it in pieces.
-			if !tooLarge {
-				buf.Write(line)
-			}
-			for rerr == bufio.ErrBufferFull {
-				line, rerr = m.r.ReadSlice('\n')
-				if !tooLarge {
-					buf.Write(line)
-				}
-				if buf.Len() > MaxMessageBytes {
-					tooLarge = true
-					buf.Reset()
-				}
-			}
-			prevBlank = false
-			if rerr != nil && rerr != io.EOF {
-				return nil, m.index, rerr
-			}
-			if rerr == io.EOF {
-				m.done = true
-				break
-			}
-			continue
+	if !m.begun {
+		m.begun = true
+		for len(m.buf) < 5 && m.fill() {
 		}
-		if len(line) > 0 && bytes.HasPrefix(line, []byte("From ")) && prevBlank {
-			if started {
-				m.pending = append([]byte(nil), line...)
-				break
+		if bytes.HasPrefix(m.buf, []byte("From ")) {
+			if err := m.skipLine(); err != nil {
+				return nil, m.index, err
 			}
-			started = true
-			if rerr == io.EOF {
-				m.done = true
-				break
-			}
-			continue
-		}
-		if len(line) > 0 {
-			if !started {
-				started = true // not an mbox separator: take the file as it is
-			}
-			if !tooLarge {
-				writeCRLF(&buf, unquoteFrom(line))
-			}
-			if buf.Len() > MaxMessageBytes {
-				tooLarge = true
-				buf.Reset()
-			}
-			prevBlank = len(bytes.TrimRight(line, "\r\n")) == 0
-		}
-		if rerr == io.EOF {
-			m.done = true
-			break
-		}
-		if rerr != nil {
-			return nil, m.index, rerr
 		}
 	}
-	if !started && buf.Len() == 0 {
+	if len(m.buf) == 0 && !m.fill() {
+		if m.err != nil {
+			return nil, m.index, m.err
+		}
+		if m.sep {
+			m.sep = false
+			m.index++
+			return []byte{}, m.index, nil
+		}
 		return nil, m.index, io.EOF
+	}
+	m.sep = false
+	// Find the separator: "\nFrom " right after an empty line.
+	scanned, tooLarge, dropped := 0, false, 0
+	end, next := -1, -1
+	for end < 0 {
+		i := bytes.Index(m.buf[scanned:], []byte("\nFrom "))
+		if i >= 0 {
+			p := scanned + i // the "\n" ending the empty line
+			// p == 0: the message starts with an empty line (the separator
+			// line before it is already consumed).
+			if p == 0 || m.buf[p-1] == '\n' || (m.buf[p-1] == '\r' && (p == 1 || m.buf[p-2] == '\n')) {
+				end, next = p, p+1
+				break
+			}
+			scanned = p + 1
+			continue
+		}
+		scanned = max(len(m.buf)-6, 0) // keep what a separator could start in
+		if len(m.buf)+dropped > MaxMessageBytes {
+			// Too large: keep scanning for the separator, holding only a tail.
+			tooLarge = true
+			keep := min(len(m.buf), 8)
+			dropped += len(m.buf) - keep
+			copy(m.buf, m.buf[len(m.buf)-keep:])
+			m.buf = m.buf[:keep]
+			scanned = 0
+		}
+		if !m.fill() {
+			end = len(m.buf)
+		}
 	}
 	m.index++
+	tooLarge = tooLarge || end+dropped > MaxMessageBytes
+	msg := m.buf[:end]
+	if m.err != nil && next < 0 {
+		return nil, m.index, m.err
+	}
 	if tooLarge {
+		m.advance(next)
+		if next >= 0 {
+			if err := m.skipLine(); err != nil {
+				return nil, m.index, err
+			}
+		}
 		return nil, m.index, fmt.Errorf("%w: message %d is over %d MiB", ErrTooLarge, m.index, MaxMessageBytes>>20)
 	}
-	// The blank line before the next "From " belongs to the mbox, not the message.
-	out := buf.Bytes()
-	if m.pending != nil && bytes.HasSuffix(out, []byte("\r\n\r\n")) {
-		out = out[:len(out)-2]
+	// The empty line before the separator belongs to the mbox: msg stops at
+	// its end, so only the CR of a CRLF empty line is left to drop.
+	if next >= 0 {
+		msg = bytes.TrimSuffix(msg, []byte("\r"))
+	}
+	out := toCRLFUnquoted(msg)
+	m.advance(next)
+	if next >= 0 {
+		if err := m.skipLine(); err != nil {
+			return nil, m.index, err
+		}
 	}
 	return out, m.index, nil
 }
 
-// writeCRLF writes one line with a CRLF end, whatever end it had: RFC 5322
-// messages use CRLF, mbox files usually LF.
-func writeCRLF(buf *bytes.Buffer, line []byte) {
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	buf.Write(line)
-	buf.WriteString("\r\n")
+// advance drops what was returned (up to next, or everything when next < 0).
+func (m *MboxReader) advance(next int) {
+	if next < 0 {
+		m.buf = m.buf[:0]
+		return
+	}
+	n := copy(m.buf, m.buf[next:])
+	m.buf = m.buf[:n]
 }
 
-// unquoteFrom undoes mboxrd quoting: ">From ", ">>From " lose one ">".
-func unquoteFrom(line []byte) []byte {
-	i := 0
-	for i < len(line) && line[i] == '>' {
-		i++
+// skipLine drops the "From " separator line at the start of the buffer.
+func (m *MboxReader) skipLine() error {
+	m.sep = true
+	for {
+		if i := bytes.IndexByte(m.buf, '\n'); i >= 0 {
+			m.advance(i + 1)
+			return nil
+		}
+		if len(m.buf) > 64<<10 { // a separator line this long is not one
+			return fmt.Errorf("mailbox: a \"From \" line of more than 64 KiB")
+		}
+		if !m.fill() {
+			m.buf = m.buf[:0]
+			return nil
+		}
 	}
-	if i > 0 && bytes.HasPrefix(line[i:], []byte("From ")) {
-		return line[1:]
+}
+
+// toCRLFUnquoted copies msg with CRLF line ends and mboxrd quoting undone
+// (">From ", ">>From " lose one ">").
+func toCRLFUnquoted(msg []byte) []byte {
+	out := make([]byte, 0, len(msg)+len(msg)/32+2)
+	for len(msg) > 0 {
+		if msg[0] == '>' {
+			j := 0
+			for j < len(msg) && msg[j] == '>' {
+				j++
+			}
+			if bytes.HasPrefix(msg[j:], []byte("From ")) {
+				msg = msg[1:]
+			}
+		}
+		i := bytes.IndexByte(msg, '\n')
+		if i < 0 {
+			out = append(out, bytes.TrimSuffix(msg, []byte("\r"))...)
+			return append(out, '\r', '\n')
+		}
+		line := msg[:i]
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		out = append(out, line...)
+		out = append(out, '\r', '\n')
+		msg = msg[i+1:]
 	}
-	return line
+	return out
 }
