@@ -12,9 +12,9 @@ them. Then, in the same run:
 """
 import argparse
 import base64
+import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -120,7 +120,7 @@ def run_dkimpy(mbox_path, records):
     def dnsfunc(name, timeout=5):
         n = name.decode() if isinstance(name, bytes) else name
         return records.get(n.rstrip(".").encode())
-    ok = n = 0
+    ok = n = arc_ok = 0
     start = time.perf_counter()
     for raw in read_mbox(mbox_path):
         d = dkim.DKIM(raw)
@@ -131,9 +131,10 @@ def run_dkimpy(mbox_path, records):
             except dkim.DKIMException:
                 pass
         if b"ARC-Seal" in raw[:4096]:
-            dkim.arc_verify(raw, dnsfunc=dnsfunc)
+            cv, _, _ = dkim.arc_verify(raw, dnsfunc=dnsfunc)
+            arc_ok += cv == b"pass"
         n += 1
-    return n, time.perf_counter() - start, ok
+    return n, time.perf_counter() - start, ok, arc_ok
 
 
 def main():
@@ -151,17 +152,29 @@ def main():
 
     start = time.perf_counter()
     with open(os.path.join(a.out, "reports.jsonl"), "wb") as out:
-        subprocess.run([a.cli, "inspect", "--format", "json", "--now", "2026-11-23T12:00:00Z",
-                        "--dns-zone", os.path.join(a.out, "corpus.zone"), mbox_path], stdout=out, check=True)
+        proc = subprocess.Popen([a.cli, "inspect", "--format", "json", "--now", "2026-11-23T12:00:00Z",
+                                 "--dns-zone", os.path.join(a.out, "corpus.zone"), mbox_path], stdout=out)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
     st_time = time.perf_counter() - start
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    passes = sum(1 for line in open(os.path.join(a.out, "reports.jsonl")) if '"result":"pass"' in line)
+    if status != 0:
+        print("sealtrace-cli failed with status %d" % status)
+        return 1
+    rss_mb = usage.ru_maxrss / 1024
+    passes = arc_passes = 0
+    for line in open(os.path.join(a.out, "reports.jsonl")):
+        r = json.loads(line)
+        passes += sum(1 for d in r["dkim"] if d["result"] == "pass")
+        arc_passes += r["arc"]["result"] == "pass"
 
-    n, py_time, py_ok = run_dkimpy(mbox_path, records)
+    n, py_time, py_ok, py_arc = run_dkimpy(mbox_path, records)
     st_rate, py_rate = a.n / st_time, n / py_time
-    print("sealtrace-cli: %6d messages in %6.2f s = %8.0f msg/s, peak RSS %.0f MB (%d reports with a pass)"
-          % (a.n, st_time, st_rate, rss_mb, passes))
-    print("dkimpy:        %6d messages in %6.2f s = %8.0f msg/s (%d signatures verified)" % (n, py_time, py_rate, py_ok))
+    print("sealtrace-cli: %6d messages in %6.2f s = %8.0f msg/s, peak RSS %.0f MB (%d DKIM signatures pass, %d ARC chains pass)"
+          % (a.n, st_time, st_rate, rss_mb, passes, arc_passes))
+    print("dkimpy:        %6d messages in %6.2f s = %8.0f msg/s (%d DKIM signatures pass, %d ARC chains pass)"
+          % (n, py_time, py_rate, py_ok, py_arc))
+    if passes != py_ok or arc_passes != py_arc:
+        print("MISMATCH: the two verifiers disagree on this corpus")
+        return 1
     print("ratio: sealtrace-cli is %.1fx dkimpy" % (st_rate / py_rate))
 
 
