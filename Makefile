@@ -39,7 +39,7 @@ bench: deps-test build
 	bash bench/run.sh
 
 fuzz:
-	@for t in FuzzParse FuzzTags FuzzReceived FuzzInspect; do \
+	@for t in FuzzParse FuzzTags FuzzReceived FuzzCanonBody FuzzInspect; do \
 	  $(GO) test ./inspect -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} || exit 1; done
 	$(GO) test ./resolver -run '^$$' -fuzz '^FuzzZone$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzMbox$$' -fuzztime $${FUZZTIME:-20s}
