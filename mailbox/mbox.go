@@ -30,6 +30,8 @@ type MboxReader struct {
 	eof   bool
 	err   error
 	index int
+	base  int64 // the stream offset of buf[0]
+	span  [2]int64
 	begun bool // the first message's separator has been dealt with
 	sep   bool // a separator was consumed: a message follows, if only an empty one
 }
@@ -86,6 +88,7 @@ func (m *MboxReader) Next() (raw []byte, index int, err error) {
 		if m.sep {
 			m.sep = false
 			m.index++
+			m.span = [2]int64{m.base, m.base}
 			return []byte{}, m.index, nil
 		}
 		return nil, m.index, io.EOF
@@ -113,6 +116,7 @@ func (m *MboxReader) Next() (raw []byte, index int, err error) {
 			tooLarge = true
 			keep := min(len(m.buf), 8)
 			dropped += len(m.buf) - keep
+			m.base += int64(len(m.buf) - keep)
 			copy(m.buf, m.buf[len(m.buf)-keep:])
 			m.buf = m.buf[:keep]
 			scanned = 0
@@ -142,6 +146,7 @@ func (m *MboxReader) Next() (raw []byte, index int, err error) {
 		msg = bytes.TrimSuffix(msg, []byte("\r"))
 	}
 	out := toCRLFUnquoted(msg)
+	m.span = [2]int64{m.base, m.base + int64(len(msg))}
 	m.advance(next)
 	if next >= 0 {
 		if err := m.skipLine(); err != nil {
@@ -154,12 +159,23 @@ func (m *MboxReader) Next() (raw []byte, index int, err error) {
 // advance drops what was returned (up to next, or everything when next < 0).
 func (m *MboxReader) advance(next int) {
 	if next < 0 {
+		m.base += int64(len(m.buf))
 		m.buf = m.buf[:0]
 		return
 	}
+	m.base += int64(next)
 	n := copy(m.buf, m.buf[next:])
 	m.buf = m.buf[:n]
 }
+
+// Span returns where the last message Next returned lies in the stream:
+// its raw bytes (LF or CRLF, mboxrd-quoted) run from start to end. Read
+// them again with Unquote to get what Next returned.
+func (m *MboxReader) Span() (start, end int64) { return m.span[0], m.span[1] }
+
+// Unquote turns a message's raw bytes from an mbox into what Next returns:
+// CRLF line ends, mboxrd quoting undone.
+func Unquote(raw []byte) []byte { return toCRLFUnquoted(raw) }
 
 // skipLine drops the "From " separator line at the start of the buffer.
 func (m *MboxReader) skipLine() error {

@@ -80,6 +80,18 @@ func TestMboxAgainstReference(t *testing.T) {
 		}
 	}
 	readChunk = 256 << 10
+	// Every span read again gives the same message.
+	r := NewMboxReader(strings.NewReader(in))
+	for i := 0; ; i++ {
+		raw, _, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		start, end := r.Span()
+		if again := Unquote([]byte(in[start:end])); string(again) != string(raw) {
+			t.Fatalf("message %d: span [%d,%d) gives %q, want %q", i, start, end, again, raw)
+		}
+	}
 }
 
 func TestMboxTooLarge(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -55,7 +54,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&f.ip, "ip", "", "SPF: the connecting `IP` (default: from the Received fields)")
 	fs.StringVar(&f.helo, "helo", "", "SPF: the HELO/EHLO `name` (default: from the Received fields)")
 	fs.StringVar(&f.mailFrom, "mail-from", "", "SPF: the envelope sender `address` (default: Return-Path)")
-	fs.StringVar(&f.format, "format", "text", "output `format`: text or json (one JSON object per message, one per line)")
+	fs.StringVar(&f.format, "format", "text", "output `format`: text, json (one JSON object per message, one per line) or markdown (for a ticket)")
 	fs.Var(&f.trusted, "trust-authserv-id", "believe Authentication-Results from this `id` (repeatable; default: the topmost field's)")
 	fs.StringVar(&f.colour, "colour", "auto", "text colour: auto, always or never")
 	fs.BoolVar(&f.demo, "demo", false, "inspect the embedded demo mailbox (offline, with its own DNS zone and evaluation time)")
@@ -110,7 +109,9 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	var p printer
 	switch f.format {
 	case "json":
-		p = &jsonPrinter{enc: json.NewEncoder(out)}
+		p = &jsonPrinter{w: out}
+	case "markdown":
+		p = &markdownPrinter{w: out}
 	default:
 		p = &textPrinter{w: out, colour: useColour(f.colour, stdout)}
 	}
@@ -132,8 +133,8 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 func (f *inspectFlags) validate() error {
-	if f.format != "text" && f.format != "json" {
-		return fmt.Errorf("--format must be text or json, not %q", f.format)
+	if f.format != "text" && f.format != "json" && f.format != "markdown" {
+		return fmt.Errorf("--format must be text, json or markdown, not %q", f.format)
 	}
 	if f.colour != "auto" && f.colour != "always" && f.colour != "never" {
 		return fmt.Errorf("--colour must be auto, always or never, not %q", f.colour)

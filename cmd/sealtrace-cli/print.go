@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -13,9 +12,30 @@ type printer interface {
 	print(*inspect.Report) error
 }
 
-type jsonPrinter struct{ enc *json.Encoder }
+type jsonPrinter struct{ w io.Writer }
 
-func (p *jsonPrinter) print(r *inspect.Report) error { return p.enc.Encode(r) }
+func (p *jsonPrinter) print(r *inspect.Report) error {
+	b, err := r.JSON()
+	if err == nil {
+		_, err = p.w.Write(b)
+	}
+	return err
+}
+
+type markdownPrinter struct {
+	w io.Writer
+	n int
+}
+
+func (p *markdownPrinter) print(r *inspect.Report) error {
+	sep := ""
+	if p.n > 0 {
+		sep = "\n---\n\n"
+	}
+	p.n++
+	_, err := io.WriteString(p.w, sep+r.Markdown())
+	return err
+}
 
 // textPrinter prints the traced path for a terminal: the hops, then each
 // check with its steps, then the receivers' claims beside Sealtrace's view.

@@ -1,0 +1,107 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/png"
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/software"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Export: the report as JSON (the CLI's bytes) or Markdown (for a ticket),
+// and the Path picture as PNG, drawn by Fyne's software renderer so that it
+// works without a display.
+
+var errNothingSelected = errors.New("select a message first")
+
+func (u *UI) exportMenu() {
+	e := u.selected
+	if e == nil || e.report == nil {
+		dialog.ShowError(errNothingSelected, u.win)
+		return
+	}
+	var d dialog.Dialog
+	save := func(ext string, data func() ([]byte, error)) func() {
+		return func() {
+			d.Hide()
+			b, err := data()
+			if err != nil {
+				dialog.ShowError(err, u.win)
+				return
+			}
+			fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+				if err != nil {
+					dialog.ShowError(err, u.win)
+					return
+				}
+				if w == nil {
+					return
+				}
+				defer w.Close()
+				if _, err := w.Write(b); err != nil {
+					dialog.ShowError(err, u.win)
+				}
+			}, u.win)
+			fd.SetFileName(exportName(e) + ext)
+			fd.Show()
+		}
+	}
+	buttons := container.NewVBox(
+		widget.NewButton("Report as JSON", save(".json", e.report.JSON)),
+		widget.NewButton("Report as Markdown (for a ticket)", save(".md", func() ([]byte, error) { return []byte(e.report.Markdown()), nil })),
+		widget.NewButton("Path picture as PNG", save(".png", func() ([]byte, error) { return pathPNG(buildPath(e.report), 900) })),
+	)
+	d = dialog.NewCustom("Export", "Close", buttons, u.win)
+	d.Show()
+}
+
+func exportName(e *entry) string {
+	name := strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == '#' || r == ' ' {
+			return '-'
+		}
+		return r
+	}, e.source)
+	return name + "-" + itoa(e.index)
+}
+
+func itoa(i int) string {
+	var b [20]byte
+	n := len(b)
+	for {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			return string(b[n:])
+		}
+	}
+}
+
+// pathImage renders the path picture at the given width.
+func pathImage(nodes []pathNode, width float32) image.Image {
+	pic := container.NewPadded(pathPicture(nodes, -1, func(int) {}))
+	c := software.NewCanvas()
+	c.SetPadded(false)
+	c.SetContent(pic)
+	c.Resize(fyne.NewSize(max(width, pic.MinSize().Width), pic.MinSize().Height))
+	return c.Capture()
+}
+
+// pathPNG encodes pathImage as PNG.
+func pathPNG(nodes []pathNode, width float32) ([]byte, error) {
+	var b bytes.Buffer
+	if err := writePNG(&b, pathImage(nodes, width)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func writePNG(w io.Writer, img image.Image) error { return png.Encode(w, img) }

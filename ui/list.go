@@ -1,0 +1,207 @@
+package ui
+
+import (
+	"image/color"
+	"sort"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/inspect"
+)
+
+// The message list: a virtualized table (only visible rows have widgets),
+// columns date, from, subject and a badge per check.
+
+var columns = []struct {
+	title string
+	width float32
+}{
+	{"Date", 140}, {"From", 230}, {"Subject", 300}, {"SPF", 80}, {"DKIM", 80}, {"DMARC", 80}, {"ARC", 80},
+}
+
+var filterNames = []string{"All", "DMARC fail", "DKIM fail", "SPF fail", "ARC present", "Not inspectable"}
+
+// resultColour is the colour of a result word: green for pass, red for
+// failures, amber for the in-between words, grey for none.
+func resultColour(r string) color.Color {
+	switch r {
+	case inspect.Pass:
+		return color.NRGBA{R: 0x2e, G: 0xa0, B: 0x43, A: 0xff}
+	case inspect.Fail, inspect.PermError:
+		return color.NRGBA{R: 0xd1, G: 0x24, B: 0x2f, A: 0xff}
+	case inspect.SoftFail, inspect.Neutral, inspect.TempError, inspect.Policy:
+		return color.NRGBA{R: 0xd9, G: 0x8a, B: 0x00, A: 0xff}
+	}
+	return color.NRGBA{R: 0x8c, G: 0x95, B: 0x9f, A: 0xff}
+}
+
+// badgeCell is a table cell: text on a coloured background for the check
+// columns, plain text for the others.
+func newBadgeCell() fyne.CanvasObject {
+	bg := canvas.NewRectangle(color.Transparent)
+	bg.CornerRadius = 4
+	txt := canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	txt.TextSize = theme.TextSize()
+	return container.NewStack(bg, container.NewPadded(txt))
+}
+
+func newMessageTable(u *UI) *widget.Table {
+	t := widget.NewTable(
+		func() (int, int) { return len(u.shown), len(columns) },
+		newBadgeCell,
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Row >= len(u.shown) {
+				return
+			}
+			e := u.shown[id.Row]
+			stack := o.(*fyne.Container)
+			bg := stack.Objects[0].(*canvas.Rectangle)
+			txt := stack.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+			bg.FillColor = color.Transparent
+			txt.Color = theme.Color(theme.ColorNameForeground)
+			txt.TextStyle = fyne.TextStyle{}
+			switch id.Col {
+			case 0:
+				txt.Text = ""
+				if !e.date.IsZero() {
+					txt.Text = e.date.UTC().Format("2006-01-02 15:04")
+				}
+			case 1:
+				txt.Text = clipText(e.from, 27)
+			case 2:
+				txt.Text = clipText(e.subject, 36)
+			default:
+				word := e.badge(columns[id.Col].title)
+				txt.Text = word
+				if e.report != nil && e.report.Error != "" {
+					txt.Text = "error"
+					word = inspect.PermError
+				}
+				if word != "…" {
+					bg.FillColor = resultColour(word)
+					txt.Color = color.White
+					txt.TextStyle = fyne.TextStyle{Bold: true}
+				}
+			}
+			bg.Refresh()
+			txt.Refresh()
+		})
+	t.ShowHeaderRow = true
+	t.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("", nil) }
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		b := o.(*widget.Button)
+		if id.Col < 0 {
+			b.SetText("")
+			return
+		}
+		title := columns[id.Col].title
+		if u.sortBy == id.Col+1 {
+			title += " ▲"
+		} else if u.sortBy == -(id.Col + 1) {
+			title += " ▼"
+		}
+		b.SetText(title)
+		col := id.Col
+		b.OnTapped = func() { u.sortOn(col) }
+	}
+	for i, c := range columns {
+		t.SetColumnWidth(i, c.width)
+	}
+	t.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(u.shown) {
+			u.selectEntry(u.shown[id.Row])
+		}
+	}
+	return t
+}
+
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// sortOn sorts by a column; a second tap reverses.
+func (u *UI) sortOn(col int) {
+	if u.sortBy == col+1 {
+		u.sortBy = -(col + 1)
+	} else {
+		u.sortBy = col + 1
+	}
+	u.refilter()
+}
+
+// refilter recomputes the shown rows from source, filter, search and sort
+// (UI goroutine).
+func (u *UI) refilter() {
+	shown := u.shown[:0]
+	for _, e := range u.entries {
+		if u.source != "" && e.source != u.source {
+			continue
+		}
+		if !matchesFilter(e, u.filter) {
+			continue
+		}
+		if u.query != "" && !strings.Contains(strings.ToLower(e.from+" "+e.subject+" "+reportDomain(e)), u.query) {
+			continue
+		}
+		shown = append(shown, e)
+	}
+	if u.sortBy != 0 {
+		col, desc := u.sortBy-1, false
+		if u.sortBy < 0 {
+			col, desc = -u.sortBy-1, true
+		}
+		sort.SliceStable(shown, func(i, j int) bool {
+			less := sortKey(shown[i], col) < sortKey(shown[j], col)
+			if desc {
+				return sortKey(shown[j], col) < sortKey(shown[i], col)
+			}
+			return less
+		})
+	}
+	u.shown = shown
+	u.table.Refresh()
+}
+
+func reportDomain(e *entry) string {
+	if e.report == nil {
+		return ""
+	}
+	return e.report.FromDomain
+}
+
+func sortKey(e *entry, col int) string {
+	switch col {
+	case 0:
+		return e.date.UTC().Format("20060102150405")
+	case 1:
+		return strings.ToLower(e.from)
+	case 2:
+		return strings.ToLower(e.subject)
+	}
+	return e.badge(columns[col].title)
+}
+
+func matchesFilter(e *entry, f string) bool {
+	r := e.report
+	switch f {
+	case "DMARC fail":
+		return r != nil && r.DMARC.Result == inspect.Fail
+	case "DKIM fail":
+		return r != nil && len(r.DKIM) > 0 && dkimSummary(r.DKIM) != inspect.Pass
+	case "SPF fail":
+		return r != nil && (r.SPF.Result == inspect.Fail || r.SPF.Result == inspect.SoftFail)
+	case "ARC present":
+		return r != nil && r.ARC.Instances > 0
+	case "Not inspectable":
+		return r != nil && r.Error != ""
+	}
+	return true
+}

@@ -1,0 +1,319 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/mail"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sealtrace/sealtrace/assets"
+	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// entry is one message in the list. The raw message is not kept for files:
+// load reads it again from its span, so a 10,000-message mbox costs its
+// reports, not its messages.
+type entry struct {
+	source  string
+	index   int
+	date    time.Time
+	from    string
+	subject string
+	note    string // the demo's teaching note
+	report  *inspect.Report
+	load    func() ([]byte, error)
+}
+
+// badge is the result word shown for a check in the list.
+func (e *entry) badge(check string) string {
+	if e.report == nil {
+		return "…"
+	}
+	r := e.report
+	switch check {
+	case "SPF":
+		return r.SPF.Result
+	case "DKIM":
+		return dkimSummary(r.DKIM)
+	case "DMARC":
+		return r.DMARC.Result
+	case "ARC":
+		return r.ARC.Result
+	}
+	return ""
+}
+
+// dkimSummary is one word for all signatures: pass when one passes (that is
+// what DMARC can use), else the first signature's result.
+func dkimSummary(ds []inspect.DKIMResult) string {
+	if len(ds) == 0 {
+		return inspect.None
+	}
+	for _, d := range ds {
+		if d.Result == inspect.Pass {
+			return inspect.Pass
+		}
+	}
+	return ds[0].Result
+}
+
+// quickHeader reads date, from, subject and the demo note from the header
+// section only, for the list row before the inspection is done.
+func quickHeader(raw []byte) (date time.Time, from, subject, note string) {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(raw)
+	}
+	msg, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(raw[:end]), strings.NewReader("\r\n\r\n")))
+	if err != nil {
+		return time.Time{}, "", "", ""
+	}
+	date, _ = msg.Header.Date()
+	dec := new(mime.WordDecoder)
+	from, _ = dec.DecodeHeader(msg.Header.Get("From"))
+	subject, _ = dec.DecodeHeader(msg.Header.Get("Subject"))
+	note = msg.Header.Get("X-Sealtrace-Note")
+	return date, from, subject, note
+}
+
+// loader reads a source and inspects its messages off the UI goroutine.
+// Rows and reports go back through one goroutine, in batches, so the UI's
+// callbacks (wrapped in fyne.Do) never run concurrently with each other.
+type loader struct {
+	opts      inspect.Options
+	onEntries func([]*entry)   // new rows, in file order
+	onReports func([]reported) // finished inspections
+	onError   func(error)
+	onDone    func(n int, took time.Duration)
+}
+
+type reported struct {
+	e *entry
+	r *inspect.Report
+}
+
+// loadDemo loads the embedded demo mailbox with its own zone and time.
+func (l *loader) loadDemo(ctx context.Context) {
+	z, err := assets.DemoResolver()
+	if err != nil {
+		l.onError(err)
+		return
+	}
+	opts := l.opts
+	opts.Resolver = z
+	opts.Now = func() time.Time { return assets.DemoNow }
+	r := mailbox.NewMboxReader(bytes.NewReader(assets.DemoMbox))
+	l.run(ctx, "Demo mailbox", r, func(start, end int64) func() ([]byte, error) {
+		return func() ([]byte, error) { return mailbox.Unquote(assets.DemoMbox[start:end]), nil }
+	}, opts)
+}
+
+// loadFile loads an .eml or mbox file.
+func (l *loader) loadFile(ctx context.Context, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		l.onError(err)
+		return
+	}
+	defer f.Close()
+	head := make([]byte, 5)
+	n, _ := io.ReadFull(f, head)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		l.onError(err)
+		return
+	}
+	name := baseName(path)
+	if !mailbox.IsMbox(head[:n]) {
+		raw, err := io.ReadAll(io.LimitReader(f, mailbox.MaxMessageBytes+1))
+		if err == nil && len(raw) > mailbox.MaxMessageBytes {
+			err = mailbox.ErrTooLarge
+		}
+		if err != nil {
+			l.onError(fmt.Errorf("%s: %w", name, err))
+			return
+		}
+		l.loadBytes(ctx, name, raw)
+		return
+	}
+	l.run(ctx, name, mailbox.NewMboxReader(f), func(start, end int64) func() ([]byte, error) {
+		return func() ([]byte, error) {
+			g, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			defer g.Close()
+			buf := make([]byte, end-start)
+			if _, err := g.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			return mailbox.Unquote(buf), nil
+		}
+	}, l.opts)
+}
+
+// loadBytes loads one message held in memory (a dropped .eml, pasted headers).
+func (l *loader) loadBytes(ctx context.Context, name string, raw []byte) {
+	l.run(ctx, name, nil, nil, l.opts, raw)
+}
+
+// run reads messages (from r, or the given raw ones), shows rows at once in
+// batches, and inspects with one worker per core.
+func (l *loader) run(ctx context.Context, source string, r *mailbox.MboxReader, spanLoader func(int64, int64) func() ([]byte, error), opts inspect.Options, raws ...[]byte) {
+	start := time.Now()
+	type job struct {
+		e   *entry
+		raw []byte
+	}
+	jobs := make(chan job, runtime.GOMAXPROCS(0)*2)
+	events := make(chan any, 256) // []*entry or reported
+	forwarded := make(chan struct{})
+	go l.forward(events, forwarded)
+
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				o := opts
+				o.Source = fmt.Sprintf("%s#%d", j.e.source, j.e.index)
+				rep, _ := inspect.Inspect(ctx, j.raw, o)
+				events <- reported{j.e, rep}
+			}
+		}()
+	}
+	var batch []*entry
+	lastFlush := time.Now()
+	flush := func() {
+		if len(batch) > 0 {
+			events <- batch
+			batch = nil
+		}
+		lastFlush = time.Now()
+	}
+	n := 0
+	add := func(raw []byte, loadFn func() ([]byte, error)) bool {
+		n++
+		e := &entry{source: source, index: n, load: loadFn}
+		e.date, e.from, e.subject, e.note = quickHeader(raw)
+		batch = append(batch, e)
+		// The first rows show at once; after that, in batches.
+		if n <= 50 || len(batch) >= 500 || time.Since(lastFlush) > 100*time.Millisecond {
+			flush()
+		}
+		select {
+		case jobs <- job{e, raw}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if r == nil {
+		for _, raw := range raws {
+			raw := raw
+			add(raw, func() ([]byte, error) { return raw, nil })
+		}
+	} else {
+		for ctx.Err() == nil {
+			raw, _, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if errors.Is(err, mailbox.ErrTooLarge) {
+				n++
+				e := &entry{source: source, index: n, subject: "(not read: too large)", load: func() ([]byte, error) { return nil, err }}
+				batch = append(batch, e)
+				flush()
+				events <- reported{e, &inspect.Report{Source: fmt.Sprintf("%s#%d", source, n), Error: err.Error()}}
+				continue
+			}
+			if err != nil {
+				l.onError(fmt.Errorf("%s: %w", source, err))
+				break
+			}
+			s, e := r.Span()
+			if !add(raw, spanLoader(s, e)) {
+				break
+			}
+		}
+	}
+	flush()
+	close(jobs)
+	wg.Wait()
+	close(events)
+	<-forwarded
+	l.onDone(n, time.Since(start))
+}
+
+// forward hands events to the UI in order, reports in batches of up to
+// 100 ms, so that a 10,000-message mbox costs a few hundred UI updates.
+func (l *loader) forward(events <-chan any, done chan<- struct{}) {
+	defer close(done)
+	var reps []reported
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	flush := func() {
+		if len(reps) > 0 {
+			l.onReports(reps)
+			reps = nil
+		}
+	}
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				flush()
+				return
+			}
+			switch v := ev.(type) {
+			case []*entry:
+				flush() // a report never arrives before its row
+				l.onEntries(v)
+			case reported:
+				reps = append(reps, v)
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
+func baseName(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// newResolver builds the DNS source the settings ask for.
+func newResolver(mode, server string, zoneFiles []string) (resolver.Resolver, error) {
+	switch mode {
+	case dnsServer:
+		return resolver.NewServer(server)
+	case dnsZones:
+		z := resolver.NewZones()
+		for _, f := range zoneFiles {
+			if err := z.LoadFile(f); err != nil {
+				return nil, err
+			}
+		}
+		return z, nil
+	}
+	return resolver.NewSystem()
+}
+
+const (
+	dnsSystem = "System resolver"
+	dnsServer = "A DNS server"
+	dnsZones  = "Offline zone files"
+)

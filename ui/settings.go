@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Preference keys. Nothing secret is stored here.
+const (
+	prefDNSMode   = "dns.mode"
+	prefDNSServer = "dns.server"
+	prefZoneFiles = "dns.zonefiles"
+	prefTrusted   = "trusted.authservids"
+	prefTheme     = "theme"
+)
+
+// settingsDialog edits the DNS mode, the trusted authserv-ids and the theme.
+// They apply to what is opened next; the demo always uses its own zone.
+func (u *UI) settingsDialog() {
+	p := u.app.Preferences()
+	mode := widget.NewRadioGroup([]string{dnsSystem, dnsServer, dnsZones}, nil)
+	mode.SetSelected(p.StringWithFallback(prefDNSMode, dnsSystem))
+	server := widget.NewEntry()
+	server.SetPlaceHolder("127.0.0.1:53")
+	server.SetText(p.String(prefDNSServer))
+	zones := widget.NewMultiLineEntry()
+	zones.SetPlaceHolder("one zone file path per line")
+	zones.SetText(p.String(prefZoneFiles))
+	trusted := widget.NewEntry()
+	trusted.SetPlaceHolder("mx.example.com (space separated; empty: the topmost Authentication-Results)")
+	trusted.SetText(p.String(prefTrusted))
+	th := widget.NewSelect([]string{"System", "Light", "Dark"}, nil)
+	th.SetSelected(p.StringWithFallback(prefTheme, "System"))
+	form := []*widget.FormItem{
+		widget.NewFormItem("DNS", mode),
+		widget.NewFormItem("DNS server", server),
+		widget.NewFormItem("Zone files", zones),
+		widget.NewFormItem("Trusted receivers", trusted),
+		widget.NewFormItem("Theme", th),
+	}
+	d := dialog.NewForm("Settings", "Save", "Cancel", form, func(ok bool) {
+		if !ok {
+			return
+		}
+		p.SetString(prefDNSMode, mode.Selected)
+		p.SetString(prefDNSServer, server.Text)
+		p.SetString(prefZoneFiles, zones.Text)
+		p.SetString(prefTrusted, trusted.Text)
+		p.SetString(prefTheme, th.Selected)
+		applyTheme(u.app)
+	}, u.win)
+	d.Resize(fyne.NewSize(600, 480))
+	d.Show()
+}
+
+// applyTheme follows the theme preference.
+func applyTheme(a fyne.App) {
+	switch a.Preferences().String(prefTheme) {
+	case "Light":
+		a.Settings().SetTheme(&variantTheme{variant: theme.VariantLight})
+	case "Dark":
+		a.Settings().SetTheme(&variantTheme{variant: theme.VariantDark})
+	default:
+		a.Settings().SetTheme(theme.DefaultTheme())
+	}
+}

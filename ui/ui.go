@@ -1,0 +1,284 @@
+// Package ui is Sealtrace's desktop interface, built with Fyne: a sidebar of
+// sources (the embedded demo mailbox, files opened or dropped, pasted
+// headers), the message list with a badge per check, and the message view
+// (the authentication path as a picture, the trace in plain sentences, the
+// receivers' claims, the headers, the body as text).
+//
+// Package ui never creates the app (cmd/sealtrace does), so every view is
+// testable with fyne.io/fyne/v2/test. Loading and inspection run off the UI
+// goroutine; every widget change comes back through fyne.Do, and the slices
+// behind the widgets are only changed inside it.
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/inspect"
+)
+
+// UI is the main window's content and state.
+type UI struct {
+	app fyne.App
+	win fyne.Window
+
+	// Owned by the UI goroutine (changed only inside fyne.Do).
+	entries  []*entry
+	shown    []*entry // entries after the source, filter and sort
+	sources  []string
+	source   string // "" means all
+	selected *entry
+	filter   string
+	query    string
+	sortBy   int
+	jobs     int
+	pasted   int
+	cancel   context.CancelFunc
+
+	sourceList *widget.List
+	table      *widget.Table
+	view       *messageView
+	status     *widget.Label
+	progress   *widget.ProgressBarInfinite
+	cancelBtn  *widget.Button
+
+	// loaded is closed when the demo mailbox is fully inspected (for tests).
+	loaded chan struct{}
+}
+
+// New builds the interface into w and starts loading the demo mailbox.
+func New(a fyne.App, w fyne.Window) *UI {
+	u := &UI{app: a, win: w, loaded: make(chan struct{})}
+	w.SetTitle("Sealtrace")
+	w.SetContent(u.build())
+	w.SetOnDropped(u.dropped)
+	u.startDemo()
+	return u
+}
+
+// Show sizes the window for the first start.
+func (u *UI) Show() { u.win.Resize(fyne.NewSize(1280, 800)) }
+
+func (u *UI) build() fyne.CanvasObject {
+	u.sourceList = widget.NewList(
+		func() int { return len(u.sources) + 1 },
+		func() fyne.CanvasObject { return widget.NewLabel("source name here") },
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			if i == 0 {
+				l.SetText("All messages")
+				return
+			}
+			l.SetText(u.sources[i-1])
+		})
+	u.sourceList.OnSelected = func(i widget.ListItemID) {
+		u.source = ""
+		if i > 0 {
+			u.source = u.sources[i-1]
+		}
+		u.refilter()
+	}
+
+	u.table = newMessageTable(u)
+	u.view = newMessageView(u)
+
+	search := widget.NewEntry()
+	search.SetPlaceHolder("Search from, subject, domain…")
+	search.OnChanged = func(s string) { u.query = strings.ToLower(s); u.refilter() }
+	filter := widget.NewSelect(filterNames, func(s string) { u.filter = s; u.refilter() })
+	filter.SetSelected(filterNames[0])
+
+	open := widget.NewButton("Open…", u.openDialog)
+	paste := widget.NewButton("Paste headers…", u.pasteDialog)
+	export := widget.NewButton("Export…", u.exportMenu)
+	settings := widget.NewButton("Settings", u.settingsDialog)
+	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, export, settings), filter, search)
+
+	u.status = widget.NewLabel("")
+	u.progress = widget.NewProgressBarInfinite()
+	u.progress.Hide()
+	u.cancelBtn = widget.NewButton("Cancel", func() {
+		if u.cancel != nil {
+			u.cancel()
+		}
+	})
+	u.cancelBtn.Hide()
+	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(u.progress, u.cancelBtn), u.status)
+
+	listAndView := container.NewVSplit(u.table, u.view.content)
+	listAndView.Offset = 0.35
+	main := container.NewHSplit(u.sourceList, listAndView)
+	main.Offset = 0.16
+	return container.NewBorder(top, bottom, nil, nil, main)
+}
+
+// startDemo loads the embedded demo mailbox.
+func (u *UI) startDemo() {
+	u.startLoad("Demo mailbox", func(ctx context.Context, l *loader) { l.loadDemo(ctx) }, u.loaded)
+}
+
+// startLoad runs one loading job in the background with progress and Cancel.
+func (u *UI) startLoad(name string, work func(context.Context, *loader), done chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	u.cancel = cancel
+	u.jobs++
+	u.progress.Show()
+	u.cancelBtn.Show()
+	u.status.SetText("Loading " + name + "…")
+	inspected := 0
+	l := &loader{
+		opts: u.inspectOptions(),
+		onEntries: func(es []*entry) {
+			fyne.Do(func() { u.addEntries(es) })
+		},
+		onReports: func(rs []reported) {
+			fyne.Do(func() {
+				for _, x := range rs {
+					x.e.report = x.r
+					if x.e == u.selected {
+						u.view.show(x.e)
+					}
+				}
+				inspected += len(rs)
+				u.status.SetText(fmt.Sprintf("%s: %d inspected…", name, inspected))
+				u.table.Refresh()
+			})
+		},
+		onError: func(err error) {
+			fyne.Do(func() { dialog.ShowError(err, u.win) })
+		},
+		onDone: func(n int, took time.Duration) {
+			fyne.Do(func() {
+				u.jobs--
+				if u.jobs == 0 {
+					u.progress.Hide()
+					u.cancelBtn.Hide()
+				}
+				u.status.SetText(fmt.Sprintf("%s: %d messages inspected in %s", name, n, took.Round(time.Millisecond)))
+				u.refilter()
+				if done != nil {
+					close(done)
+				}
+			})
+		},
+	}
+	go func() {
+		defer cancel()
+		work(ctx, l)
+	}()
+}
+
+// inspectOptions reads the DNS and trust settings.
+func (u *UI) inspectOptions() inspectOptionsT {
+	p := u.app.Preferences()
+	opts := inspectOptionsT{}
+	if ids := strings.Fields(p.String(prefTrusted)); len(ids) > 0 {
+		opts.TrustedAuthservIDs = ids
+	}
+	res, err := newResolver(p.StringWithFallback(prefDNSMode, dnsSystem), p.String(prefDNSServer), splitList(p.String(prefZoneFiles)))
+	if err != nil {
+		u.status.SetText("DNS: " + err.Error() + " (using offline zones: nothing resolves)")
+		res, _ = newResolver(dnsZones, "", nil)
+	}
+	opts.Resolver = res
+	return opts
+}
+
+type inspectOptionsT = inspect.Options
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, "\n") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// addEntries appends rows (UI goroutine).
+func (u *UI) addEntries(es []*entry) {
+	for _, e := range es {
+		if !contains(u.sources, e.source) {
+			u.sources = append(u.sources, e.source)
+			u.sourceList.Refresh()
+		}
+	}
+	u.entries = append(u.entries, es...)
+	u.refilter()
+	if u.selected == nil && len(u.shown) > 0 {
+		u.selectEntry(u.shown[0])
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// selectEntry shows a message in the view (UI goroutine).
+func (u *UI) selectEntry(e *entry) {
+	u.selected = e
+	u.view.show(e)
+}
+
+// openDialog opens .eml and .mbox files.
+func (u *UI) openDialog() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, u.win)
+			return
+		}
+		if r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		u.openPath(path)
+	}, u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".eml", ".mbox", ".mbx", ".txt", ""}))
+	d.Show()
+}
+
+func (u *UI) openPath(path string) {
+	u.startLoad(baseName(path), func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, nil)
+}
+
+// dropped opens files dropped onto the window.
+func (u *UI) dropped(_ fyne.Position, uris []fyne.URI) {
+	for _, uri := range uris {
+		if uri.Scheme() == "file" {
+			u.openPath(uri.Path())
+		}
+	}
+}
+
+// pasteDialog inspects headers pasted from a ticket.
+func (u *UI) pasteDialog() {
+	text := widget.NewMultiLineEntry()
+	text.SetPlaceHolder("Paste the raw header section (or the whole message) here.")
+	text.SetMinRowsVisible(14)
+	d := dialog.NewCustomConfirm("Paste headers", "Inspect", "Cancel", text, func(ok bool) {
+		if !ok || strings.TrimSpace(text.Text) == "" {
+			return
+		}
+		raw := []byte(text.Text)
+		u.pasted++
+		name := fmt.Sprintf("Pasted %d", u.pasted)
+		u.startLoad(name, func(ctx context.Context, l *loader) { l.loadBytes(ctx, name, raw) }, nil)
+	}, u.win)
+	d.Resize(fyne.NewSize(700, 500))
+	d.Show()
+}

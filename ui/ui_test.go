@@ -1,0 +1,262 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/inspect"
+)
+
+// newTestUI opens the UI on the demo mailbox and waits until it is
+// inspected (the wait only guards against a hang; nothing is timed).
+func newTestUI(t *testing.T) (*UI, fyne.Window) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	w.Resize(fyne.NewSize(1280, 800))
+	u := New(a, w)
+	select {
+	case <-u.loaded:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the demo mailbox did not finish loading")
+	}
+	return u, w
+}
+
+func (u *UI) entryByDemo(t *testing.T, name string) *entry {
+	t.Helper()
+	for _, e := range u.entries {
+		if e.report != nil && strings.Contains(e.report.Source, "") {
+			raw, _ := e.load()
+			if bytes.Contains(raw, []byte("X-Sealtrace-Demo: "+name+"\r\n")) {
+				return e
+			}
+		}
+	}
+	t.Fatalf("demo message %s not found", name)
+	return nil
+}
+
+func TestDemoListAndBadges(t *testing.T) {
+	u, _ := newTestUI(t)
+	if len(u.entries) != 10 || len(u.shown) != 10 || len(u.sources) != 1 || u.sources[0] != "Demo mailbox" {
+		t.Fatalf("%d entries, %d shown, sources %v", len(u.entries), len(u.shown), u.sources)
+	}
+	for _, e := range u.entries {
+		if e.report == nil {
+			t.Fatalf("%s#%d was not inspected", e.source, e.index)
+		}
+	}
+	spoof := u.entryByDemo(t, "spoofed-from-reject")
+	if spoof.badge("DMARC") != inspect.Fail || spoof.badge("SPF") != inspect.Fail || spoof.badge("DKIM") != inspect.None {
+		t.Errorf("spoofed badges: %s %s %s", spoof.badge("SPF"), spoof.badge("DKIM"), spoof.badge("DMARC"))
+	}
+	if spoof.note == "" || !strings.Contains(spoof.subject, "verify your account") {
+		t.Errorf("row: %q note %q", spoof.subject, spoof.note)
+	}
+}
+
+func TestFilterAndSearch(t *testing.T) {
+	u, w := newTestUI(t)
+	u.filter = "DMARC fail"
+	u.refilter()
+	if len(u.shown) != 4 { // list footer, spoofed, strict alignment, ESP
+		t.Errorf("DMARC fail shows %d", len(u.shown))
+	}
+	u.filter = "ARC present"
+	u.refilter()
+	if len(u.shown) != 1 || u.shown[0].report.ARC.Result != inspect.Pass {
+		t.Errorf("ARC present shows %d", len(u.shown))
+	}
+	u.filter = "All"
+	u.refilter()
+	// Typing in the search box filters through the widget.
+	search := findEntry(t, w.Content(), "Search from, subject, domain…")
+	test.Type(search, "itinerary")
+	if len(u.shown) != 1 || !strings.Contains(u.shown[0].subject, "itinerary") {
+		t.Errorf("search shows %d", len(u.shown))
+	}
+}
+
+func findEntry(t *testing.T, o fyne.CanvasObject, placeholder string) *widget.Entry {
+	t.Helper()
+	var found *widget.Entry
+	walkObjects(o, func(c fyne.CanvasObject) {
+		if e, ok := c.(*widget.Entry); ok && e.PlaceHolder == placeholder {
+			found = e
+		}
+	})
+	if found == nil {
+		t.Fatalf("no entry %q", placeholder)
+	}
+	return found
+}
+
+func walkObjects(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	f(o)
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, ch := range c.Objects {
+			walkObjects(ch, f)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(c)
+		for _, ch := range r.Objects() {
+			walkObjects(ch, f)
+		}
+	}
+}
+
+// Selecting a message shows its path; the node where authentication broke
+// is marked and selected; tapping another node shows its steps.
+func TestPathAndNodeSteps(t *testing.T) {
+	u, _ := newTestUI(t)
+	e := u.entryByDemo(t, "list-footer-arc-rescue")
+	for i, s := range u.shown {
+		if s == e {
+			u.table.Select(widget.TableCellID{Row: i, Col: 2})
+		}
+	}
+	if u.selected != e {
+		t.Fatal("selecting the row did not select the message")
+	}
+	v := u.view
+	kinds := ""
+	for _, n := range v.nodes {
+		kinds += n.kind + " "
+	}
+	if kinds != "author dkim hop arc spf dmarc " {
+		t.Errorf("nodes: %s", kinds)
+	}
+	broke := v.nodes[v.selNode]
+	if !broke.broke || broke.kind != "dkim" || broke.result != inspect.Fail {
+		t.Errorf("selected node %+v, want the failing DKIM signature marked as broken", broke)
+	}
+	if !strings.Contains(richText(v.steps), "body hash") {
+		t.Errorf("the DKIM node's steps do not explain the body hash:\n%s", richText(v.steps))
+	}
+	// Tap the ARC node in the picture.
+	var arcNode *tappable
+	i := 0
+	walkObjects(v.path, func(c fyne.CanvasObject) {
+		if tp, ok := c.(*tappable); ok {
+			if v.nodes[i].kind == "arc" {
+				arcNode = tp
+			}
+			i++
+		}
+	})
+	if arcNode == nil {
+		t.Fatal("no ARC node in the picture")
+	}
+	test.Tap(arcNode)
+	if v.nodes[v.selNode].kind != "arc" || !strings.Contains(richText(v.steps), "ARC chain") {
+		t.Errorf("tapping the ARC node shows:\n%s", richText(v.steps))
+	}
+	if !strings.Contains(v.note.Text, "mailing list added a footer") {
+		t.Errorf("teaching note: %q", v.note.Text)
+	}
+}
+
+func richText(r *widget.RichText) string {
+	var b strings.Builder
+	var walk func([]widget.RichTextSegment)
+	walk = func(segs []widget.RichTextSegment) {
+		for _, s := range segs {
+			switch v := s.(type) {
+			case *widget.ListSegment:
+				walk(v.Items)
+			case *widget.ParagraphSegment:
+				walk(v.Texts)
+			default:
+				b.WriteString(s.Textual() + "\n")
+			}
+		}
+	}
+	walk(r.Segments)
+	return b.String()
+}
+
+func TestTraceStepThrough(t *testing.T) {
+	u, _ := newTestUI(t)
+	u.selectEntry(u.entryByDemo(t, "spoofed-from-reject"))
+	tr := u.view.trace
+	n := len(tr.steps)
+	if n < 5 {
+		t.Fatalf("%d steps", n)
+	}
+	test.Tap(tr.mode)
+	if tr.counter.Text != "step 1 of "+itoa(n) || !tr.prev.Disabled() {
+		t.Errorf("start: %q prev disabled %v", tr.counter.Text, tr.prev.Disabled())
+	}
+	for range n + 3 { // past the end stays on the last step
+		test.Tap(tr.next)
+	}
+	if tr.counter.Text != "step "+itoa(n)+" of "+itoa(n) || !tr.next.Disabled() {
+		t.Errorf("end: %q", tr.counter.Text)
+	}
+	if !strings.Contains(richText(tr.one), "DMARC") {
+		t.Errorf("the last step is not DMARC's verdict:\n%s", richText(tr.one))
+	}
+	test.Tap(tr.prev)
+	if tr.counter.Text != "step "+itoa(n-1)+" of "+itoa(n) {
+		t.Errorf("back: %q", tr.counter.Text)
+	}
+}
+
+// The exported JSON is the CLI's JSON; the PNG has the picture's size.
+func TestExports(t *testing.T) {
+	u, _ := newTestUI(t)
+	e := u.entryByDemo(t, "six-hops-slow")
+	b, err := e.report.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m["from_domain"] != "travel.example" {
+		t.Fatalf("JSON: %v %v", err, m["from_domain"])
+	}
+	nodes := buildPath(e.report)
+	slow := 0
+	for _, n := range nodes {
+		if n.kind == "hop" && n.warn {
+			slow++
+		}
+	}
+	if len(nodes) != 2+6+2 || slow != 1 {
+		t.Errorf("%d nodes with %d slow hops, want 10 with 1", len(nodes), slow)
+	}
+	pngBytes, err := pathPNG(nodes, 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() < 900 || img.Bounds().Dy() < 10*40 {
+		t.Errorf("PNG is %v", img.Bounds())
+	}
+	// Not blank: the node borders are drawn in more than two colours.
+	colours := map[[3]uint32]bool{}
+	for y := 0; y < img.Bounds().Dy(); y += 3 {
+		for x := 0; x < img.Bounds().Dx(); x += 3 {
+			r, g, b, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 12, g >> 12, b >> 12}] = true
+		}
+	}
+	if len(colours) < 5 {
+		t.Errorf("the PNG has only %d colours", len(colours))
+	}
+	if md := e.report.Markdown(); !strings.Contains(md, "| DMARC | pass |") {
+		t.Errorf("markdown:\n%s", md)
+	}
+}

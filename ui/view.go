@@ -1,0 +1,237 @@
+package ui
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/inspect"
+)
+
+// messageView is the selected message: a teaching note (demo messages) and
+// the tabs Path, Trace, Claims, Headers, Body.
+type messageView struct {
+	u       *UI
+	content fyne.CanvasObject
+	tabs    *container.AppTabs
+	note    *widget.Label
+
+	entry    *entry
+	nodes    []pathNode
+	selNode  int
+	path     *fyne.Container // holds the picture
+	steps    *widget.RichText
+	trace    *traceView
+	claims   *widget.RichText
+	headers  *widget.RichText
+	body     *widget.Label
+	bodyNote *widget.Label
+}
+
+func newMessageView(u *UI) *messageView {
+	v := &messageView{u: u}
+	v.note = widget.NewLabel("")
+	v.note.Wrapping = fyne.TextWrapWord
+	v.note.Importance = widget.MediumImportance
+	v.note.Hide()
+	v.path = container.NewStack()
+	v.steps = widget.NewRichText()
+	v.steps.Wrapping = fyne.TextWrapWord
+	pathSplit := container.NewHSplit(container.NewVScroll(container.NewPadded(v.path)), container.NewVScroll(v.steps))
+	pathSplit.Offset = 0.55
+	v.trace = newTraceView()
+	v.claims = widget.NewRichText()
+	v.claims.Wrapping = fyne.TextWrapWord
+	v.headers = widget.NewRichText()
+	v.headers.Wrapping = fyne.TextWrapBreak
+	v.body = widget.NewLabel("")
+	v.body.Wrapping = fyne.TextWrapWord
+	v.body.TextStyle = fyne.TextStyle{Monospace: true}
+	v.bodyNote = widget.NewLabel("Shown as plain text: HTML is converted to text and nothing remote is ever loaded.")
+	v.bodyNote.Importance = widget.LowImportance
+	v.tabs = container.NewAppTabs(
+		container.NewTabItem("Path", pathSplit),
+		container.NewTabItem("Trace", v.trace.content),
+		container.NewTabItem("Claims", container.NewVScroll(v.claims)),
+		container.NewTabItem("Headers", container.NewVScroll(v.headers)),
+		container.NewTabItem("Body", container.NewBorder(v.bodyNote, nil, nil, nil, container.NewVScroll(v.body))),
+	)
+	v.content = container.NewBorder(v.note, nil, nil, nil, v.tabs)
+	return v
+}
+
+// show displays e (UI goroutine). The raw message is read again for the
+// Headers and Body tabs.
+func (v *messageView) show(e *entry) {
+	if e != v.entry {
+		v.selNode = -1
+	}
+	v.entry = e
+	if e.note != "" {
+		v.note.SetText("Teaching note: " + e.note)
+		v.note.Show()
+	} else {
+		v.note.Hide()
+	}
+	r := e.report
+	if r == nil {
+		v.path.Objects = []fyne.CanvasObject{widget.NewLabel("Inspecting…")}
+		v.path.Refresh()
+		return
+	}
+	if r.Error != "" {
+		v.path.Objects = []fyne.CanvasObject{widget.NewLabel("This message could not be read: " + r.Error)}
+		v.path.Refresh()
+		v.steps.ParseMarkdown("")
+		v.trace.set(nil)
+		v.claims.ParseMarkdown("")
+		v.showRaw(e, r)
+		return
+	}
+	v.nodes = buildPath(r)
+	if v.selNode < 0 {
+		v.selNode = firstBroken(v.nodes)
+	}
+	v.redrawPath()
+	v.trace.set(allSteps(r))
+	v.claims.ParseMarkdown(claimsMarkdown(r))
+	v.showRaw(e, r)
+}
+
+func firstBroken(nodes []pathNode) int {
+	for i, n := range nodes {
+		if n.broke {
+			return i
+		}
+	}
+	return len(nodes) - 1 // the verdict
+}
+
+func (v *messageView) redrawPath() {
+	v.path.Objects = []fyne.CanvasObject{pathPicture(v.nodes, v.selNode, v.tapNode)}
+	v.path.Refresh()
+	if v.selNode >= 0 && v.selNode < len(v.nodes) {
+		n := v.nodes[v.selNode]
+		v.steps.ParseMarkdown("### " + mdEscape(n.title) + "\n\n" + stepsMarkdown(n.steps))
+	}
+}
+
+// tapNode shows a node's steps.
+func (v *messageView) tapNode(i int) {
+	v.selNode = i
+	v.redrawPath()
+}
+
+func (v *messageView) showRaw(e *entry, r *inspect.Report) {
+	raw, err := e.load()
+	if err != nil {
+		v.headers.ParseMarkdown("Could not read the message again: " + mdEscape(err.Error()))
+		v.body.SetText("")
+		return
+	}
+	v.headers.Segments = headerSegments(raw, r)
+	v.headers.Refresh()
+	v.body.SetText(bodyText(raw))
+}
+
+// stepsMarkdown renders steps as a list a trainee reads top to bottom.
+func stepsMarkdown(steps []inspect.Step) string {
+	var b strings.Builder
+	for _, s := range steps {
+		fmt.Fprintf(&b, "- **%s** %s", strings.ToUpper(orDash(s.Result)), mdEscape(s.What))
+		if s.RFC != "" {
+			fmt.Fprintf(&b, " *(%s)*", s.RFC)
+		}
+		b.WriteString("\n")
+		if s.Detail != "" {
+			b.WriteString("\n```\n" + strings.ReplaceAll(strings.TrimRight(s.Detail, "\r\n"), "\r", "") + "\n```\n\n")
+		}
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string {
+	r := strings.NewReplacer("*", "\\*", "_", "\\_", "#", "\\#", "`", "\\`", "<", "\\<", ">", "\\>", "[", "\\[", "]", "\\]")
+	return r.Replace(s)
+}
+
+// allSteps is every step of every check, in the order a receiver works.
+func allSteps(r *inspect.Report) []inspect.Step {
+	var out []inspect.Step
+	out = append(out, r.SPF.Steps...)
+	for _, d := range r.DKIM {
+		out = append(out, d.Steps...)
+	}
+	out = append(out, r.ARC.Steps...)
+	out = append(out, r.DMARC.Steps...)
+	return out
+}
+
+func claimsMarkdown(r *inspect.Report) string {
+	if len(r.Claims) == 0 {
+		return "No Authentication-Results field: no receiver recorded what it found."
+	}
+	var b strings.Builder
+	b.WriteString("What each receiving server wrote in its Authentication-Results, beside what Sealtrace finds now. ")
+	b.WriteString("Only trusted receivers' fields can be believed; anything below them may have come with the message.\n\n")
+	for _, c := range r.Claims {
+		trust := "untrusted"
+		if c.Trusted {
+			trust = "trusted"
+		}
+		fmt.Fprintf(&b, "- **%s** said %s=**%s** (%s)", mdEscape(c.AuthservID), c.Method, c.Result, trust)
+		if c.Props != "" {
+			fmt.Fprintf(&b, " — %s", mdEscape(c.Props))
+		}
+		if c.Ours != "" {
+			fmt.Fprintf(&b, "; Sealtrace now: **%s**", c.Ours)
+		}
+		b.WriteString("\n")
+		if c.Comparison != "" {
+			b.WriteString("\n  " + mdEscape(c.Comparison) + "\n\n")
+		}
+	}
+	return b.String()
+}
+
+// headerSegments shows the raw header section; fields covered by a DKIM or
+// ARC-Message-Signature h= are bold and marked.
+func headerSegments(raw []byte, r *inspect.Report) []widget.RichTextSegment {
+	covered := map[string][]string{}
+	for _, d := range r.DKIM {
+		for _, h := range d.SignedHeaders {
+			covered[strings.ToLower(h)] = appendUnique(covered[strings.ToLower(h)], "DKIM "+d.Domain)
+		}
+	}
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(raw)
+	}
+	var segs []widget.RichTextSegment
+	segs = append(segs, &widget.TextSegment{Text: "Fields in colour are covered by a DKIM signature (its h= list).", Style: widget.RichTextStyleParagraph})
+	for _, line := range strings.Split(string(raw[:end]), "\r\n") {
+		name, _, _ := strings.Cut(line, ":")
+		style := widget.RichTextStyleCodeBlock
+		by := covered[strings.ToLower(strings.TrimSpace(name))]
+		if len(by) > 0 && line != "" && line[0] != ' ' && line[0] != '\t' {
+			style.ColorName = theme.ColorNamePrimary // bold monospace has no font in the default theme
+			line += "    ← signed by " + strings.Join(by, ", ")
+		}
+		segs = append(segs, &widget.TextSegment{Text: line, Style: style})
+	}
+	return segs
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
