@@ -5,25 +5,46 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin
 
-# Debian packages. Build: none beyond Go for the CLI. Test peers: dkimpy
-# (python3-dkim with Ed25519 through python3-nacl, ARC through python3-authres,
-# DNS through python3-dnspython), OpenDKIM's milter and its miltertest driver.
-RUN_PKGS  := ca-certificates
-TEST_PKGS := python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest
+# Debian packages. Run: a C compiler and the X/GL headers of Fyne's GLFW
+# driver (the CLI needs none of them). Test peers: dkimpy (python3-dkim with
+# Ed25519 through python3-nacl, ARC through python3-authres, DNS through
+# python3-dnspython), OpenDKIM's milter and its miltertest driver; Xvfb,
+# ImageMagick and x11-utils for the smoke test of the real window.
+RUN_PKGS  := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+TEST_PKGS := python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
+FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 
-.PHONY: run test lint check bench fuzz deps-run deps-test build demo clean
+.PHONY: run test lint check bench fuzz deps-run deps-test build build-cli package demo clean
 
+# run opens the desktop app on the demo mailbox; without a display (a server,
+# an SSH session) it says so and shows the demo in the terminal instead.
 run: deps-run build
-	$(BIN)/sealtrace-cli inspect --demo
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(BIN)/sealtrace; \
+	else echo "No display (DISPLAY is not set): showing the demo mailbox with sealtrace-cli instead."; \
+	  $(BIN)/sealtrace-cli inspect --demo; fi
 
-build:
+build: build-cli
+	$(GO) build -o $(BIN)/sealtrace ./cmd/sealtrace
+
+build-cli:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/sealtrace-cli ./cmd/sealtrace-cli
+
+# package builds a Linux package of the desktop app with the fyne tool, from
+# the one metadata file at the root (FyneApp.toml): the tool reads it from the
+# folder it packages, so the build runs in a copy that has it.
+package: deps-run
+	rm -rf $(BIN)/pkg && mkdir -p $(BIN)/pkg
+	cp -r cmd/sealtrace/*.go FyneApp.toml $(BIN)/pkg/ && rm -f $(BIN)/pkg/*_test.go
+	mkdir -p $(BIN)/pkg/assets && cp assets/icon.png $(BIN)/pkg/assets/
+	cd $(BIN)/pkg && $(GO) run $(FYNE_TOOL) package --os linux --release
+	@ls -l $(BIN)/pkg/*.tar.xz
 
 test: deps-test lint
 	$(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./internal/...
+	CGO_ENABLED=0 $(GO) test -count=1 ./ui/...
 	$(GO) test -count=1 ./cmd/... ./assets/...
 
 # lint: go vet, gofmt and staticcheck (fetched through the Go module proxy).
@@ -35,7 +56,7 @@ lint: .deps-go
 
 check: lint
 
-bench: deps-test build
+bench: deps-test build-cli
 	bash bench/run.sh
 
 fuzz:

@@ -76,7 +76,7 @@ func buildPath(r *inspect.Report) []pathNode {
 			res = r.ARC.Result
 		}
 		nodes = append(nodes, pathNode{kind: "arc", title: fmt.Sprintf("ARC seal %d by %s", s.Instance, orDash(s.Domain)),
-			subtitle: "recorded: " + clipText(orDash(s.Claims), 80), result: res, steps: r.ARC.Steps})
+			subtitle: "recorded: " + clipText(orDash(s.Claims), 70), result: res, steps: r.ARC.Steps})
 	}
 	spfTitle := "SPF: " + orDash(r.SPF.IP) + " for " + orDash(r.SPF.Domain)
 	nodes = append(nodes, pathNode{kind: "spf", title: spfTitle, subtitle: "checked for the last hop into the receiver", result: r.SPF.Result, steps: r.SPF.Steps})
@@ -188,7 +188,7 @@ func nodeObject(n pathNode, selected bool, onTap func()) fyne.CanvasObject {
 		mark.TextStyle = fyne.TextStyle{Bold: true}
 		right.Add(mark)
 	}
-	body := container.NewBorder(nil, nil, nil, right, container.NewVBox(title, sub))
+	body := container.NewVBox(container.NewBorder(nil, nil, nil, right, title), sub)
 	return newTappable(container.NewStack(bg, container.NewPadded(body)), onTap)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"image/png"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -258,5 +259,42 @@ func TestExports(t *testing.T) {
 	}
 	if md := e.report.Markdown(); !strings.Contains(md, "| DMARC | pass |") {
 		t.Errorf("markdown:\n%s", md)
+	}
+}
+
+// The README's picture: the Path tab of the ARC-rescue demo message, drawn
+// by the test driver's software painter. UPDATE_DOCS=1 writes it to docs/.
+func TestARCRescueScreenshot(t *testing.T) {
+	u, w := newTestUI(t)
+	u.selectEntry(u.entryByDemo(t, "list-footer-arc-rescue"))
+	img := w.Canvas().Capture()
+	if img.Bounds().Dx() < 1000 {
+		t.Fatalf("capture is %v", img.Bounds())
+	}
+	red, green := 0, 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			switch {
+			case r>>8 > 0xc0 && g>>8 < 0x50 && bl>>8 < 0x60:
+				red++
+			case g>>8 > 0x90 && r>>8 < 0x60 && bl>>8 < 0x60:
+				green++
+			}
+		}
+	}
+	if red < 50 || green < 50 {
+		t.Errorf("the picture lacks the failing DKIM node or the passing ARC seal: %d red, %d green samples", red, green)
+	}
+	if os.Getenv("UPDATE_DOCS") == "1" {
+		f, err := os.Create("../docs/path-arc-rescue.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

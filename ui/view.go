@@ -78,6 +78,7 @@ func (v *messageView) show(e *entry) {
 	} else {
 		v.note.Hide()
 	}
+	v.content.Refresh() // the note's height changes the layout
 	r := e.report
 	if r == nil {
 		v.path.Objects = []fyne.CanvasObject{widget.NewLabel("Inspecting…")}
