@@ -39,9 +39,9 @@ type UI struct {
 	filter   string
 	query    string
 	sortBy   int
-	jobs     int
 	pasted   int
-	cancel   context.CancelFunc
+	running  map[int]context.CancelFunc // loads under way, by number
+	nextLoad int
 
 	sourceList *widget.List
 	table      *widget.Table
@@ -52,11 +52,20 @@ type UI struct {
 
 	// loaded is closed when the demo mailbox is fully inspected (for tests).
 	loaded chan struct{}
+	// updates carries widget changes from background work to one goroutine
+	// that hands them to fyne.DoAndWait in order, so they never run
+	// concurrently with each other, whatever the driver.
+	updates chan func()
 }
 
 // New builds the interface into w and starts loading the demo mailbox.
 func New(a fyne.App, w fyne.Window) *UI {
-	u := &UI{app: a, win: w, loaded: make(chan struct{})}
+	u := &UI{app: a, win: w, loaded: make(chan struct{}), updates: make(chan func(), 64)}
+	go func() {
+		for f := range u.updates {
+			fyne.DoAndWait(f)
+		}
+	}()
 	w.SetTitle("Sealtrace")
 	w.SetContent(u.build())
 	w.SetOnDropped(u.dropped)
@@ -105,11 +114,7 @@ func (u *UI) build() fyne.CanvasObject {
 	u.status = widget.NewLabel("")
 	u.progress = widget.NewProgressBarInfinite()
 	u.progress.Hide()
-	u.cancelBtn = widget.NewButton("Cancel", func() {
-		if u.cancel != nil {
-			u.cancel()
-		}
-	})
+	u.cancelBtn = widget.NewButton("Cancel", u.cancelAll)
 	u.cancelBtn.Hide()
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(u.progress, u.cancelBtn), u.status)
 
@@ -128,8 +133,12 @@ func (u *UI) startDemo() {
 // startLoad runs one loading job in the background with progress and Cancel.
 func (u *UI) startLoad(name string, work func(context.Context, *loader), done chan struct{}) {
 	ctx, cancel := context.WithCancel(context.Background())
-	u.cancel = cancel
-	u.jobs++
+	if u.running == nil {
+		u.running = map[int]context.CancelFunc{}
+	}
+	u.nextLoad++
+	id := u.nextLoad
+	u.running[id] = cancel
 	u.progress.Show()
 	u.cancelBtn.Show()
 	u.status.SetText("Loading " + name + "…")
@@ -137,10 +146,10 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	l := &loader{
 		opts: u.inspectOptions(),
 		onEntries: func(es []*entry) {
-			fyne.Do(func() { u.addEntries(es) })
+			u.post(func() { u.addEntries(es) })
 		},
 		onReports: func(rs []reported) {
-			fyne.Do(func() {
+			u.post(func() {
 				for _, x := range rs {
 					x.e.report = x.r
 					if x.e == u.selected {
@@ -153,12 +162,12 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 			})
 		},
 		onError: func(err error) {
-			fyne.Do(func() { dialog.ShowError(err, u.win) })
+			u.post(func() { dialog.ShowError(err, u.win) })
 		},
 		onDone: func(n int, took time.Duration) {
-			fyne.Do(func() {
-				u.jobs--
-				if u.jobs == 0 {
+			u.post(func() {
+				delete(u.running, id)
+				if len(u.running) == 0 {
 					u.progress.Hide()
 					u.cancelBtn.Hide()
 				}
@@ -174,6 +183,23 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 		defer cancel()
 		work(ctx, l)
 	}()
+}
+
+// post runs f on the UI goroutine, after every change posted before it.
+func (u *UI) post(f func()) { u.updates <- f }
+
+// postAndWait is post that returns when f has run.
+func (u *UI) postAndWait(f func()) {
+	done := make(chan struct{})
+	u.updates <- func() { f(); close(done) }
+	<-done
+}
+
+// cancelAll stops every load under way (UI goroutine).
+func (u *UI) cancelAll() {
+	for _, cancel := range u.running {
+		cancel()
+	}
 }
 
 // inspectOptions reads the DNS and trust settings.

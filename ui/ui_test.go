@@ -2,7 +2,9 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -296,5 +299,111 @@ func TestARCRescueScreenshot(t *testing.T) {
 		if err := png.Encode(f, img); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// waitFor waits until cond holds on the UI goroutine's state (a hang guard,
+// not a timing assertion).
+func waitFor(t *testing.T, u *UI, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		done := false
+		u.postAndWait(func() { done = cond() })
+		if done {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestDropPasteAndOpen(t *testing.T) {
+	u, _ := newTestUI(t)
+	dir := t.TempDir()
+	eml := dir + "/ticket.eml"
+	if err := os.WriteFile(eml, []byte("From: Alice <alice@example.com>\nSubject: dropped\n\nhello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mbox := dir + "/two.mbox"
+	if err := os.WriteFile(mbox, []byte("From a Mon Nov 23 10:00:00 2026\nFrom: a@example.com\nSubject: one\n\nx\n\nFrom b Mon Nov 23 10:00:00 2026\nnot a header\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	u.postAndWait(func() { // as the driver calls them: on the UI goroutine
+		u.dropped(fyne.NewPos(10, 10), []fyne.URI{storageURI(eml)})
+		u.openPath(mbox)
+		u.startLoad("Pasted 1", func(ctx context.Context, l *loader) {
+			l.loadBytes(ctx, "Pasted 1", []byte("Received: from x (x [192.0.2.1]) by mx; Mon, 23 Nov 2026 10:00:00 +0000\r\nFrom: b@example.com\r\nSubject: pasted"))
+		}, nil)
+	})
+	waitFor(t, u, "three more sources inspected", func() bool {
+		n := 0
+		for _, e := range u.entries {
+			if e.source != "Demo mailbox" && e.report != nil {
+				n++
+			}
+		}
+		return n == 4
+	})
+	bySubject := map[string]*entry{}
+	for _, e := range u.entries {
+		bySubject[e.subject] = e
+	}
+	if e := bySubject["dropped"]; e == nil || e.source != "ticket.eml" || e.report.Error != "" {
+		t.Errorf("dropped .eml: %+v", e)
+	}
+	if e := bySubject["pasted"]; e == nil || len(e.report.Warnings) == 0 || !strings.Contains(e.report.Warnings[0], "headers only") {
+		t.Errorf("pasted headers: %+v", e)
+	}
+	bad := 0
+	for _, e := range u.entries {
+		if e.source == "two.mbox" && e.report.Error != "" {
+			bad++
+		}
+	}
+	if bad != 1 || len(u.sources) != 4 {
+		t.Errorf("%d unreadable messages in two.mbox, sources %v", bad, u.sources)
+	}
+	// The unreadable one is shown as such, and the filter finds it.
+	u.filter = "Not inspectable"
+	u.refilter()
+	if len(u.shown) != 1 {
+		t.Errorf("Not inspectable shows %d", len(u.shown))
+	}
+}
+
+func storageURI(path string) fyne.URI { return storage.NewFileURI(path) }
+
+// Cancel stops a long load: not every message of a big mbox is read.
+func TestCancel(t *testing.T) {
+	u, _ := newTestUI(t)
+	var b strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&b, "From x Mon Nov 23 10:00:00 2026\nFrom: a%d@example.com\nSubject: n%d\n\nbody\n\n", i, i)
+	}
+	path := t.TempDir() + "/big.mbox"
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	u.postAndWait(func() {
+		u.startLoad("big.mbox", func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, done)
+		test.Tap(u.cancelBtn)
+	})
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("cancel did not end the load")
+	}
+	n := 0
+	u.postAndWait(func() {
+		for _, e := range u.entries {
+			if e.source == "big.mbox" {
+				n++
+			}
+		}
+	})
+	if n >= 20000 {
+		t.Errorf("all %d messages were read after Cancel", n)
 	}
 }
