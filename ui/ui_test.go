@@ -51,7 +51,7 @@ func (u *UI) entryByDemo(t *testing.T, name string) *entry {
 
 func TestDemoListAndBadges(t *testing.T) {
 	u, _ := newTestUI(t)
-	if len(u.entries) != 10 || len(u.shown) != 10 || len(u.sources) != 1 || u.sources[0] != "Demo mailbox" {
+	if len(u.entries) != 14 || len(u.shown) != 14 || len(u.sources) != 1 || u.sources[0] != "Demo mailbox" {
 		t.Fatalf("%d entries, %d shown, sources %v", len(u.entries), len(u.shown), u.sources)
 	}
 	for _, e := range u.entries {
@@ -72,7 +72,7 @@ func TestFilterAndSearch(t *testing.T) {
 	u, w := newTestUI(t)
 	u.filter = "DMARC fail"
 	u.refilter()
-	if len(u.shown) != 4 { // list footer, spoofed, strict alignment, ESP
+	if len(u.shown) != 5 { // list footer, spoofed, strict alignment, ESP, nonexistent subdomain
 		t.Errorf("DMARC fail shows %d", len(u.shown))
 	}
 	u.filter = "ARC present"

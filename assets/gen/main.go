@@ -60,7 +60,7 @@ func main() {
 	g.removeKey("old2025", "news.example") // rotated away after delivery
 
 	g.txt("bank.example", "v=spf1 ip4:198.51.100.0/26 -all")
-	g.txt("_dmarc.bank.example", "v=DMARC1; p=reject; rua=mailto:dmarc@bank.example")
+	g.txt("_dmarc.bank.example", "v=DMARC1; p=reject; np=reject; rua=mailto:dmarc@bank.example")
 	g.txt("shop.example", "v=spf1 ip4:198.51.100.80 ~all")
 	g.txt("_dmarc.shop.example", "v=DMARC1; p=quarantine; adkim=s; aspf=s")
 	g.txt("bounce.shop.example", "v=spf1 ip4:198.51.100.80 -all")
@@ -72,6 +72,16 @@ func main() {
 	g.txt("_spf.travel.example", "v=spf1 ip4:192.0.2.140 ip4:192.0.2.141 -all")
 	g.txt("_dmarc.travel.example", "v=DMARC1; p=reject")
 	g.txt("news.example", "v=spf1 ip4:198.51.100.160 -all")
+	widgetsKey := g.rsaKey("w1", "widgets.example")
+	g.txt("widgets.example", "v=spf1 include:s1.widgets.example -all")
+	for i := 1; i <= 11; i++ { // eleven nested includes: one DNS lookup too many
+		next := fmt.Sprintf("include:s%d.widgets.example -all", i+1)
+		if i == 11 {
+			next = "ip4:198.51.100.200 -all"
+		}
+		g.txt(fmt.Sprintf("s%d.widgets.example", i), "v=spf1 "+next)
+	}
+	g.txt("_dmarc.widgets.example", "v=DMARC1; p=quarantine")
 	g.txt("_dmarc.news.example", "v=DMARC1; p=none")
 
 	now := assets.DemoNow
@@ -139,6 +149,23 @@ func main() {
 				"Received: from build.travel.example (build.travel.example [10.1.0.2])\n\tby app3.travel.example with ESMTP; " + at(-89*time.Minute-30*time.Second) + "\n" +
 				"Received: by build.travel.example with local; " + at(-90*time.Minute) + "\n" +
 				ar("spf=pass smtp.mailfrom=trips@travel.example;\n\tdkim=pass header.d=travel.example;\n\tdmarc=pass header.from=travel.example")},
+		{name: "rsa-sha1-policy", note: "The signature uses rsa-sha1. The signature itself is intact, but RFC 8301 forbids accepting SHA-1 any more, so DKIM says \"policy\". SPF is aligned, so DMARC still passes.",
+			msg:   header("Membership renewal", "Club Example <members@club.example>", "<renew-12@club.example>", "members@club.example", at(-35*time.Minute)) + body,
+			steps: []step{dk(clubKey, "club", "club.example", "rsa-sha1", nil)},
+			after: received("mail.club.example", "198.51.100.120", "mx.demo.sealtrace", -35*time.Minute+2*time.Second) + ar("spf=pass smtp.mailfrom=members@club.example;\n\tdkim=pass header.d=club.example;\n\tdmarc=pass header.from=club.example")},
+		{name: "spf-too-many-lookups", note: "widgets.example nests eleven include: records; SPF allows ten DNS lookups, so the check stops with permerror. DKIM still passes and is aligned, so DMARC passes.",
+			msg:   header("Invoice 2026-118", "Widgets Example <billing@widgets.example>", "<inv-118@widgets.example>", "billing@widgets.example", at(-30*time.Minute)) + body,
+			steps: []step{dk(widgetsKey, "w1", "widgets.example", "rsa-sha256", nil)},
+			after: received("mta.widgets.example", "198.51.100.200", "mx.demo.sealtrace", -30*time.Minute+2*time.Second) + ar("spf=permerror smtp.mailfrom=billing@widgets.example;\n\tdkim=pass header.d=widgets.example;\n\tdmarc=pass header.from=widgets.example")},
+		{name: "nonexistent-subdomain", note: "The From domain billing.bank.example does not exist in DNS. bank.example publishes np=reject, its policy for subdomains that do not exist: DMARC fails and a receiver would reject the message.",
+			msg:   header("Your bill", "Bank Billing <alerts@billing.bank.example>", "<b-9@mailer.invalid>", "alerts@billing.bank.example", at(-25*time.Minute)) + body,
+			after: received("vps-203-0-113-80.host.example", "203.0.113.80", "mx.demo.sealtrace", -25*time.Minute+1*time.Second) + ar("spf=none smtp.mailfrom=alerts@billing.bank.example;\n\tdkim=none;\n\tdmarc=fail (p=reject) header.from=billing.bank.example")},
+		{name: "clock-skew", note: "All checks pass, but the hops disagree about the time: the last hop is stamped ten minutes before the one it came from. One of the servers' clocks is wrong; Sealtrace marks the hop.",
+			msg:   header("Match report", "Club Example <results@club.example>", "<match-3@club.example>", "results@club.example", at(-20*time.Minute)) + body,
+			steps: []step{dk(clubKey, "club", "club.example", "rsa-sha256", nil)},
+			after: received("out.club.example", "198.51.100.120", "mx.demo.sealtrace", -29*time.Minute) +
+				"Received: from app.club.example (app.club.example [10.2.0.7])\n\tby out.club.example with ESMTP; " + at(-19*time.Minute) + "\n" +
+				ar("spf=pass smtp.mailfrom=results@club.example;\n\tdkim=pass header.d=club.example;\n\tdmarc=pass header.from=club.example")},
 	}
 
 	srv, stop, err := dnstest.Serve(g.zones)

@@ -67,8 +67,8 @@ func TestDemoJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	reps := jsonLines(t, out)
-	if len(reps) != 10 {
-		t.Fatalf("%d reports, want 10", len(reps))
+	if len(reps) != 14 {
+		t.Fatalf("%d reports, want 14", len(reps))
 	}
 	for _, key := range []string{"source", "message_id", "from_domain", "spf", "dkim", "dmarc", "arc", "claims", "hops", "dns"} {
 		if _, ok := reps[0][key]; !ok {
@@ -87,6 +87,10 @@ func TestDemoJSON(t *testing.T) {
 		{"pass", "pass", "pass", "none", "none"},       // length-tag-appended
 		{"pass", "pass", "fail", "reject", "none"},     // esp-not-aligned
 		{"pass", "pass", "pass", "none", "none"},       // six-hops-slow
+		{"pass", "policy", "pass", "none", "none"},     // rsa-sha1-policy
+		{"permerror", "pass", "pass", "none", "none"},  // spf-too-many-lookups
+		{"none", "", "fail", "reject", "none"},         // nonexistent-subdomain (np=reject)
+		{"pass", "pass", "pass", "none", "none"},       // clock-skew
 	}
 	for i, r := range reps {
 		w := wants[i]
@@ -111,6 +115,17 @@ func TestDemoJSON(t *testing.T) {
 	}
 	if !explained {
 		t.Errorf("rotated-key: the receiver's dkim=pass is not explained: %v", reps[6]["claims"])
+	}
+	// np= decided for the subdomain that does not exist.
+	npStep := false
+	for _, st := range reps[12]["dmarc"].(map[string]any)["steps"].([]any) {
+		npStep = npStep || strings.Contains(st.(map[string]any)["what"].(string), "np=")
+	}
+	if !npStep {
+		t.Error("nonexistent-subdomain: no step explains np=")
+	}
+	if sk := reps[13]["hops"].([]any)[1].(map[string]any)["clock_skew"]; sk != true {
+		t.Errorf("clock-skew: the last hop is not flagged: %v", reps[13]["hops"])
 	}
 	// Six hops, one of them slow.
 	hops := reps[9]["hops"].([]any)
