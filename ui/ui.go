@@ -69,6 +69,7 @@ func New(a fyne.App, w fyne.Window) *UI {
 	w.SetTitle("Sealtrace")
 	w.SetContent(u.build())
 	w.SetOnDropped(u.dropped)
+	w.Canvas().SetOnTypedKey(u.typedKey)
 	u.startDemo()
 	return u
 }
@@ -183,6 +184,34 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 		defer cancel()
 		work(ctx, l)
 	}()
+}
+
+// typedKey moves through the list with the arrow keys when no text field
+// has the focus (UI goroutine).
+func (u *UI) typedKey(ev *fyne.KeyEvent) {
+	if len(u.shown) == 0 {
+		return
+	}
+	cur := -1
+	for i, e := range u.shown {
+		if e == u.selected {
+			cur = i
+		}
+	}
+	switch ev.Name {
+	case fyne.KeyDown:
+		cur = min(cur+1, len(u.shown)-1)
+	case fyne.KeyUp:
+		cur = max(cur-1, 0)
+	case fyne.KeyHome:
+		cur = 0
+	case fyne.KeyEnd:
+		cur = len(u.shown) - 1
+	default:
+		return
+	}
+	u.table.Select(widget.TableCellID{Row: cur, Col: 2})
+	u.table.ScrollTo(widget.TableCellID{Row: cur, Col: 0})
 }
 
 // post runs f on the UI goroutine, after every change posted before it.

@@ -407,3 +407,52 @@ func TestCancel(t *testing.T) {
 		t.Errorf("all %d messages were read after Cancel", n)
 	}
 }
+
+func TestKeyboardNavigation(t *testing.T) {
+	u, w := newTestUI(t)
+	w.Canvas().Unfocus()
+	first := u.shown[0]
+	if u.selected != first {
+		t.Fatalf("the first message is not selected at start")
+	}
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
+	if u.selected != u.shown[2] {
+		t.Errorf("two downs select row 3")
+	}
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyUp})
+	if u.selected != u.shown[1] || u.view.entry != u.shown[1] {
+		t.Errorf("up selects row 2 and shows it")
+	}
+	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEnd})
+	if u.selected != u.shown[len(u.shown)-1] {
+		t.Errorf("End selects the last row")
+	}
+}
+
+// Settings choose the DNS source for what is opened next.
+func TestSettingsChooseDNS(t *testing.T) {
+	u, _ := newTestUI(t)
+	zone := t.TempDir() + "/z.zone"
+	if err := os.WriteFile(zone, []byte("example.org. 60 IN TXT \"v=spf1 -all\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := u.app.Preferences()
+	p.SetString(prefDNSMode, dnsZones)
+	p.SetString(prefZoneFiles, zone)
+	p.SetString(prefTrusted, "mx.example.org other.example")
+	opts := u.inspectOptions()
+	if len(opts.TrustedAuthservIDs) != 2 || opts.TrustedAuthservIDs[0] != "mx.example.org" {
+		t.Errorf("trusted: %v", opts.TrustedAuthservIDs)
+	}
+	ans, err := opts.Resolver.Query(context.Background(), "example.org", 16)
+	if err != nil || len(ans.TXT()) != 1 {
+		t.Errorf("the zone file is not the resolver: %+v %v", ans, err)
+	}
+	p.SetString(prefDNSMode, dnsServer)
+	p.SetString(prefDNSServer, "not a server at all")
+	_ = u.inspectOptions()
+	if !strings.Contains(u.status.Text, "DNS:") {
+		t.Errorf("a bad DNS server is not reported: %q", u.status.Text)
+	}
+}
