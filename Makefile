@@ -11,7 +11,7 @@ BIN := bin
 # python3-dnspython), OpenDKIM's milter and its miltertest driver; Xvfb,
 # ImageMagick and x11-utils for the smoke test of the real window.
 RUN_PKGS  := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS := python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
+TEST_PKGS := gnupg python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -43,7 +43,7 @@ package: deps-run
 	@ls -l $(BIN)/pkg/*.tar.xz
 
 test: deps-test lint
-	$(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./internal/...
+	$(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./pgp/... ./internal/...
 	$(GO) test -race -count=1 ./ui/...
 	$(GO) test -count=1 ./cmd/... ./assets/...
 
@@ -64,6 +64,8 @@ fuzz:
 	  $(GO) test ./inspect -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} || exit 1; done
 	$(GO) test ./resolver -run '^$$' -fuzz '^FuzzZone$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzMbox$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzSplitMultipart$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}
 
 # Regenerate the demo mailbox with the real peers (dkimpy signs it).
 demo: deps-test

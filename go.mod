@@ -5,6 +5,8 @@ go 1.26.0
 require (
 	blitiri.com.ar/go/spf v1.6.0
 	fyne.io/fyne/v2 v2.7.1
+	github.com/ProtonMail/go-crypto v1.5.2
+	github.com/emersion/go-message v0.18.2
 	github.com/emersion/go-msgauth v0.7.0
 	github.com/miekg/dns v1.1.73
 	golang.org/x/net v0.62.0
@@ -14,8 +16,8 @@ require (
 require (
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
 	github.com/BurntSushi/toml v1.5.0 // indirect
+	github.com/cloudflare/circl v1.6.3 // indirect
 	github.com/davecgh/go-spew v1.1.1 // indirect
-	github.com/emersion/go-message v0.18.2 // indirect
 	github.com/fredbi/uri v1.1.1 // indirect
 	github.com/fsnotify/fsnotify v1.9.0 // indirect
 	github.com/fyne-io/gl-js v0.2.0 // indirect

@@ -1,0 +1,485 @@
+// Package pgp verifies and decrypts OpenPGP mail (RFC 9580 packets through
+// github.com/ProtonMail/go-crypto): PGP/MIME encrypted and signed messages
+// (RFC 3156: multipart/encrypted, multipart/signed, and the two nested), and
+// inline PGP (a clear-signed or armored encrypted text body), such as a
+// social network's encrypted notifications.
+//
+// The decrypted content is returned apart from the message (Result.Plaintext)
+// and never merged with its unencrypted parts (EFAIL). Decompression,
+// packet sizes and MIME nesting are bounded.
+package pgp
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
+	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+)
+
+// Signature words of the report.
+const (
+	SigGood       = "good"
+	SigBad        = "bad"
+	SigUnknownKey = "unknown_key"
+	SigNone       = "none"
+)
+
+// Kinds of OpenPGP content.
+const (
+	KindMIMEEncrypted = "pgp/mime encrypted"
+	KindMIMESigned    = "pgp/mime signed"
+	KindInlineSigned  = "inline signed"
+	KindInlineEncrypt = "inline encrypted"
+)
+
+// MaxPlaintext bounds what a decryption may produce (a compressed packet
+// can expand a thousandfold).
+const MaxPlaintext = 64 << 20
+
+// Errors.
+var (
+	ErrNoKey           = errors.New("pgp: no private key for any recipient")
+	ErrWrongPassphrase = errors.New("pgp: wrong passphrase")
+	ErrNoPassphrase    = errors.New("pgp: the private key is locked and no passphrase was given")
+	ErrTooLarge        = errors.New("pgp: the decrypted content is larger than the limit")
+)
+
+// Keyring holds the keys used to decrypt and verify. Each use parses them
+// afresh from their bytes, so a private key unlocked for one message is
+// never left unlocked in memory for the next (and a wrong passphrase is
+// always a wrong passphrase).
+type Keyring struct {
+	entities openpgp.EntityList
+	blocks   [][]byte // the keys as read: armored blocks, or one binary keyring
+	armored  bool
+}
+
+// fresh parses the keys again.
+func (k *Keyring) fresh() openpgp.EntityList {
+	var out openpgp.EntityList
+	for _, b := range k.blocks {
+		var el openpgp.EntityList
+		if k.armored {
+			el, _ = openpgp.ReadArmoredKeyRing(bytes.NewReader(b))
+		} else {
+			el, _ = openpgp.ReadKeyRing(bytes.NewReader(b))
+		}
+		out = append(out, el...)
+	}
+	return out
+}
+
+// ReadKeyring reads armored or binary keys.
+func ReadKeyring(r io.Reader) (*Keyring, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Contains(data, []byte("-----BEGIN PGP")) {
+		el, err := openpgp.ReadKeyRing(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("pgp: reading keys: %w", err)
+		}
+		return &Keyring{entities: el, blocks: [][]byte{data}}, nil
+	}
+	// Several armored blocks, one after another (an exported secret key and
+	// someone's public key in one file).
+	k := &Keyring{armored: true}
+	blocks := bytes.Split(data, []byte("-----BEGIN PGP"))
+	for _, b := range blocks[1:] {
+		block := append([]byte("-----BEGIN PGP"), b...)
+		el, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(block))
+		if err != nil {
+			return nil, fmt.Errorf("pgp: reading keys: %w", err)
+		}
+		k.entities = append(k.entities, el...)
+		k.blocks = append(k.blocks, block)
+	}
+	return k, nil
+}
+
+// LoadKeyring reads the keys of each file.
+func LoadKeyring(paths ...string) (*Keyring, error) {
+	k := &Keyring{armored: true}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("pgp: %w", err)
+		}
+		kr, err := ReadKeyring(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if !kr.armored {
+			return nil, fmt.Errorf("pgp: %s: give keys in armored form (gpg --armor --export) when there are several files", p)
+		}
+		k.entities = append(k.entities, kr.entities...)
+		k.blocks = append(k.blocks, kr.blocks...)
+	}
+	return k, nil
+}
+
+// Len is the number of keys (entities).
+func (k *Keyring) Len() int {
+	if k == nil {
+		return 0
+	}
+	return len(k.entities)
+}
+
+// Options are what decryption and verification need.
+type Options struct {
+	Keyring    *Keyring
+	Passphrase []byte    // unlocks private keys; kept by the caller, never stored here
+	Now        time.Time // for key expiry; zero means now
+}
+
+// Result is what Process found. It is the report's pgp section, plus the
+// decrypted content, which is shown on its own.
+type Result struct {
+	Kind              string   `json:"kind"`
+	Encrypted         bool     `json:"encrypted"`
+	Decrypted         bool     `json:"decrypted"`
+	Signature         string   `json:"signature"`
+	SignerFingerprint string   `json:"signer_fingerprint,omitempty"`
+	SignerKeyID       string   `json:"signer_key_id,omitempty"`
+	SignerUserID      string   `json:"signer_user_id,omitempty"`
+	PlaintextSHA256   string   `json:"plaintext_sha256,omitempty"`
+	EncryptedTo       []string `json:"encrypted_to,omitempty"`
+	Error             string   `json:"error,omitempty"`
+	// Plaintext is the decrypted literal data (for PGP/MIME, a whole MIME
+	// entity). It is not part of the report.
+	Plaintext []byte `json:"-"`
+}
+
+// Process looks for OpenPGP content in a message and decrypts and verifies
+// it. It returns nil when there is none.
+func Process(raw []byte, opts Options) *Result {
+	raw = toCRLF(raw)
+	top, err := parseEntity(raw)
+	if err != nil {
+		return nil
+	}
+	return processEntity(top, opts, 0)
+}
+
+func processEntity(e *entity, opts Options, depth int) *Result {
+	if depth > maxDepth {
+		return &Result{Signature: SigNone, Error: "MIME nesting deeper than " + fmt.Sprint(maxDepth)}
+	}
+	t, params := e.mediaType()
+	switch {
+	case t == "multipart/encrypted" && strings.EqualFold(params["protocol"], "application/pgp-encrypted"):
+		return mimeEncrypted(e, params["boundary"], opts, depth)
+	case t == "multipart/signed" && strings.EqualFold(params["protocol"], "application/pgp-signature"):
+		return mimeSigned(e, params["boundary"], opts)
+	case strings.HasPrefix(t, "multipart/"):
+		parts, err := splitMultipart(e.body, params["boundary"])
+		if err != nil {
+			return nil
+		}
+		for _, p := range parts {
+			pe, err := parseEntity(p)
+			if err != nil {
+				continue
+			}
+			if r := processEntity(pe, opts, depth+1); r != nil {
+				return r
+			}
+		}
+		return nil
+	case t == "text/plain" || t == "application/pgp":
+		return inline(decodeTransfer(e), opts)
+	}
+	return nil
+}
+
+// mimeEncrypted decrypts an RFC 3156 4 message: the second part holds the
+// armored OpenPGP message; its plaintext is a MIME entity that may itself be
+// signed (sign-then-encrypt, RFC 3156 6.1).
+func mimeEncrypted(e *entity, boundary string, opts Options, depth int) *Result {
+	r := &Result{Kind: KindMIMEEncrypted, Encrypted: true, Signature: SigNone}
+	parts, err := splitMultipart(e.body, boundary)
+	if err != nil || len(parts) < 2 {
+		r.Error = "multipart/encrypted without its two parts"
+		if err != nil {
+			r.Error += ": " + err.Error()
+		}
+		return r
+	}
+	pe, err := parseEntity(parts[1])
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	decrypt(decodeTransfer(pe), opts, r)
+	if r.Decrypted {
+		if inner, err := parseEntity(toCRLF(r.Plaintext)); err == nil {
+			if t, params := inner.mediaType(); t == "multipart/signed" && r.Signature == SigNone && depth < maxDepth {
+				s := mimeSigned(inner, params["boundary"], opts)
+				r.Signature, r.SignerFingerprint, r.SignerKeyID, r.SignerUserID = s.Signature, s.SignerFingerprint, s.SignerKeyID, s.SignerUserID
+				if s.Error != "" && r.Error == "" {
+					r.Error = s.Error
+				}
+			}
+		}
+	}
+	return r
+}
+
+// mimeSigned verifies an RFC 3156 5 message over the exact bytes of its
+// first part.
+func mimeSigned(e *entity, boundary string, opts Options) *Result {
+	r := &Result{Kind: KindMIMESigned, Signature: SigNone}
+	parts, err := splitMultipart(e.body, boundary)
+	if err != nil || len(parts) < 2 {
+		r.Error = "multipart/signed without its two parts"
+		return r
+	}
+	sigEntity, err := parseEntity(parts[1])
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	sigBytes := decodeTransfer(sigEntity)
+	var sigReader io.Reader = bytes.NewReader(sigBytes)
+	if bytes.Contains(sigBytes, []byte("-----BEGIN PGP SIGNATURE-----")) {
+		block, err := armor.Decode(bytes.NewReader(sigBytes))
+		if err != nil {
+			r.Signature, r.Error = SigBad, "the signature part is not valid armor: "+err.Error()
+			return r
+		}
+		sigReader = block.Body
+	}
+	sigData, _ := io.ReadAll(io.LimitReader(sigReader, 1<<20))
+	sig, signer, err := openpgp.VerifyDetachedSignature(keys(opts), bytes.NewReader(parts[0]), bytes.NewReader(sigData), config(opts))
+	if sig == nil {
+		sig = readSignaturePacket(sigData) // to name an unknown signer
+	}
+	r.Plaintext = parts[0]
+	sum := sha256.Sum256(parts[0])
+	r.PlaintextSHA256 = hex.EncodeToString(sum[:])
+	setSignature(r, sig, signer, err)
+	return r
+}
+
+// inline handles a text body with an armored message or a clear signature.
+func inline(body []byte, opts Options) *Result {
+	switch {
+	case bytes.Contains(body, []byte("-----BEGIN PGP SIGNED MESSAGE-----")):
+		r := &Result{Kind: KindInlineSigned, Signature: SigNone}
+		block, _ := clearsign.Decode(body[bytes.Index(body, []byte("-----BEGIN PGP SIGNED MESSAGE-----")):])
+		if block == nil {
+			r.Signature, r.Error = SigBad, "the clear-signed block is malformed"
+			return r
+		}
+		r.Plaintext = block.Plaintext
+		sum := sha256.Sum256(block.Plaintext)
+		r.PlaintextSHA256 = hex.EncodeToString(sum[:])
+		signer, err := block.VerifySignature(keys(opts), config(opts))
+		var sig *packet.Signature
+		if again, _ := clearsign.Decode(body[bytes.Index(body, []byte("-----BEGIN PGP SIGNED MESSAGE-----")):]); again != nil {
+			sig = firstSignature(again) // a fresh copy: verifying consumed the first
+		}
+		setSignature(r, sig, signer, err)
+		return r
+	case bytes.Contains(body, []byte("-----BEGIN PGP MESSAGE-----")):
+		r := &Result{Kind: KindInlineEncrypt, Signature: SigNone}
+		decrypt(body[bytes.Index(body, []byte("-----BEGIN PGP MESSAGE-----")):], opts, r)
+		return r
+	}
+	return nil
+}
+
+func firstSignature(b *clearsign.Block) *packet.Signature {
+	if b.ArmoredSignature == nil {
+		return nil
+	}
+	data, _ := io.ReadAll(io.LimitReader(b.ArmoredSignature.Body, 1<<20))
+	return readSignaturePacket(data)
+}
+
+// readSignaturePacket reads the first signature packet of data.
+func readSignaturePacket(data []byte) *packet.Signature {
+	p, err := packet.Read(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	s, _ := p.(*packet.Signature)
+	return s
+}
+
+// decrypt reads an (armored or binary) OpenPGP message, checking the
+// signature inside it.
+func decrypt(data []byte, opts Options, r *Result) {
+	var in io.Reader = bytes.NewReader(data)
+	if bytes.Contains(data, []byte("-----BEGIN PGP MESSAGE-----")) {
+		block, err := armor.Decode(bytes.NewReader(data[bytes.Index(data, []byte("-----BEGIN PGP MESSAGE-----")):]))
+		if err != nil {
+			r.Error = "the encrypted part is not valid armor: " + err.Error()
+			return
+		}
+		in = block.Body
+	}
+	tries := 0
+	var lastErr error
+	prompt := func(ks []openpgp.Key, symmetric bool) ([]byte, error) {
+		tries++
+		if tries > 1 { // go-crypto asks again forever on a wrong passphrase
+			if lastErr == nil {
+				lastErr = ErrWrongPassphrase
+			}
+			return nil, lastErr
+		}
+		if len(opts.Passphrase) == 0 {
+			lastErr = ErrNoPassphrase
+			return nil, lastErr
+		}
+		for _, k := range ks {
+			if k.PrivateKey != nil && k.PrivateKey.Encrypted {
+				if err := k.PrivateKey.Decrypt(opts.Passphrase); err == nil {
+					return nil, nil
+				}
+			}
+		}
+		if symmetric {
+			return opts.Passphrase, nil
+		}
+		lastErr = ErrWrongPassphrase
+		return nil, lastErr
+	}
+	md, err := openpgp.ReadMessage(in, keys(opts), prompt, config(opts))
+	if err != nil {
+		r.Error = describe(err, md)
+		return
+	}
+	for _, id := range md.EncryptedToKeyIds {
+		r.EncryptedTo = append(r.EncryptedTo, fmt.Sprintf("%016X", id))
+	}
+	r.Encrypted = md.IsEncrypted || r.Encrypted
+	plain, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, MaxPlaintext+1))
+	if err != nil {
+		r.Error = describe(err, md)
+		return
+	}
+	if len(plain) > MaxPlaintext {
+		r.Error = fmt.Sprintf("%v (%d MiB)", ErrTooLarge, MaxPlaintext>>20)
+		return
+	}
+	r.Decrypted = md.IsEncrypted
+	r.Plaintext = plain
+	sum := sha256.Sum256(plain)
+	r.PlaintextSHA256 = hex.EncodeToString(sum[:])
+	if !md.IsSigned {
+		return
+	}
+	var signer *openpgp.Entity
+	if md.SignedBy != nil {
+		signer = md.SignedBy.Entity
+	}
+	sigErr := md.SignatureError
+	if md.SignedBy == nil {
+		sigErr = pgperrors.ErrUnknownIssuer
+	}
+	setSignature(r, md.Signature, signer, sigErr)
+	if r.SignerKeyID == "" && md.SignedByKeyId != 0 {
+		r.SignerKeyID = fmt.Sprintf("%016X", md.SignedByKeyId)
+	}
+}
+
+// setSignature fills the signature fields from a verification.
+func setSignature(r *Result, sig *packet.Signature, signer *openpgp.Entity, err error) {
+	switch {
+	case err == nil:
+		r.Signature = SigGood
+	case errors.Is(err, pgperrors.ErrUnknownIssuer):
+		r.Signature = SigUnknownKey
+	default:
+		r.Signature = SigBad
+		if r.Error == "" {
+			r.Error = "bad signature: " + err.Error()
+		}
+	}
+	if sig != nil {
+		if sig.IssuerFingerprint != nil {
+			r.SignerFingerprint = strings.ToUpper(hex.EncodeToString(sig.IssuerFingerprint))
+		}
+		if sig.IssuerKeyId != nil {
+			r.SignerKeyID = fmt.Sprintf("%016X", *sig.IssuerKeyId)
+		}
+	}
+	if signer != nil && signer.PrimaryKey != nil {
+		r.SignerFingerprint = strings.ToUpper(hex.EncodeToString(signer.PrimaryKey.Fingerprint))
+		if id := signer.PrimaryIdentity(); id != nil {
+			r.SignerUserID = id.Name
+		}
+	}
+}
+
+// describe turns go-crypto's errors into what a user can act on.
+func describe(err error, md *openpgp.MessageDetails) string {
+	switch {
+	case errors.Is(err, ErrWrongPassphrase), errors.Is(err, ErrNoPassphrase):
+		return err.Error()
+	case errors.Is(err, pgperrors.ErrKeyIncorrect):
+		ids := ""
+		if md != nil {
+			for _, id := range md.EncryptedToKeyIds {
+				ids += fmt.Sprintf(" %016X", id)
+			}
+		}
+		if ids != "" {
+			return ErrNoKey.Error() + " (encrypted to" + ids + ")"
+		}
+		return ErrNoKey.Error()
+	}
+	var se pgperrors.StructuralError
+	if errors.As(err, &se) {
+		return "corrupt OpenPGP data: " + err.Error()
+	}
+	var ue pgperrors.UnsupportedError
+	if errors.As(err, &ue) {
+		return "unsupported OpenPGP feature: " + err.Error()
+	}
+	return err.Error()
+}
+
+func keys(o Options) openpgp.EntityList {
+	if o.Keyring == nil {
+		return nil
+	}
+	return o.Keyring.fresh()
+}
+
+func config(o Options) *packet.Config {
+	c := &packet.Config{}
+	if !o.Now.IsZero() {
+		now := o.Now
+		c.Time = func() time.Time { return now }
+	}
+	return c
+}
+
+// decodeTransfer returns an entity's body with its transfer encoding undone
+// (quoted-printable and base64; 7bit, 8bit and binary as they are).
+func decodeTransfer(e *entity) []byte {
+	switch strings.ToLower(strings.TrimSpace(e.header.Get("Content-Transfer-Encoding"))) {
+	case "base64":
+		return decodeBase64(e.body)
+	case "quoted-printable":
+		return decodeQP(e.body)
+	}
+	return e.body
+}
