@@ -27,6 +27,16 @@ var DemoMbox []byte
 //go:embed demo/demo.zone
 var DemoZone []byte
 
+// DemoKeys holds the demo reader's OpenPGP secret key (locked with
+// DemoPassphrase) and the demo sender's public key.
+//
+//go:embed demo/demo-keys.asc
+var DemoKeys []byte
+
+// DemoPassphrase unlocks the demo reader's key. It is public on purpose:
+// the demo message's teaching note shows it.
+const DemoPassphrase = "sealtrace-demo"
+
 // DemoNow is the evaluation time of the demo.
 var DemoNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 

@@ -29,7 +29,25 @@ type Report struct {
 	ARC        ARCResult           `json:"arc"`
 	Claims     []Claim             `json:"claims"`
 	Hops       []Hop               `json:"hops"`
+	PGP        *PGPReport          `json:"pgp,omitempty"` // OpenPGP content, when there is some
 	DNS        []resolver.Evidence `json:"dns"`
+}
+
+// PGPReport is the OpenPGP section of a report. Package pgp decides it; the
+// callers (CLI, desktop app) join it to the report, so that inspect does not
+// depend on pgp.
+type PGPReport struct {
+	Kind              string   `json:"kind"`
+	Encrypted         bool     `json:"encrypted"`
+	Decrypted         bool     `json:"decrypted"`
+	Signature         string   `json:"signature"` // good, bad, unknown_key, none
+	SignerFingerprint string   `json:"signer_fingerprint,omitempty"`
+	SignerKeyID       string   `json:"signer_key_id,omitempty"`
+	SignerUserID      string   `json:"signer_user_id,omitempty"`
+	PlaintextSHA256   string   `json:"plaintext_sha256,omitempty"`
+	EncryptedTo       []string `json:"encrypted_to,omitempty"`
+	Error             string   `json:"error,omitempty"`
+	Steps             []Step   `json:"steps"`
 }
 
 // Step is one thing a check did, said so that a trainee understands it.

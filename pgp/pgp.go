@@ -167,6 +167,9 @@ type Result struct {
 // Process looks for OpenPGP content in a message and decrypts and verifies
 // it. It returns nil when there is none.
 func Process(raw []byte, opts Options) *Result {
+	if !bytes.Contains(raw, []byte("-----BEGIN PGP")) && !bytes.Contains(raw, []byte("application/pgp")) {
+		return nil // the common case, found with two fast scans
+	}
 	raw = toCRLF(raw)
 	top, err := parseEntity(raw)
 	if err != nil {
@@ -362,7 +365,11 @@ func decrypt(data []byte, opts Options, r *Result) {
 	}
 	md, err := openpgp.ReadMessage(in, keys(opts), prompt, config(opts))
 	if err != nil {
-		r.Error = describe(err, md)
+		r.EncryptedTo = recipients(data)
+		r.Error = describe(err)
+		if len(r.EncryptedTo) > 0 && errors.Is(err, pgperrors.ErrKeyIncorrect) {
+			r.Error += " (encrypted to " + strings.Join(r.EncryptedTo, ", ") + ")"
+		}
 		return
 	}
 	for _, id := range md.EncryptedToKeyIds {
@@ -371,7 +378,7 @@ func decrypt(data []byte, opts Options, r *Result) {
 	r.Encrypted = md.IsEncrypted || r.Encrypted
 	plain, err := io.ReadAll(io.LimitReader(md.UnverifiedBody, MaxPlaintext+1))
 	if err != nil {
-		r.Error = describe(err, md)
+		r.Error = describe(err)
 		return
 	}
 	if len(plain) > MaxPlaintext {
@@ -397,6 +404,33 @@ func decrypt(data []byte, opts Options, r *Result) {
 	if r.SignerKeyID == "" && md.SignedByKeyId != 0 {
 		r.SignerKeyID = fmt.Sprintf("%016X", md.SignedByKeyId)
 	}
+}
+
+// recipients lists the key ids a message is encrypted to, read from its
+// public-key encrypted session key packets (for the error when none is ours).
+func recipients(data []byte) []string {
+	var in io.Reader = bytes.NewReader(data)
+	if i := bytes.Index(data, []byte("-----BEGIN PGP MESSAGE-----")); i >= 0 {
+		block, err := armor.Decode(bytes.NewReader(data[i:]))
+		if err != nil {
+			return nil
+		}
+		in = block.Body
+	}
+	var ids []string
+	pr := packet.NewReader(in)
+	for len(ids) < 64 {
+		p, err := pr.Next()
+		if err != nil {
+			break
+		}
+		ek, ok := p.(*packet.EncryptedKey)
+		if !ok {
+			break
+		}
+		ids = append(ids, fmt.Sprintf("%016X", ek.KeyId))
+	}
+	return ids
 }
 
 // setSignature fills the signature fields from a verification.
@@ -429,20 +463,11 @@ func setSignature(r *Result, sig *packet.Signature, signer *openpgp.Entity, err 
 }
 
 // describe turns go-crypto's errors into what a user can act on.
-func describe(err error, md *openpgp.MessageDetails) string {
+func describe(err error) string {
 	switch {
 	case errors.Is(err, ErrWrongPassphrase), errors.Is(err, ErrNoPassphrase):
 		return err.Error()
 	case errors.Is(err, pgperrors.ErrKeyIncorrect):
-		ids := ""
-		if md != nil {
-			for _, id := range md.EncryptedToKeyIds {
-				ids += fmt.Sprintf(" %016X", id)
-			}
-		}
-		if ids != "" {
-			return ErrNoKey.Error() + " (encrypted to" + ids + ")"
-		}
 		return ErrNoKey.Error()
 	}
 	var se pgperrors.StructuralError

@@ -21,7 +21,7 @@ var columns = []struct {
 	title string
 	width float32
 }{
-	{"Date", 140}, {"From", 230}, {"Subject", 300}, {"SPF", 80}, {"DKIM", 80}, {"DMARC", 80}, {"ARC", 80},
+	{"Date", 140}, {"From", 230}, {"Subject", 300}, {"SPF", 80}, {"DKIM", 80}, {"DMARC", 80}, {"ARC", 80}, {"PGP", 90},
 }
 
 var filterNames = []string{"All", "DMARC fail", "DKIM fail", "SPF fail", "ARC present", "Not inspectable"}
@@ -82,8 +82,12 @@ func newMessageTable(u *UI) *widget.Table {
 					txt.Text = "error"
 					word = inspect.PermError
 				}
-				if word != "…" {
-					bg.FillColor = resultColour(word)
+				colourWord := word
+				if columns[id.Col].title == "PGP" {
+					colourWord = pgpColourWord(word)
+				}
+				if word != "…" && word != "" {
+					bg.FillColor = resultColour(colourWord)
 					txt.Color = color.White
 					txt.TextStyle = fyne.TextStyle{Bold: true}
 				}

@@ -16,7 +16,9 @@ import (
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -31,6 +33,7 @@ type entry struct {
 	subject string
 	note    string // the demo's teaching note
 	report  *inspect.Report
+	plain   []byte // decrypted OpenPGP content, shown on its own
 	load    func() ([]byte, error)
 }
 
@@ -49,8 +52,37 @@ func (e *entry) badge(check string) string {
 		return r.DMARC.Result
 	case "ARC":
 		return r.ARC.Result
+	case "PGP":
+		return pgpBadge(r.PGP)
 	}
 	return ""
+}
+
+// pgpBadge is the list's word for the OpenPGP content: empty when there is
+// none, "locked" when it could not be decrypted, else the signature word.
+func pgpBadge(p *inspect.PGPReport) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.Encrypted && !p.Decrypted:
+		return "locked"
+	case p.Signature == "none":
+		return "decrypted"
+	}
+	return p.Signature
+}
+
+// pgpColourWord maps the PGP badge to a result colour.
+func pgpColourWord(badge string) string {
+	switch badge {
+	case "good", "decrypted":
+		return inspect.Pass
+	case "bad":
+		return inspect.Fail
+	case "locked", "unknown_key":
+		return inspect.Neutral
+	}
+	return inspect.None
 }
 
 // dkimSummary is one word for all signatures: pass when one passes (that is
@@ -91,6 +123,7 @@ func quickHeader(raw []byte) (date time.Time, from, subject, note string) {
 // callbacks (wrapped in fyne.Do) never run concurrently with each other.
 type loader struct {
 	opts      inspect.Options
+	pgp       pgp.Options
 	onEntries func([]*entry)   // new rows, in file order
 	onReports func([]reported) // finished inspections
 	onError   func(error)
@@ -98,8 +131,9 @@ type loader struct {
 }
 
 type reported struct {
-	e *entry
-	r *inspect.Report
+	e     *entry
+	r     *inspect.Report
+	plain []byte
 }
 
 // loadDemo loads the embedded demo mailbox with its own zone and time.
@@ -112,6 +146,9 @@ func (l *loader) loadDemo(ctx context.Context) {
 	opts := l.opts
 	opts.Resolver = z
 	opts.Now = func() time.Time { return assets.DemoNow }
+	if kr, err := pgp.ReadKeyring(bytes.NewReader(assets.DemoKeys)); err == nil {
+		l.pgp = pgp.Options{Keyring: kr, Passphrase: []byte(assets.DemoPassphrase)}
+	}
 	r := mailbox.NewMboxReader(bytes.NewReader(assets.DemoMbox))
 	l.run(ctx, "Demo mailbox", r, func(start, end int64) func() ([]byte, error) {
 		return func() ([]byte, error) { return mailbox.Unquote(assets.DemoMbox[start:end]), nil }
@@ -187,8 +224,14 @@ func (l *loader) run(ctx context.Context, source string, r *mailbox.MboxReader, 
 			for j := range jobs {
 				o := opts
 				o.Source = fmt.Sprintf("%s#%d", j.e.source, j.e.index)
-				rep, _ := inspect.Inspect(ctx, j.raw, o)
-				events <- reported{j.e, rep}
+				rep, err := inspect.Inspect(ctx, j.raw, o)
+				var plain []byte
+				if err == nil {
+					if res := pgpreport.Attach(rep, j.raw, l.pgp); res != nil {
+						plain = res.Plaintext
+					}
+				}
+				events <- reported{j.e, rep, plain}
 			}
 		}()
 	}
@@ -234,7 +277,7 @@ func (l *loader) run(ctx context.Context, source string, r *mailbox.MboxReader, 
 				e := &entry{source: source, index: n, subject: "(not read: too large)", load: func() ([]byte, error) { return nil, err }}
 				batch = append(batch, e)
 				flush()
-				events <- reported{e, &inspect.Report{Source: fmt.Sprintf("%s#%d", source, n), Error: err.Error()}}
+				events <- reported{e, &inspect.Report{Source: fmt.Sprintf("%s#%d", source, n), Error: err.Error()}, nil}
 				continue
 			}
 			if err != nil {

@@ -14,6 +14,7 @@ const (
 	prefZoneFiles = "dns.zonefiles"
 	prefTrusted   = "trusted.authservids"
 	prefTheme     = "theme"
+	prefKeyFiles  = "pgp.keyfiles"
 )
 
 // settingsDialog edits the DNS mode, the trusted authserv-ids and the theme.
@@ -31,6 +32,9 @@ func (u *UI) settingsDialog() {
 	trusted := widget.NewEntry()
 	trusted.SetPlaceHolder("mx.example.com (space separated; empty: the topmost Authentication-Results)")
 	trusted.SetText(p.String(prefTrusted))
+	keyFiles := widget.NewMultiLineEntry()
+	keyFiles.SetPlaceHolder("OpenPGP key files (armored), one path per line")
+	keyFiles.SetText(p.String(prefKeyFiles))
 	th := widget.NewSelect([]string{"System", "Light", "Dark"}, nil)
 	th.SetSelected(p.StringWithFallback(prefTheme, "System"))
 	form := []*widget.FormItem{
@@ -38,6 +42,7 @@ func (u *UI) settingsDialog() {
 		widget.NewFormItem("DNS server", server),
 		widget.NewFormItem("Zone files", zones),
 		widget.NewFormItem("Trusted receivers", trusted),
+		widget.NewFormItem("OpenPGP keys", keyFiles),
 		widget.NewFormItem("Theme", th),
 	}
 	d := dialog.NewForm("Settings", "Save", "Cancel", form, func(ok bool) {
@@ -48,6 +53,7 @@ func (u *UI) settingsDialog() {
 		p.SetString(prefDNSServer, server.Text)
 		p.SetString(prefZoneFiles, zones.Text)
 		p.SetString(prefTrusted, trusted.Text)
+		p.SetString(prefKeyFiles, keyFiles.Text)
 		p.SetString(prefTheme, th.Selected)
 		applyTheme(u.app)
 	}, u.win)

@@ -23,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/pgp"
 )
 
 // UI is the main window's content and state.
@@ -40,8 +41,10 @@ type UI struct {
 	query    string
 	sortBy   int
 	pasted   int
-	running  map[int]context.CancelFunc // loads under way, by number
-	nextLoad int
+	// passphrase unlocks OpenPGP keys; memory only, this session only.
+	passphrase []byte
+	running    map[int]context.CancelFunc // loads under way, by number
+	nextLoad   int
 
 	sourceList *widget.List
 	table      *widget.Table
@@ -146,13 +149,14 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	inspected := 0
 	l := &loader{
 		opts: u.inspectOptions(),
+		pgp:  u.pgpOptions(),
 		onEntries: func(es []*entry) {
 			u.post(func() { u.addEntries(es) })
 		},
 		onReports: func(rs []reported) {
 			u.post(func() {
 				for _, x := range rs {
-					x.e.report = x.r
+					x.e.report, x.e.plain = x.r, x.plain
 					if x.e == u.selected {
 						u.view.show(x.e)
 					}
@@ -248,6 +252,21 @@ func (u *UI) inspectOptions() inspectOptionsT {
 }
 
 type inspectOptionsT = inspect.Options
+
+// pgpOptions reads the OpenPGP key files of the settings (the demo brings
+// its own keys).
+func (u *UI) pgpOptions() pgp.Options {
+	files := splitList(u.app.Preferences().String(prefKeyFiles))
+	if len(files) == 0 {
+		return pgp.Options{}
+	}
+	kr, err := pgp.LoadKeyring(files...)
+	if err != nil {
+		u.status.SetText("OpenPGP keys: " + err.Error())
+		return pgp.Options{}
+	}
+	return pgp.Options{Keyring: kr, Passphrase: u.passphrase}
+}
 
 func splitList(s string) []string {
 	var out []string

@@ -51,7 +51,7 @@ func (u *UI) entryByDemo(t *testing.T, name string) *entry {
 
 func TestDemoListAndBadges(t *testing.T) {
 	u, _ := newTestUI(t)
-	if len(u.entries) != 14 || len(u.shown) != 14 || len(u.sources) != 1 || u.sources[0] != "Demo mailbox" {
+	if len(u.entries) != 15 || len(u.shown) != 15 || len(u.sources) != 1 || u.sources[0] != "Demo mailbox" {
 		t.Fatalf("%d entries, %d shown, sources %v", len(u.entries), len(u.shown), u.sources)
 	}
 	for _, e := range u.entries {
@@ -454,5 +454,34 @@ func TestSettingsChooseDNS(t *testing.T) {
 	_ = u.inspectOptions()
 	if !strings.Contains(u.status.Text, "DNS:") {
 		t.Errorf("a bad DNS server is not reported: %q", u.status.Text)
+	}
+}
+
+// The PGP/MIME notification of the demo decrypts with the demo key; the
+// decrypted text is shown in its own frame, as text (its HTML image is not
+// loaded), and the list shows a PGP badge only where there is OpenPGP.
+func TestPGPNotification(t *testing.T) {
+	u, _ := newTestUI(t)
+	e := u.entryByDemo(t, "pgp-notification")
+	if e.badge("PGP") != "good" || u.entryByDemo(t, "all-pass-rsa").badge("PGP") != "" {
+		t.Errorf("PGP badges: %q, %q", e.badge("PGP"), u.entryByDemo(t, "all-pass-rsa").badge("PGP"))
+	}
+	u.selectEntry(e)
+	p := u.view.pgp
+	if !p.card.Visible() || !strings.Contains(p.plain.Text, "logged in to your account from a new device") {
+		t.Errorf("decrypted content: visible %v, %q", p.card.Visible(), p.plain.Text)
+	}
+	if strings.Contains(p.plain.Text, "tracker.invalid") {
+		t.Error("the HTML part's remote image shows up")
+	}
+	if p.decrypt.Visible() {
+		t.Error("a decrypted message offers to decrypt")
+	}
+	if !strings.Contains(richText(p.status), "agree") {
+		t.Errorf("the DKIM cross-check is not shown:\n%s", richText(p.status))
+	}
+	// The Body tab never shows the decrypted text: only a pointer to the PGP tab.
+	if strings.Contains(u.view.body.Text, "logged in") || !strings.Contains(u.view.body.Text, "encrypted") {
+		t.Errorf("Body tab: %q", u.view.body.Text)
 	}
 }

@@ -27,6 +27,7 @@ type messageView struct {
 	path     *fyne.Container // holds the picture
 	steps    *widget.RichText
 	trace    *traceView
+	pgp      *pgpView
 	claims   *widget.RichText
 	headers  *widget.RichText
 	body     *widget.Label
@@ -45,6 +46,7 @@ func newMessageView(u *UI) *messageView {
 	pathSplit := container.NewHSplit(container.NewVScroll(container.NewPadded(v.path)), container.NewVScroll(v.steps))
 	pathSplit.Offset = 0.55
 	v.trace = newTraceView()
+	v.pgp = newPGPView(u)
 	v.claims = widget.NewRichText()
 	v.claims.Wrapping = fyne.TextWrapWord
 	v.headers = widget.NewRichText()
@@ -60,6 +62,7 @@ func newMessageView(u *UI) *messageView {
 		container.NewTabItem("Claims", container.NewVScroll(v.claims)),
 		container.NewTabItem("Headers", container.NewVScroll(v.headers)),
 		container.NewTabItem("Body", container.NewBorder(v.bodyNote, nil, nil, nil, container.NewVScroll(v.body))),
+		container.NewTabItem("PGP", v.pgp.content),
 	)
 	v.content = container.NewBorder(v.note, nil, nil, nil, v.tabs)
 	return v
@@ -94,6 +97,7 @@ func (v *messageView) show(e *entry) {
 		v.showRaw(e, r)
 		return
 	}
+	v.pgp.show(e)
 	v.nodes = buildPath(r)
 	if v.selNode < 0 {
 		v.selNode = firstBroken(v.nodes)

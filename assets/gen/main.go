@@ -35,9 +35,10 @@ type demo struct {
 }
 
 type generator struct {
-	dir   string
-	zones *resolver.Zones
-	rrs   []dns.RR
+	dir     string
+	zones   *resolver.Zones
+	rrs     []dns.RR
+	pgpKeys []byte // the demo user's secret key and the demo sender's public key, armored
 }
 
 func main() {
@@ -82,10 +83,14 @@ func main() {
 		g.txt(fmt.Sprintf("s%d.widgets.example", i), "v=spf1 "+next)
 	}
 	g.txt("_dmarc.widgets.example", "v=DMARC1; p=quarantine")
+	fbKey := g.rsaKey("fbdemo", "facebookmail.com")
+	g.txt("facebookmail.com", "v=spf1 ip4:192.0.2.60/30 -all")
+	g.txt("_dmarc.facebookmail.com", "v=DMARC1; p=reject")
 	g.txt("_dmarc.news.example", "v=DMARC1; p=none")
 
 	now := assets.DemoNow
 	at := func(d time.Duration) string { return now.Add(d).Format(time.RFC1123Z) }
+	pgpMsg := g.pgpNotification(at(-15 * time.Minute))
 	dk := func(key, sel, domain, algo string, extra step) step {
 		s := step{"op": "dkim", "key": key, "selector": sel, "domain": domain, "algo": algo, "canon": "relaxed/relaxed"}
 		for k, v := range extra {
@@ -160,6 +165,10 @@ func main() {
 		{name: "nonexistent-subdomain", note: "The From domain billing.bank.example does not exist in DNS. bank.example publishes np=reject, its policy for subdomains that do not exist: DMARC fails and a receiver would reject the message.",
 			msg:   header("Your bill", "Bank Billing <alerts@billing.bank.example>", "<b-9@mailer.invalid>", "alerts@billing.bank.example", at(-25*time.Minute)) + body,
 			after: received("vps-203-0-113-80.host.example", "203.0.113.80", "mx.demo.sealtrace", -25*time.Minute+1*time.Second) + ar("spf=none smtp.mailfrom=alerts@billing.bank.example;\n\tdkim=none;\n\tdmarc=fail (p=reject) header.from=billing.bank.example")},
+		{name: "pgp-notification", note: "A PGP/MIME notification in the style of Facebook's: encrypted to you and signed inside the encryption by the sender's OpenPGP key, and DKIM-signed by facebookmail.com. The demo's private key is in the app (user you@demo.sealtrace, passphrase " + assets.DemoPassphrase + "); Sealtrace decrypts it, checks the signature and that the signer's domain matches the DKIM domain. The decrypted text is shown in the PGP tab, apart from the rest.",
+			msg:   pgpMsg,
+			steps: []step{dk(fbKey, "fbdemo", "facebookmail.com", "rsa-sha256", step{"headers": []string{"from", "to", "subject", "date", "message-id", "mime-version", "content-type"}})},
+			after: received("mx-out.facebookmail.com", "192.0.2.61", "mx.demo.sealtrace", -15*time.Minute+2*time.Second) + ar("spf=pass smtp.mailfrom=notification@facebookmail.com;\n\tdkim=pass header.d=facebookmail.com;\n\tdmarc=pass header.from=facebookmail.com")},
 		{name: "clock-skew", note: "All checks pass, but the hops disagree about the time: the last hop is stamped ten minutes before the one it came from. One of the servers' clocks is wrong; Sealtrace marks the hop.",
 			msg:   header("Match report", "Club Example <results@club.example>", "<match-3@club.example>", "results@club.example", at(-20*time.Minute)) + body,
 			steps: []step{dk(clubKey, "club", "club.example", "rsa-sha256", nil)},
@@ -209,6 +218,9 @@ func main() {
 		mbox.WriteString("\n")
 	}
 	if err := os.WriteFile("assets/demo/demo.mbox", mbox.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile("assets/demo/demo-keys.asc", g.pgpKeys, 0o644); err != nil {
 		log.Fatal(err)
 	}
 	if err := os.WriteFile("assets/demo/demo.zone", g.zoneFile(), 0o644); err != nil {
@@ -281,4 +293,41 @@ func (g *generator) zoneFile() []byte {
 		b.WriteString(l + "\n")
 	}
 	return b.Bytes()
+}
+
+// pgpNotification has GnuPG make two demo keys (the reader's, locked with
+// the demo passphrase, and the sender's) and a notification encrypted to the
+// reader and signed by the sender, wrapped as PGP/MIME (RFC 3156 4).
+func (g *generator) pgpNotification(date string) string {
+	home, err := os.MkdirTemp("", "gpg")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(home)
+	defer exec.Command("gpgconf", "--homedir", home, "--kill", "all").Run()
+	gpg := func(stdin string, args ...string) []byte {
+		cmd := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--yes", "--pinentry-mode", "loopback", "--trust-model", "always"}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			log.Fatalf("gpg %v: %v (make demo installs gnupg)", args, err)
+		}
+		return out
+	}
+	gpg("", "--passphrase", assets.DemoPassphrase, "--quick-gen-key", "Sealtrace Demo Reader <you@demo.sealtrace>", "future-default", "default", "0")
+	gpg("", "--passphrase", "", "--quick-gen-key", "Facebook demo key <security@facebookmail.com>", "future-default", "default", "0")
+	g.pgpKeys = append(gpg("", "--passphrase", assets.DemoPassphrase, "--armor", "--export-secret-keys", "you@demo.sealtrace"),
+		gpg("", "--armor", "--export", "security@facebookmail.com")...)
+	inner := "Content-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n" +
+		"--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi,\r\n\r\nsomeone logged in to your account from a new device (Firefox on Linux).\r\nIf this was you, there is nothing to do.\r\n" +
+		"--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hi,</p><p>someone logged in to your account from a new device (Firefox on Linux).</p><img src=\"https://tracker.invalid/pixel.gif\">\r\n" +
+		"--alt--\r\n"
+	armored := gpg(inner, "--armor", "--encrypt", "--sign", "-r", "you@demo.sealtrace", "-u", "security@facebookmail.com")
+	return "Return-Path: <notification@facebookmail.com>\nFrom: Facebook <security@facebookmail.com>\nTo: You <you@demo.sealtrace>\n" +
+		"Subject: Login alert (encrypted)\nDate: " + date + "\nMessage-ID: <login-alert-1@facebookmail.com>\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc\"\n\n" +
+		"--enc\nContent-Type: application/pgp-encrypted\nContent-Description: PGP/MIME version identification\n\nVersion: 1\n\n" +
+		"--enc\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\nContent-Description: OpenPGP encrypted message\nContent-Disposition: inline; filename=\"encrypted.asc\"\n\n" +
+		string(armored) + "\n--enc--\n"
 }

@@ -16,7 +16,9 @@ import (
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -40,6 +42,9 @@ type inspectFlags struct {
 	colour    string
 	workers   int
 	demo      bool
+	keyrings  listFlag
+	passFile  string
+	pgpOpts   pgp.Options
 	evalTime  time.Time
 	resolverV resolver.Resolver
 }
@@ -57,6 +62,8 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&f.format, "format", "text", "output `format`: text, json (one JSON object per message, one per line) or markdown (for a ticket)")
 	fs.Var(&f.trusted, "trust-authserv-id", "believe Authentication-Results from this `id` (repeatable; default: the topmost field's)")
 	fs.StringVar(&f.colour, "colour", "auto", "text colour: auto, always or never")
+	fs.Var(&f.keyrings, "keyring", "OpenPGP keys (armored or binary) to decrypt and verify with (repeatable)")
+	fs.StringVar(&f.passFile, "passphrase-file", "", "read the passphrase of the private keys from this `file` (its first line)")
 	fs.BoolVar(&f.demo, "demo", false, "inspect the embedded demo mailbox (offline, with its own DNS zone and evaluation time)")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "messages inspected at once")
 	fs.Usage = func() {
@@ -74,6 +81,14 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		if len(f.zones) > 0 || f.server != "" {
 			fmt.Fprintln(stderr, "sealtrace-cli inspect: --demo brings its own DNS zone; leave out --dns-zone and --dns-server")
 			return 2
+		}
+		if len(f.keyrings) == 0 && f.passFile == "" {
+			kr, err := pgp.ReadKeyring(bytes.NewReader(assets.DemoKeys))
+			if err != nil {
+				fmt.Fprintln(stderr, "sealtrace-cli inspect: demo keys:", err)
+				return 1
+			}
+			f.pgpOpts = pgp.Options{Keyring: kr, Passphrase: []byte(assets.DemoPassphrase)}
 		}
 		z, err := assets.DemoResolver()
 		if err != nil {
@@ -96,6 +111,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return 2
 	}
 
+	pgpOpts := f.pgpOpts
 	opts := inspect.Options{
 		Resolver: f.resolverV, IP: f.ip, HELO: f.helo, MailFrom: f.mailFrom,
 		TrustedAuthservIDs: f.trusted,
@@ -118,7 +134,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 	failed := false
 	for _, name := range files {
-		if err := inspectFile(ctx, name, stdin, opts, f.workers, p, stderr); err != nil {
+		if err := inspectFile(ctx, name, stdin, opts, pgpOpts, f.workers, p, stderr); err != nil {
 			failed = true
 		}
 		if ctx.Err() != nil {
@@ -148,6 +164,21 @@ func (f *inspectFlags) validate() error {
 			return fmt.Errorf("--now %q is not an RFC 3339 time (such as 2026-11-23T10:00:00Z)", f.now)
 		}
 		f.evalTime = t
+	}
+	if len(f.keyrings) > 0 {
+		kr, err := pgp.LoadKeyring(f.keyrings...)
+		if err != nil {
+			return err
+		}
+		f.pgpOpts.Keyring = kr
+	}
+	if f.passFile != "" {
+		data, err := os.ReadFile(f.passFile)
+		if err != nil {
+			return fmt.Errorf("--passphrase-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		f.pgpOpts.Passphrase = []byte(strings.TrimRight(line, "\r"))
 	}
 	if f.ip != "" && !validIP(f.ip) {
 		return fmt.Errorf("--ip %q is not an IP address", f.ip)
@@ -183,7 +214,7 @@ func (f *inspectFlags) validate() error {
 // inspectFile inspects every message of one file and prints the reports in
 // file order. Messages are inspected by several workers at once (DNS waits
 // overlap); only a bounded window of them is in memory.
-func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect.Options, workers int, p printer, stderr io.Writer) error {
+func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect.Options, pgpOpts pgp.Options, workers int, p printer, stderr io.Writer) error {
 	var r io.Reader
 	switch name {
 	case demoFile:
@@ -251,6 +282,9 @@ func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect
 				o := opts
 				o.Source = j.source
 				rep, err := inspect.Inspect(ctx, j.raw, o)
+				if err == nil {
+					pgpreport.Attach(rep, j.raw, pgpOpts)
+				}
 				j.err = err
 				j.done <- rep
 			}

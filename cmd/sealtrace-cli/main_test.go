@@ -67,8 +67,8 @@ func TestDemoJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	reps := jsonLines(t, out)
-	if len(reps) != 14 {
-		t.Fatalf("%d reports, want 14", len(reps))
+	if len(reps) != 15 {
+		t.Fatalf("%d reports, want 15", len(reps))
 	}
 	for _, key := range []string{"source", "message_id", "from_domain", "spf", "dkim", "dmarc", "arc", "claims", "hops", "dns"} {
 		if _, ok := reps[0][key]; !ok {
@@ -90,6 +90,7 @@ func TestDemoJSON(t *testing.T) {
 		{"pass", "policy", "pass", "none", "none"},     // rsa-sha1-policy
 		{"permerror", "pass", "pass", "none", "none"},  // spf-too-many-lookups
 		{"none", "", "fail", "reject", "none"},         // nonexistent-subdomain (np=reject)
+		{"pass", "pass", "pass", "none", "none"},       // pgp-notification
 		{"pass", "pass", "pass", "none", "none"},       // clock-skew
 	}
 	for i, r := range reps {
@@ -124,8 +125,16 @@ func TestDemoJSON(t *testing.T) {
 	if !npStep {
 		t.Error("nonexistent-subdomain: no step explains np=")
 	}
-	if sk := reps[13]["hops"].([]any)[1].(map[string]any)["clock_skew"]; sk != true {
-		t.Errorf("clock-skew: the last hop is not flagged: %v", reps[13]["hops"])
+	if sk := reps[14]["hops"].([]any)[1].(map[string]any)["clock_skew"]; sk != true {
+		t.Errorf("clock-skew: the last hop is not flagged: %v", reps[14]["hops"])
+	}
+	// The PGP/MIME notification decrypts with the demo key and verifies.
+	p, ok := reps[13]["pgp"].(map[string]any)
+	if !ok || p["decrypted"] != true || p["signature"] != "good" || p["plaintext_sha256"] == "" {
+		t.Errorf("pgp-notification: %v", reps[13]["pgp"])
+	}
+	if _, ok := reps[0]["pgp"]; ok {
+		t.Error("a message without OpenPGP content has a pgp section")
 	}
 	// Six hops, one of them slow.
 	hops := reps[9]["hops"].([]any)
@@ -207,5 +216,47 @@ func TestBadMessagesStillReportTheOthers(t *testing.T) {
 	code, out, _ = runCLI(t, msg, "inspect", "--dns-zone", zone, "--colour", "never", "-")
 	if code != 0 || !strings.Contains(out, "Message <stdin>") || !strings.Contains(out, "DMARC") || strings.Contains(out, "\x1b[") {
 		t.Errorf("stdin text: exit %d\n%s", code, out)
+	}
+}
+
+// --keyring and --passphrase-file: the demo mailbox read as a file, with the
+// demo keys given as a user would give theirs.
+func TestKeyringFlags(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys.asc")
+	pass := filepath.Join(dir, "pass")
+	wrong := filepath.Join(dir, "wrong")
+	mbox := filepath.Join(dir, "demo.mbox")
+	zone := filepath.Join(dir, "demo.zone")
+	os.WriteFile(keys, assets.DemoKeys, 0o600)
+	os.WriteFile(pass, []byte(assets.DemoPassphrase+"\n"), 0o600)
+	os.WriteFile(wrong, []byte("not it\n"), 0o600)
+	os.WriteFile(mbox, assets.DemoMbox, 0o644)
+	os.WriteFile(zone, assets.DemoZone, 0o644)
+	pgpOf := func(args ...string) map[string]any {
+		t.Helper()
+		code, out, stderr := runCLI(t, "", append([]string{"inspect", "--format", "json", "--dns-zone", zone, "--now", "2026-11-23T12:00:00Z"}, append(args, mbox)...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for _, r := range jsonLines(t, out) {
+			if p, ok := r["pgp"].(map[string]any); ok {
+				return p
+			}
+		}
+		t.Fatal("no pgp section")
+		return nil
+	}
+	if p := pgpOf("--keyring", keys, "--passphrase-file", pass); p["decrypted"] != true || p["signature"] != "good" {
+		t.Errorf("with the key: %v", p)
+	}
+	if p := pgpOf("--keyring", keys, "--passphrase-file", wrong); p["decrypted"] != false || !strings.Contains(p["error"].(string), "wrong passphrase") {
+		t.Errorf("wrong passphrase: %v", p)
+	}
+	if p := pgpOf(); p["decrypted"] != false || !strings.Contains(p["error"].(string), "no private key") {
+		t.Errorf("no keys: %v", p)
+	}
+	if code, _, _ := runCLI(t, "", "inspect", "--keyring", filepath.Join(dir, "missing.asc"), mbox); code != 2 {
+		t.Errorf("a missing keyring: exit %d, want 2", code)
 	}
 }

@@ -131,6 +131,13 @@ func (p *textPrinter) print(r *inspect.Report) error {
 	}
 	p.section(&b, "ARC", r.ARC.Result, r.ARC.Steps)
 	p.section(&b, "DMARC (policy "+r.DMARC.Policy+", disposition "+r.DMARC.Disposition+")", r.DMARC.Result, r.DMARC.Steps)
+	if r.PGP != nil {
+		word := map[string]string{"good": inspect.Pass, "bad": inspect.Fail, "unknown_key": inspect.Neutral}[r.PGP.Signature]
+		if word == "" {
+			word = inspect.None
+		}
+		p.section(&b, "OpenPGP ("+r.PGP.Kind+", signature "+r.PGP.Signature+")", word, r.PGP.Steps)
+	}
 
 	if len(r.Claims) > 0 {
 		fmt.Fprintf(&b, "\n  %s\n", p.c(ansiBold, "What the receivers claimed"))

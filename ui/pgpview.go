@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/internal/pgpreport"
+	"github.com/sealtrace/sealtrace/pgp"
+)
+
+// The PGP tab: what the OpenPGP checks found, and the decrypted content in
+// a frame of its own. The decrypted text is never merged with the message's
+// unencrypted parts (EFAIL), and it is shown as text: no HTML, nothing remote.
+type pgpView struct {
+	u       *UI
+	content fyne.CanvasObject
+	status  *widget.RichText
+	plain   *widget.Label
+	card    *widget.Card
+	decrypt *widget.Button
+	entry   *entry
+}
+
+func newPGPView(u *UI) *pgpView {
+	p := &pgpView{u: u}
+	p.status = widget.NewRichText()
+	p.status.Wrapping = fyne.TextWrapWord
+	p.plain = widget.NewLabel("")
+	p.plain.Wrapping = fyne.TextWrapWord
+	p.plain.TextStyle = fyne.TextStyle{Monospace: true}
+	p.card = widget.NewCard("Decrypted content", "shown apart from the message's unencrypted parts, as text only", p.plain)
+	p.decrypt = widget.NewButton("Decrypt with a passphrase…", p.askPassphrase)
+	p.content = container.NewVScroll(container.NewVBox(p.status, p.decrypt, p.card))
+	return p
+}
+
+func (p *pgpView) show(e *entry) {
+	p.entry = e
+	r := e.report
+	if r == nil || r.PGP == nil {
+		p.status.ParseMarkdown("This message has no OpenPGP content.")
+		p.decrypt.Hide()
+		p.card.Hide()
+		return
+	}
+	md := "**" + mdEscape(r.PGP.Kind) + "**, signature: **" + r.PGP.Signature + "**"
+	if r.PGP.SignerFingerprint != "" {
+		md += ", signer key " + r.PGP.SignerFingerprint
+	}
+	p.status.ParseMarkdown(md + "\n\n" + stepsMarkdown(r.PGP.Steps))
+	if r.PGP.Encrypted && !r.PGP.Decrypted {
+		p.decrypt.Show()
+	} else {
+		p.decrypt.Hide()
+	}
+	if len(e.plain) > 0 {
+		p.plain.SetText(bodyText(e.plain))
+		p.card.Show()
+	} else {
+		p.card.Hide()
+	}
+}
+
+// askPassphrase asks for the passphrase of the keys in the settings and
+// decrypts again. The passphrase stays in memory for this session only.
+func (p *pgpView) askPassphrase() {
+	e := p.entry
+	pass := widget.NewPasswordEntry()
+	dialog.ShowForm("Passphrase", "Decrypt", "Cancel", []*widget.FormItem{widget.NewFormItem("Passphrase", pass)}, func(ok bool) {
+		if !ok || e == nil {
+			return
+		}
+		p.u.passphrase = []byte(pass.Text)
+		kr, err := pgp.LoadKeyring(splitList(p.u.app.Preferences().String(prefKeyFiles))...)
+		if err != nil {
+			dialog.ShowError(err, p.u.win)
+			return
+		}
+		opts := pgp.Options{Keyring: kr, Passphrase: p.u.passphrase}
+		go func() {
+			raw, err := e.load()
+			if err != nil {
+				p.u.post(func() { dialog.ShowError(err, p.u.win) })
+				return
+			}
+			rep := *e.report
+			res := pgpreport.Attach(&rep, raw, opts)
+			p.u.post(func() {
+				e.report = &rep
+				if res != nil {
+					e.plain = res.Plaintext
+				}
+				p.u.table.Refresh()
+				if p.entry == e {
+					p.show(e)
+				}
+			})
+		}()
+	}, p.u.win)
+}
