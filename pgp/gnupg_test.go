@@ -14,12 +14,12 @@ import (
 // throwaway GNUPGHOME; Sealtrace decrypts and verifies them.
 
 type gnupg struct {
-	t    *testing.T
+	t    testing.TB
 	home string
 	bin  string
 }
 
-func newGnuPG(t *testing.T) *gnupg {
+func newGnuPG(t testing.TB) *gnupg {
 	t.Helper()
 	bin, err := exec.LookPath("gpg")
 	if err != nil {
@@ -192,7 +192,7 @@ func TestGnuPGInterop(t *testing.T) {
 }
 
 // fbMsgPart returns the armored message of a multipart/encrypted message.
-func fbMsgPart(t *testing.T, msg []byte) []byte {
+func fbMsgPart(t testing.TB, msg []byte) []byte {
 	i := bytes.Index(msg, []byte("-----BEGIN PGP MESSAGE-----"))
 	j := bytes.Index(msg, []byte("-----END PGP MESSAGE-----"))
 	if i < 0 || j < 0 {
