@@ -82,8 +82,8 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 	// The newest ARC-Message-Signature must verify (step 3); older ones tell
 	// where the message was last intact (step 4, oldest-pass).
 	for i := n - 1; i >= 0; i-- {
-		res, reason, detail := verifyAMS(ctx, m, *sets[i].ams, sets[i].instance, bodies, rec)
-		r.Sets[i].AMSResult = res
+		res, reason, detail, signed := verifyAMS(ctx, m, *sets[i].ams, sets[i].instance, bodies, rec)
+		r.Sets[i].AMSResult, r.Sets[i].SignedHeaders = res, signed
 		if res == Pass {
 			step(fmt.Sprintf("Verified the ARC-Message-Signature of instance %d (%s): the message is as intermediary %d saw it.", i+1, r.Sets[i].Domain, i+1), Pass, detail, "RFC 8617 5.2 step 3")
 			r.OldestPass = i + 1
@@ -230,14 +230,15 @@ func checkSealTags(s *signature, inst int) *sigError {
 
 // verifyAMS verifies one ARC-Message-Signature like a DKIM signature
 // (RFC 8617 4.1.2): same tags without v=, i= is the instance.
-func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyHashes, rec *resolver.Recorder) (result, reason, detail string) {
+func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyHashes, rec *resolver.Recorder) (result, reason, detail string, signed []string) {
 	s, perr := parseSigCommon(f, true)
 	if perr != nil {
-		return perr.result, perr.reason, ""
+		return perr.result, perr.reason, "", nil
 	}
+	signed = s.h
 	for _, h := range s.h {
 		if strings.EqualFold(h, "ARC-Seal") {
-			return PermError, "h= includes ARC-Seal, which an ARC-Message-Signature must not sign", ""
+			return PermError, "h= includes ARC-Seal, which an ARC-Message-Signature must not sign", "", signed
 		}
 	}
 	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
@@ -246,22 +247,22 @@ func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyH
 		kerr = checkKey(s, key)
 	}
 	if kerr != nil {
-		return kerr.result, kerr.reason, detail
+		return kerr.result, kerr.reason, detail, signed
 	}
 	if s.hashName == "sha1" {
-		return Fail, "rsa-sha1 is not accepted", detail
+		return Fail, "rsa-sha1 is not accepted", detail, signed
 	}
 	sum, total, err := bodies.sum(s.bRelaxed, s.hashName, s.l)
 	if err != nil {
-		return PermError, fmt.Sprintf("l=%d is longer than the %d-byte body", s.l, total), detail
+		return PermError, fmt.Sprintf("l=%d is longer than the %d-byte body", s.l, total), detail, signed
 	}
 	if !bytes.Equal(sum, s.bh) {
-		return Fail, "body hash mismatch (body changed after sealing)", detail
+		return Fail, "body hash mismatch (body changed after sealing)", detail, signed
 	}
 	if !verifyData(s, key, signedHeaders(m, s, s.hRelaxed)) {
-		return Fail, "signature mismatch (a signed header changed)", detail
+		return Fail, "signature mismatch (a signed header changed)", detail, signed
 	}
-	return Pass, "", detail
+	return Pass, "", detail, signed
 }
 
 // verifySeal verifies an ARC-Seal over the ARC sets up to its instance

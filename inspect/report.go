@@ -126,6 +126,8 @@ type ARCInstance struct {
 	SealResult string `json:"seal_result"`
 	AMSResult  string `json:"ams_result"`
 	AuthservID string `json:"authserv_id,omitempty"` // from the AAR
+	// SignedHeaders are the fields the instance's ARC-Message-Signature covers.
+	SignedHeaders []string `json:"signed_headers,omitempty"`
 	Claims     string `json:"claims,omitempty"`      // the AAR's results, as written
 }
 

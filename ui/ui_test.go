@@ -485,3 +485,41 @@ func TestPGPNotification(t *testing.T) {
 		t.Errorf("Body tab: %q", u.view.body.Text)
 	}
 }
+
+// The Headers tab marks the fields each signature covers, DKIM and ARC.
+func TestHeadersCovered(t *testing.T) {
+	u, _ := newTestUI(t)
+	u.selectEntry(u.entryByDemo(t, "list-footer-arc-rescue"))
+	text := richText(u.view.headers)
+	for _, want := range []string{"Subject: Meeting notes    ← signed by DKIM bank.example, ARC 1 lists.example.org", "Return-Path: <staff@bank.example>\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("headers do not show %q:\n%s", want, text)
+		}
+	}
+}
+
+// A path of 12 hops: every hop is a node, in order, and the picture renders.
+func TestPathTwelveHops(t *testing.T) {
+	test.NewTempApp(t)
+	r := &inspect.Report{FromDomain: "example.com", SPF: inspect.SPFResult{Result: inspect.Pass}, DMARC: inspect.DMARCResult{Result: inspect.Pass}}
+	for i := range 12 {
+		r.Hops = append(r.Hops, inspect.Hop{From: fmt.Sprintf("h%d.example", i), By: fmt.Sprintf("h%d.example", i+1), DelaySeconds: float64(i * 100)})
+	}
+	nodes := buildPath(r)
+	hops := 0
+	for _, n := range nodes {
+		if n.kind == "hop" {
+			if !strings.Contains(n.title, fmt.Sprintf("Hop %d: h%d.example", hops+1, hops)) {
+				t.Errorf("hop %d: %q", hops+1, n.title)
+			}
+			hops++
+		}
+	}
+	if hops != 12 || !nodes[len(nodes)-4].warn || nodes[2].warn {
+		t.Errorf("%d hops; the 11th (1,000 s) should be slow, the first not", hops)
+	}
+	img := pathImage(nodes, 700)
+	if img.Bounds().Dy() < 16*40 {
+		t.Errorf("a 16-node picture is only %d pixels high", img.Bounds().Dy())
+	}
+}

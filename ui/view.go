@@ -213,12 +213,17 @@ func headerSegments(raw []byte, r *inspect.Report) []widget.RichTextSegment {
 			covered[strings.ToLower(h)] = appendUnique(covered[strings.ToLower(h)], "DKIM "+d.Domain)
 		}
 	}
+	for _, a := range r.ARC.Sets {
+		for _, h := range a.SignedHeaders {
+			covered[strings.ToLower(h)] = appendUnique(covered[strings.ToLower(h)], fmt.Sprintf("ARC %d %s", a.Instance, a.Domain))
+		}
+	}
 	end := bytes.Index(raw, []byte("\r\n\r\n"))
 	if end < 0 {
 		end = len(raw)
 	}
 	var segs []widget.RichTextSegment
-	segs = append(segs, &widget.TextSegment{Text: "Fields in colour are covered by a DKIM signature (its h= list).", Style: widget.RichTextStyleParagraph})
+	segs = append(segs, &widget.TextSegment{Text: "Fields in colour are covered by a DKIM signature or an ARC-Message-Signature (their h= lists).", Style: widget.RichTextStyleParagraph})
 	for _, line := range strings.Split(string(raw[:end]), "\r\n") {
 		name, _, _ := strings.Cut(line, ":")
 		style := widget.RichTextStyleCodeBlock
