@@ -128,7 +128,7 @@ type ARCInstance struct {
 	AuthservID string `json:"authserv_id,omitempty"` // from the AAR
 	// SignedHeaders are the fields the instance's ARC-Message-Signature covers.
 	SignedHeaders []string `json:"signed_headers,omitempty"`
-	Claims     string `json:"claims,omitempty"`      // the AAR's results, as written
+	Claims        string   `json:"claims,omitempty"` // the AAR's results, as written
 }
 
 // Claim is one result stated in an Authentication-Results field.
