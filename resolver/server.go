@@ -65,6 +65,20 @@ func newSystemFrom(path string) (*Server, error) {
 
 // Query implements Resolver.
 func (s *Server) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
+	resp, err := s.Exchange(ctx, name, qtype, false)
+	if err != nil {
+		return nil, err
+	}
+	fq, _ := Fqdn(name)
+	a := &Answer{Name: fq, Type: qtype, Rcode: resp.Rcode, Records: resp.Answer, Authenticated: resp.AuthenticatedData}
+	trim(a)
+	return a, nil
+}
+
+// Exchange asks one question and returns the whole response. With cd
+// (checking disabled) a validating server passes on what it would reject,
+// so that Sealtrace can validate it itself (RFC 4035 3.2.2).
+func (s *Server) Exchange(ctx context.Context, name string, qtype uint16, cd bool) (*dns.Msg, error) {
 	fq, err := Fqdn(name)
 	if err != nil {
 		return nil, err
@@ -79,8 +93,9 @@ func (s *Server) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	m := new(dns.Msg)
 	m.SetQuestion(fq, qtype)
 	m.RecursionDesired = true
-	m.SetEdns0(1232, s.DNSSECOK)
+	m.SetEdns0(1232, s.DNSSECOK || cd)
 	m.AuthenticatedData = true // ask for the AD bit even without DO (RFC 6840 5.7)
+	m.CheckingDisabled = cd
 
 	var lastErr error
 	for _, addr := range s.Addrs {
@@ -96,9 +111,7 @@ func (s *Server) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 			lastErr = fmt.Errorf("%w: %s answered a different question", ErrTransport, addr)
 			continue
 		}
-		a := &Answer{Name: fq, Type: qtype, Rcode: resp.Rcode, Records: resp.Answer, Authenticated: resp.AuthenticatedData}
-		trim(a)
-		return a, nil
+		return resp, nil
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w: no answer for %s %s within %s", ErrTimeout, fq, TypeName(qtype), timeout)

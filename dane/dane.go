@@ -1,0 +1,158 @@
+// Package dane finds OpenPGP keys through DNS (RFC 7929 OPENPGPKEY records)
+// and says how far the answer can be trusted, with DNSSEC validation done by
+// Sealtrace itself (resolver.Validator), not by the resolver it asks.
+package dane
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/miekg/dns"
+
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// Statuses of a lookup.
+const (
+	StatusSecure         = "secure"          // a key, DNSSEC-validated
+	StatusInsecure       = "insecure"        // a key, but no chain of trust
+	StatusBogus          = "bogus"           // validation failed: do not use
+	StatusAbsentSecure   = "absent_secure"   // no key, and that is proven
+	StatusAbsentInsecure = "absent_insecure" // no key, not proven
+	StatusError          = "error"
+)
+
+// Step is one thing the lookup did.
+type Step struct {
+	What   string `json:"what"`
+	Result string `json:"result"`
+	Detail string `json:"detail,omitempty"`
+	RFC    string `json:"rfc,omitempty"`
+}
+
+// Result is the lookup of one address, as sealtrace-cli dane prints it.
+type Result struct {
+	Email          string   `json:"email"`
+	QName          string   `json:"qname"`
+	QNameLower     string   `json:"qname_lowercase,omitempty"` // when the local part has upper case
+	Status         string   `json:"status"`
+	KeyFingerprint string   `json:"key_fingerprint,omitempty"`
+	KeyUserIDs     []string `json:"key_user_ids,omitempty"`
+	Reason         string   `json:"reason,omitempty"`
+	Steps          []Step   `json:"steps"`
+	Key            []byte   `json:"-"` // the OpenPGP key as published
+}
+
+// ErrBadAddress is returned for an address without a local part or domain.
+var ErrBadAddress = errors.New("dane: not an email address")
+
+// OwnerName returns the RFC 7929 3 owner name for email: the SHA-256 of the
+// local part (as written, UTF-8), cut to 28 octets, in hex, then
+// "._openpgpkey." and the domain. lower is the same for the lower-cased
+// local part when that differs (RFC 7929 3 leaves case to the domain).
+func OwnerName(email string) (exact, lower string, err error) {
+	at := strings.LastIndexByte(email, '@')
+	if at <= 0 || at == len(email)-1 {
+		return "", "", fmt.Errorf("%w: %q", ErrBadAddress, email)
+	}
+	local, domain := email[:at], strings.TrimSuffix(email[at+1:], ".")
+	if _, ok := dns.IsDomainName(domain); !ok {
+		return "", "", fmt.Errorf("%w: %q has no valid domain", ErrBadAddress, email)
+	}
+	name := func(l string) string {
+		sum := sha256.Sum256([]byte(l))
+		return hex.EncodeToString(sum[:28]) + "._openpgpkey." + strings.ToLower(domain) + "."
+	}
+	exact = name(local)
+	if l := strings.ToLower(local); l != local {
+		lower = name(l)
+	}
+	return exact, lower, nil
+}
+
+// Lookup finds the key of email through v: the exact local part first, then
+// the lower-case one.
+func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
+	r := &Result{Email: email, Steps: []Step{}}
+	exact, lower, err := OwnerName(email)
+	if err != nil {
+		r.Status, r.Reason = StatusError, err.Error()
+		return r
+	}
+	r.QName, r.QNameLower = exact, lower
+	r.Steps = append(r.Steps, Step{What: "The key of " + email + " would be published at " + exact + " (SHA-256 of the local part, cut to 28 octets).", Result: "info", RFC: "RFC 7929 3"})
+	names := []string{exact}
+	if lower != "" {
+		names = append(names, lower)
+	}
+	for i, name := range names {
+		ans, err := v.Lookup(ctx, name, dns.TypeOPENPGPKEY)
+		if err != nil {
+			r.Status, r.Reason = StatusError, err.Error()
+			r.Steps = append(r.Steps, Step{What: "Asking for " + name + " failed: " + err.Error(), Result: StatusError})
+			return r
+		}
+		for _, l := range ans.Chain {
+			res := "pass"
+			if !l.OK {
+				res = "fail"
+			}
+			r.Steps = append(r.Steps, Step{What: "[" + l.Zone + "] " + l.What, Result: res, RFC: "RFC 4035 5"})
+		}
+		switch {
+		case ans.Status == resolver.Bogus:
+			r.Status, r.Reason = StatusBogus, ans.Reason
+			r.Steps = append(r.Steps, Step{What: "DNSSEC validation failed: " + ans.Reason + ". The answer must not be used.", Result: "fail", RFC: "RFC 4035 5.5"})
+			return r
+		case ans.Denied:
+			if i < len(names)-1 {
+				r.Steps = append(r.Steps, Step{What: "No OPENPGPKEY record at " + name + "; trying the lower-case local part.", Result: "none", RFC: "RFC 7929 3"})
+				continue
+			}
+			r.Status = StatusAbsentInsecure
+			if ans.Status == resolver.Secure {
+				r.Status = StatusAbsentSecure
+			}
+			r.Steps = append(r.Steps, Step{What: "No OPENPGPKEY record for " + email + " (" + r.Status + ").", Result: "none", RFC: "RFC 7929 4"})
+			return r
+		}
+		for _, rr := range ans.Records {
+			k, ok := rr.(*dns.OPENPGPKEY)
+			if !ok {
+				continue
+			}
+			key, err := decodeKey(k.PublicKey)
+			if err != nil {
+				r.Status, r.Reason = StatusError, err.Error()
+				return r
+			}
+			r.Key = key
+			el, err := openpgp.ReadKeyRing(bytes.NewReader(key))
+			if err != nil || len(el) == 0 {
+				r.Status, r.Reason = StatusError, "the published key is not an OpenPGP key"
+				return r
+			}
+			r.KeyFingerprint = strings.ToUpper(hex.EncodeToString(el[0].PrimaryKey.Fingerprint))
+			for _, id := range el[0].Identities {
+				r.KeyUserIDs = append(r.KeyUserIDs, id.Name)
+			}
+			break
+		}
+		r.Status = StatusInsecure
+		if ans.Status == resolver.Secure {
+			r.Status = StatusSecure
+		}
+		r.Steps = append(r.Steps, Step{What: fmt.Sprintf("Found the key %s (%s).", r.KeyFingerprint, r.Status), Result: "pass", RFC: "RFC 7929 2"})
+		return r
+	}
+	return r
+}
+
+// decodeKey decodes the record's data (miekg/dns keeps it in base64).
+func decodeKey(b64 string) ([]byte, error) { return decodeBase64(b64) }
