@@ -6,12 +6,13 @@ GO ?= go
 BIN := bin
 
 # Debian packages. Run: a C compiler and the X/GL headers of Fyne's GLFW
-# driver (the CLI needs none of them). Test peers: dkimpy (python3-dkim with
+# driver (the CLI needs none of them), the IANA root trust anchors. Test peers: dkimpy (python3-dkim with
 # Ed25519 through python3-nacl, ARC through python3-authres, DNS through
 # python3-dnspython), OpenDKIM's milter and its miltertest driver; Xvfb,
-# ImageMagick and x11-utils for the smoke test of the real window.
-RUN_PKGS  := ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS := gnupg python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
+# ImageMagick and x11-utils for the smoke test of the real window; GnuPG;
+# NSD and BIND's dnssec tools for the DANE tests.
+RUN_PKGS  := ca-certificates dns-root-data gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+TEST_PKGS := gnupg nsd bind9-utils python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -43,7 +44,7 @@ package: deps-run
 	@ls -l $(BIN)/pkg/*.tar.xz
 
 test: deps-test lint
-	$(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./pgp/... ./internal/...
+	$(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./pgp/... ./dane/... ./internal/...
 	$(GO) test -race -count=1 ./ui/...
 	$(GO) test -count=1 ./cmd/... ./assets/...
 
@@ -63,6 +64,7 @@ fuzz:
 	@for t in FuzzParse FuzzTags FuzzReceived FuzzCanonBody FuzzInspect; do \
 	  $(GO) test ./inspect -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} || exit 1; done
 	$(GO) test ./resolver -run '^$$' -fuzz '^FuzzZone$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./resolver -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzMbox$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzSplitMultipart$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}

@@ -1,22 +1,14 @@
 package dane
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/miekg/dns"
-
+	"github.com/sealtrace/sealtrace/internal/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -24,182 +16,21 @@ import (
 // dnssec-signzone (NSEC and NSEC3, a tampered signature, expired
 // signatures, an unsigned delegation), served by a real NSD on loopback,
 // validated by Sealtrace from a trust anchor made for the test's "test."
-// zone. delv checks the same answers where it is installed.
+// zone (internal/dnstest.StartSignedZones).
 
-type signedZones struct {
-	dir    string
-	addr   string
-	anchor string // file with the DS of test.
-	fpr    string // the fingerprint of the published key
-}
-
-func tool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s is not installed (make test installs nsd and bind9-utils): %v", name, err)
-	}
-	return p
-}
-
-func run(t *testing.T, dir string, name string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(tool(t, name), args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
-	}
-	return string(out)
-}
-
-// keygen makes a KSK and a ZSK for zone and returns the KSK's DS line.
-func keygen(t *testing.T, dir, zone string) string {
-	ksk := strings.TrimSpace(run(t, dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "-f", "KSK", "-n", "ZONE", zone))
-	run(t, dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "-n", "ZONE", zone)
-	return strings.TrimSpace(run(t, dir, "dnssec-dsfromkey", "-2", ksk+".key"))
-}
-
-func sign(t *testing.T, dir, zone, file string, extra ...string) {
-	args := append([]string{"-S", "-K", dir, "-o", zone, "-f", file + ".signed"}, extra...)
-	run(t, dir, "dnssec-signzone", append(args, file)...)
-}
-
-func soa(zone string) string {
-	return fmt.Sprintf("$TTL 300\n%s IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300\n%s IN NS ns.test.\n", zone, zone)
-}
-
-func startSignedZones(t *testing.T) *signedZones {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "dane")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-
-	// An OpenPGP key to publish.
-	ent, err := openpgp.NewEntity("Alice", "", "alice@secure.test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pub bytes.Buffer
-	if err := ent.Serialize(&pub); err != nil {
-		t.Fatal(err)
-	}
-	keyB64 := base64.StdEncoding.EncodeToString(pub.Bytes())
-	alice := func(domain string) string {
-		name, _, _ := OwnerName("alice@" + domain)
-		return name + " IN OPENPGPKEY " + keyB64 + "\n"
-	}
-
-	children := map[string]string{
-		"secure.test.":   soa("secure.test.") + alice("secure.test"),
-		"nsec3.test.":    soa("nsec3.test.") + alice("nsec3.test"),
-		"insecure.test.": soa("insecure.test.") + alice("insecure.test"),
-		"bogus.test.":    soa("bogus.test.") + alice("bogus.test"),
-		"expired.test.":  soa("expired.test.") + alice("expired.test"),
-	}
-	parent := soa("test.") + "ns.test. IN A 127.0.0.1\n"
-	for zone, text := range children {
-		file := strings.TrimSuffix(zone, ".") + ".zone"
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		parent += zone + " IN NS ns.test.\n"
-		if zone == "insecure.test." {
-			continue // an unsigned delegation: no keys, no DS
-		}
-		parent += keygen(t, dir, zone) + "\n"
-		switch zone {
-		case "nsec3.test.":
-			sign(t, dir, zone, file, "-3", "AABBCCDD", "-H", "0")
-		case "expired.test.":
-			sign(t, dir, zone, file, "-e", "+3600") // valid for an hour: expired two days later
-		default:
-			sign(t, dir, zone, file)
-		}
-	}
-	// Tamper with bogus.test.: change the signature over the key.
-	bogusFile := filepath.Join(dir, "bogus.test.zone.signed")
-	data, err := os.ReadFile(bogusFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zp := dns.NewZoneParser(bytes.NewReader(data), "bogus.test.", "")
-	var out strings.Builder
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		if s, isSig := rr.(*dns.RRSIG); isSig && s.TypeCovered == dns.TypeOPENPGPKEY {
-			b := []byte(s.Signature)
-			b[10] ^= 1 // still base64, no longer the signature
-			if b[10] == '+' || b[10] == '/' || b[10] == '=' {
-				b[10] = 'A'
-			}
-			s.Signature = string(b)
-		}
-		out.WriteString(rr.String() + "\n")
-	}
-	os.WriteFile(bogusFile, []byte(out.String()), 0o644)
-
-	anchorDS := keygen(t, dir, "test.")
-	os.WriteFile(filepath.Join(dir, "test.zone"), []byte(parent), 0o644)
-	sign(t, dir, "test.", "test.zone")
-	anchor := filepath.Join(dir, "anchor.ds")
-	os.WriteFile(anchor, []byte(anchorDS+"\n"), 0o644)
-
-	// NSD on a free loopback port.
-	l, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.LocalAddr().(*net.UDPAddr).Port
-	l.Close()
-	var conf strings.Builder
-	fmt.Fprintf(&conf, "server:\n  ip-address: 127.0.0.1@%d\n  zonesdir: %q\n  pidfile: %q\n  database: \"\"\n  username: \"\"\n  chroot: \"\"\n  xfrdfile: %q\n  zonelistfile: %q\n  logfile: %q\n  verbosity: 1\n  server-count: 1\nremote-control:\n  control-enable: no\n",
-		port, dir, filepath.Join(dir, "nsd.pid"), filepath.Join(dir, "xfrd.state"), filepath.Join(dir, "zone.list"), filepath.Join(dir, "nsd.log"))
-	for _, z := range []string{"test.", "secure.test.", "nsec3.test.", "bogus.test.", "expired.test."} {
-		fmt.Fprintf(&conf, "zone:\n  name: %s\n  zonefile: %s.zone.signed\n", z, strings.TrimSuffix(z, "."))
-	}
-	fmt.Fprintf(&conf, "zone:\n  name: insecure.test.\n  zonefile: insecure.test.zone\n")
-	confFile := filepath.Join(dir, "nsd.conf")
-	os.WriteFile(confFile, []byte(conf.String()), 0o644)
-	cmd := exec.Command(tool(t, "nsd"), "-d", "-c", confFile)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	srv, _ := resolver.NewServer(addr)
-	srv.Timeout = 500 * time.Millisecond
-	for i := 0; ; i++ {
-		if a, err := srv.Query(context.Background(), "test.", dns.TypeSOA); err == nil && a.Rcode == dns.RcodeSuccess {
-			break
-		}
-		if i == 100 {
-			nsdLog, _ := os.ReadFile(filepath.Join(dir, "nsd.log"))
-			t.Fatalf("NSD did not answer:\n%s\n%s", logs.String(), nsdLog)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return &signedZones{dir: dir, addr: addr, anchor: anchor, fpr: strings.ToUpper(hex.EncodeToString(ent.PrimaryKey.Fingerprint))}
-}
-
-func (z *signedZones) validator(t *testing.T, anchorFile string) *resolver.Validator {
+func validatorFor(t *testing.T, z *dnstest.SignedZones, anchorFile string) *resolver.Validator {
 	t.Helper()
 	anchors, err := resolver.LoadAnchorsFile(anchorFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, _ := resolver.NewServer(z.addr)
+	srv, _ := resolver.NewServer(z.Addr)
 	return &resolver.Validator{Server: srv, Anchors: anchors}
 }
 
 func TestDANEAgainstNSD(t *testing.T) {
-	z := startSignedZones(t)
-	v := z.validator(t, z.anchor)
+	z := dnstest.StartSignedZones(t)
+	v := validatorFor(t, z, z.Anchor)
 	ctx := context.Background()
 	for _, c := range []struct {
 		email, status, reason string
@@ -220,13 +51,13 @@ func TestDANEAgainstNSD(t *testing.T) {
 				t.Logf("  %s: %s", s.Result, s.What)
 			}
 		}
-		if (c.status == StatusSecure || c.status == StatusInsecure) && r.KeyFingerprint != z.fpr {
-			t.Errorf("%s: key %s, want %s", c.email, r.KeyFingerprint, z.fpr)
+		if (c.status == StatusSecure || c.status == StatusInsecure) && r.KeyFingerprint != z.KeyFpr {
+			t.Errorf("%s: key %s, want %s", c.email, r.KeyFingerprint, z.KeyFpr)
 		}
 	}
 	// Two days later, expired.test.'s one-hour signatures have expired while
 	// the others (30 days) still hold.
-	later := z.validator(t, z.anchor)
+	later := validatorFor(t, z, z.Anchor)
 	later.Now = func() time.Time { return time.Now().Add(48 * time.Hour) }
 	if r := Lookup(ctx, later, "alice@expired.test"); r.Status != StatusBogus || !strings.Contains(r.Reason, "expired") {
 		t.Errorf("expired: %s (%s)", r.Status, r.Reason)
@@ -235,9 +66,9 @@ func TestDANEAgainstNSD(t *testing.T) {
 		t.Errorf("secure.test two days later: %s (%s)", r.Status, r.Reason)
 	}
 	// A wrong anchor: the DNSKEY set of test. matches nothing.
-	wrong := filepath.Join(z.dir, "wrong.ds")
+	wrong := filepath.Join(z.Dir, "wrong.ds")
 	os.WriteFile(wrong, []byte("test. IN DS 12345 13 2 "+strings.Repeat("AB", 32)+"\n"), 0o644)
-	if r := Lookup(ctx, z.validator(t, wrong), "alice@secure.test"); r.Status != StatusBogus {
+	if r := Lookup(ctx, validatorFor(t, z, wrong), "alice@secure.test"); r.Status != StatusBogus {
 		t.Errorf("wrong anchor: %s (%s)", r.Status, r.Reason)
 	}
 }

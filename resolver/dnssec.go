@@ -43,9 +43,16 @@ type Link struct {
 	OK   bool   `json:"ok"`
 }
 
-// Validator validates answers from a server.
+// Exchanger asks one question and returns the whole response (*Server).
+type Exchanger interface {
+	Exchange(ctx context.Context, name string, qtype uint16, cd bool) (*dns.Msg, error)
+}
+
+// Validator validates answers from a server. It caches the zones' validated
+// keys, so it is meant for one task at a time (it is not safe for
+// concurrent use).
 type Validator struct {
-	Server  *Server
+	Server  Exchanger
 	Anchors []dns.RR // *dns.DS or *dns.DNSKEY, of one or more zones
 	Now     func() time.Time
 

@@ -32,8 +32,9 @@ const usage = `usage: sealtrace-cli COMMAND [flags] ...
 
 commands:
   inspect [flags] FILE...   inspect .eml or mbox files ("-" reads standard input)
+  dane [flags] EMAIL...     find OpenPGP keys through DANE (RFC 7929) with DNSSEC validation
 
-Run "sealtrace-cli inspect -h" for the flags.
+Run "sealtrace-cli inspect -h" or "sealtrace-cli dane -h" for the flags.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -44,6 +45,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "inspect":
 		return runInspect(ctx, args[1:], stdin, stdout, stderr)
+	case "dane":
+		return runDane(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/dnstest"
 	"github.com/sealtrace/sealtrace/mailbox"
 )
 
@@ -258,5 +259,36 @@ func TestKeyringFlags(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "inspect", "--keyring", filepath.Join(dir, "missing.asc"), mbox); code != 2 {
 		t.Errorf("a missing keyring: exit %d, want 2", code)
+	}
+}
+
+// sealtrace-cli dane against NSD serving zones signed at test time.
+func TestDaneCommand(t *testing.T) {
+	z := dnstest.StartSignedZones(t)
+	code, out, stderr := runCLI(t, "", "dane", "--dns-server", z.Addr, "--trust-anchor", z.Anchor, "--format", "json",
+		"alice@secure.test", "nobody@nsec3.test", "alice@bogus.test", "alice@insecure.test")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	reps := jsonLines(t, out)
+	want := []string{"secure", "absent_secure", "bogus", "insecure"}
+	if len(reps) != len(want) {
+		t.Fatalf("%d results", len(reps))
+	}
+	for i, r := range reps {
+		if r["status"] != want[i] {
+			t.Errorf("%s: %v, want %s", r["email"], r["status"], want[i])
+		}
+		for _, k := range []string{"email", "qname", "status", "steps"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("no %q in %v", k, r)
+			}
+		}
+	}
+	if reps[0]["key_fingerprint"] != z.KeyFpr {
+		t.Errorf("fingerprint %v, want %s", reps[0]["key_fingerprint"], z.KeyFpr)
+	}
+	if code, _, _ := runCLI(t, "", "dane", "--trust-anchor", "/nonexistent", "a@b.example"); code != 2 {
+		t.Errorf("a missing anchor file: exit %d, want 2", code)
 	}
 }
