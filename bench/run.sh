@@ -2,7 +2,8 @@
 # make bench: Sealtrace's CLI against dkimpy on the same generated mbox, in
 # one run (both rates, their ratio, Sealtrace's peak RSS); then the engine
 # per message, the desktop app's opening of a 15,000-message mbox, and
-# decrypting a 10 MB PGP/MIME message against gpg --decrypt.
+# decrypting a 10 MB PGP/MIME message against gpg --decrypt, and a DANE
+# lookup with the zone keys already validated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
@@ -11,3 +12,4 @@ echo
 go test ./inspect -run '^$' -bench Inspect100KB -benchtime 2s | grep Benchmark
 CGO_ENABLED=0 go test ./ui -run '^$' -bench 'Open10k|Table100k' -benchtime 1x | grep Benchmark
 go test ./pgp -run '^$' -bench Decrypt10MB -benchtime 3x | grep Benchmark
+go test ./dane -run '^$' -bench LookupWarm -benchtime 200x | grep Benchmark

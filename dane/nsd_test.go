@@ -18,7 +18,7 @@ import (
 // validated by Sealtrace from a trust anchor made for the test's "test."
 // zone (internal/dnstest.StartSignedZones).
 
-func validatorFor(t *testing.T, z *dnstest.SignedZones, anchorFile string) *resolver.Validator {
+func validatorFor(t testing.TB, z *dnstest.SignedZones, anchorFile string) *resolver.Validator {
 	t.Helper()
 	anchors, err := resolver.LoadAnchorsFile(anchorFile)
 	if err != nil {

@@ -34,7 +34,7 @@ type SignedZones struct {
 	KeyFpr string // the fingerprint of the published OpenPGP key
 }
 
-func tool(t *testing.T, name string) string {
+func tool(t testing.TB, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
@@ -43,7 +43,7 @@ func tool(t *testing.T, name string) string {
 	return p
 }
 
-func run(t *testing.T, dir string, name string, args ...string) string {
+func run(t testing.TB, dir string, name string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(tool(t, name), args...)
 	cmd.Dir = dir
@@ -57,13 +57,13 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 }
 
 // keygen makes a KSK and a ZSK for zone and returns the KSK's DS line.
-func keygen(t *testing.T, dir, zone string) string {
+func keygen(t testing.TB, dir, zone string) string {
 	ksk := strings.TrimSpace(run(t, dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "-f", "KSK", "-n", "ZONE", zone))
 	run(t, dir, "dnssec-keygen", "-q", "-a", "ECDSAP256SHA256", "-n", "ZONE", zone)
 	return strings.TrimSpace(run(t, dir, "dnssec-dsfromkey", "-2", ksk+".key"))
 }
 
-func sign(t *testing.T, dir, zone, file string, extra ...string) {
+func sign(t testing.TB, dir, zone, file string, extra ...string) {
 	args := append([]string{"-S", "-K", dir, "-o", zone, "-f", file + ".signed"}, extra...)
 	run(t, dir, "dnssec-signzone", append(args, file)...)
 }
@@ -73,7 +73,7 @@ func soa(zone string) string {
 }
 
 // StartSignedZones builds the zones and starts NSD; it stops with the test.
-func StartSignedZones(t *testing.T) *SignedZones {
+func StartSignedZones(t testing.TB) *SignedZones {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "dane")
 	if err != nil {
