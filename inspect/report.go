@@ -44,6 +44,7 @@ type PGPReport struct {
 	SignerFingerprint string   `json:"signer_fingerprint,omitempty"`
 	SignerKeyID       string   `json:"signer_key_id,omitempty"`
 	SignerUserID      string   `json:"signer_user_id,omitempty"`
+	KeySource         string   `json:"key_source,omitempty"` // keyring, autocrypt
 	PlaintextSHA256   string   `json:"plaintext_sha256,omitempty"`
 	EncryptedTo       []string `json:"encrypted_to,omitempty"`
 	Error             string   `json:"error,omitempty"`

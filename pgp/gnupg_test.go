@@ -3,6 +3,7 @@ package pgp
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"os"
 	"os/exec"
@@ -199,4 +200,35 @@ func fbMsgPart(t testing.TB, msg []byte) []byte {
 		t.Fatal("no armored message")
 	}
 	return msg[i : j+len("-----END PGP MESSAGE-----")]
+}
+
+// A key in the message's Autocrypt header verifies its signature when the
+// keyring does not know the signer; the result says where the key came from.
+func TestAutocryptKeySource(t *testing.T) {
+	g := newGnuPG(t)
+	carol := g.genKey("Carol <carol@example.org>", "")
+	keydata := g.run(nil, "--export", carol) // binary, as Autocrypt wants
+	first := []byte("Content-Type: text/plain\r\n\r\nhello\r\n")
+	sig := g.run(first, "--armor", "--detach-sign", "-u", carol)
+	body := mimeSignedMessage(first, sig)
+	header := func(addr string) []byte {
+		return []byte("Autocrypt: addr=" + addr + "; prefer-encrypt=mutual; keydata=" + base64.StdEncoding.EncodeToString(keydata) + "\r\n")
+	}
+	withFrom := func(from string, b []byte) []byte {
+		return bytes.Replace(b, []byte("From: Facebook <security@facebookmail.com>"), []byte("From: "+from), 1)
+	}
+	// From carol, with her Autocrypt header: good, from autocrypt.
+	msg := append(header("carol@example.org"), withFrom("Carol <carol@example.org>", body)...)
+	if r := Process(msg, Options{}); r.Signature != SigGood || r.KeySource != "autocrypt" {
+		t.Errorf("autocrypt: %q source %q (%s)", r.Signature, r.KeySource, r.Error)
+	}
+	// An Autocrypt header for another address than From is ignored.
+	msg = append(header("carol@example.org"), withFrom("Mallory <mallory@evil.example>", body)...)
+	if r := Process(msg, Options{}); r.Signature != SigUnknownKey {
+		t.Errorf("mismatched addr: %q", r.Signature)
+	}
+	// Without the header: unknown key.
+	if r := Process(withFrom("Carol <carol@example.org>", body), Options{}); r.Signature != SigUnknownKey {
+		t.Errorf("no header: %q", r.Signature)
+	}
 }

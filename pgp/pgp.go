@@ -142,23 +142,27 @@ func (k *Keyring) Len() int {
 // Options are what decryption and verification need.
 type Options struct {
 	Keyring    *Keyring
-	Passphrase []byte    // unlocks private keys; kept by the caller, never stored here
-	Now        time.Time // for key expiry; zero means now
+	extra      openpgp.EntityList // keys the message itself carries (Autocrypt)
+	Passphrase []byte             // unlocks private keys; kept by the caller, never stored here
+	Now        time.Time          // for key expiry; zero means now
 }
 
 // Result is what Process found. It is the report's pgp section, plus the
 // decrypted content, which is shown on its own.
 type Result struct {
-	Kind              string   `json:"kind"`
-	Encrypted         bool     `json:"encrypted"`
-	Decrypted         bool     `json:"decrypted"`
-	Signature         string   `json:"signature"`
-	SignerFingerprint string   `json:"signer_fingerprint,omitempty"`
-	SignerKeyID       string   `json:"signer_key_id,omitempty"`
-	SignerUserID      string   `json:"signer_user_id,omitempty"`
-	PlaintextSHA256   string   `json:"plaintext_sha256,omitempty"`
-	EncryptedTo       []string `json:"encrypted_to,omitempty"`
-	Error             string   `json:"error,omitempty"`
+	Kind              string `json:"kind"`
+	Encrypted         bool   `json:"encrypted"`
+	Decrypted         bool   `json:"decrypted"`
+	Signature         string `json:"signature"`
+	SignerFingerprint string `json:"signer_fingerprint,omitempty"`
+	SignerKeyID       string `json:"signer_key_id,omitempty"`
+	SignerUserID      string `json:"signer_user_id,omitempty"`
+	// KeySource says where the signer's key came from: "keyring", or
+	// "autocrypt" (the message's own Autocrypt header: trust on first use).
+	KeySource       string   `json:"key_source,omitempty"`
+	PlaintextSHA256 string   `json:"plaintext_sha256,omitempty"`
+	EncryptedTo     []string `json:"encrypted_to,omitempty"`
+	Error           string   `json:"error,omitempty"`
 	// Plaintext is the decrypted literal data (for PGP/MIME, a whole MIME
 	// entity). It is not part of the report.
 	Plaintext []byte `json:"-"`
@@ -175,7 +179,16 @@ func Process(raw []byte, opts Options) *Result {
 	if err != nil {
 		return nil
 	}
-	return processEntity(top, opts, 0)
+	ac, _ := autocryptKeys(top)
+	opts.extra = ac
+	r := processEntity(top, opts, 0)
+	if r != nil && r.Signature == SigGood {
+		r.KeySource = "keyring"
+		if inList(ac, r.SignerFingerprint) && (opts.Keyring == nil || !inList(opts.Keyring.entities, r.SignerFingerprint)) {
+			r.KeySource = "autocrypt"
+		}
+	}
+	return r
 }
 
 func processEntity(e *entity, opts Options, depth int) *Result {
@@ -482,10 +495,11 @@ func describe(err error) string {
 }
 
 func keys(o Options) openpgp.EntityList {
-	if o.Keyring == nil {
-		return nil
+	var el openpgp.EntityList
+	if o.Keyring != nil {
+		el = o.Keyring.fresh()
 	}
-	return o.Keyring.fresh()
+	return append(el, o.extra...)
 }
 
 func config(o Options) *packet.Config {

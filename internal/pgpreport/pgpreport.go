@@ -21,7 +21,7 @@ func Attach(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 		return nil
 	}
 	sec := &inspect.PGPReport{Kind: r.Kind, Encrypted: r.Encrypted, Decrypted: r.Decrypted, Signature: r.Signature,
-		SignerFingerprint: r.SignerFingerprint, SignerKeyID: r.SignerKeyID, SignerUserID: r.SignerUserID,
+		SignerFingerprint: r.SignerFingerprint, SignerKeyID: r.SignerKeyID, SignerUserID: r.SignerUserID, KeySource: r.KeySource,
 		PlaintextSHA256: r.PlaintextSHA256, EncryptedTo: r.EncryptedTo, Error: r.Error, Steps: []inspect.Step{}}
 	step := func(what, result, detail string) {
 		sec.Steps = append(sec.Steps, inspect.Step{Check: "pgp", What: what, Result: result, Detail: detail, RFC: "RFC 3156"})
@@ -33,12 +33,14 @@ func Attach(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 	case r.Encrypted:
 		step("The message is encrypted (OpenPGP) and could not be decrypted: "+r.Error+".", inspect.Fail, "encrypted to key ids: "+strings.Join(r.EncryptedTo, ", "))
 	}
-	switch r.Signature {
-	case pgp.SigGood:
+	switch {
+	case r.Signature == pgp.SigGood && r.KeySource == "autocrypt":
+		step(fmt.Sprintf("The OpenPGP signature is good, made by %s (key %s), but the key came with the message itself (Autocrypt header): it shows the same key keeps signing, not who owns it.", orUnknown(r.SignerUserID), r.SignerFingerprint), inspect.Neutral, "")
+	case r.Signature == pgp.SigGood:
 		step(fmt.Sprintf("The OpenPGP signature is good: made by %s (key %s), a key in your keyring.", orUnknown(r.SignerUserID), r.SignerFingerprint), inspect.Pass, "")
-	case pgp.SigBad:
+	case r.Signature == pgp.SigBad:
 		step("The OpenPGP signature does not match: the content changed after signing, or the signature is forged. "+r.Error, inspect.Fail, "")
-	case pgp.SigUnknownKey:
+	case r.Signature == pgp.SigUnknownKey:
 		step("The content is signed by key "+r.SignerKeyID+", which is not in your keyring: the signature cannot be checked.", inspect.Neutral, "")
 	default:
 		if !r.Encrypted || r.Decrypted {
