@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/sealtrace/sealtrace/dane"
+	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -27,6 +29,7 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	anchor := fs.String("trust-anchor", defaultAnchors, "DS or DNSKEY records (master-file `format`) to trust")
 	now := fs.String("now", "", "evaluation time (`RFC3339`) for signature validity; default: now")
 	format := fs.String("format", "text", "output `format`: text or json (one object per address, one per line)")
+	wkd := fs.Bool("wkd", false, "also look the key up in the domain's Web Key Directory (HTTPS)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: sealtrace-cli dane [flags] EMAIL...\n\nflags:\n")
 		fs.PrintDefaults()
@@ -68,13 +71,21 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	code := 0
+	client := &http.Client{Timeout: 10 * time.Second}
 	for _, email := range fs.Args() {
 		r := dane.Lookup(ctx, v, email)
 		if r.Status == dane.StatusError {
 			code = 1
 		}
+		res := struct {
+			*dane.Result
+			WKD *pgp.WKDResult `json:"wkd,omitempty"`
+		}{Result: r}
+		if *wkd {
+			res.WKD = pgp.WKDLookup(ctx, client, email)
+		}
 		if *format == "json" {
-			b, _ := json.Marshal(r)
+			b, _ := json.Marshal(res)
 			out.Write(append(b, '\n'))
 			continue
 		}
@@ -88,6 +99,12 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(out, "\n  %s\n", r.QName)
 		for _, s := range r.Steps {
 			fmt.Fprintf(out, "  - %s: %s\n", s.Result, s.What)
+		}
+		if w := res.WKD; w != nil {
+			fmt.Fprintf(out, "  WKD: %s %s %s\n", w.Status, w.KeyFingerprint, w.Error)
+			for _, s := range w.Steps {
+				fmt.Fprintf(out, "  - %s\n", s)
+			}
 		}
 	}
 	return code
