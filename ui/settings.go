@@ -9,12 +9,13 @@ import (
 
 // Preference keys. Nothing secret is stored here.
 const (
-	prefDNSMode   = "dns.mode"
-	prefDNSServer = "dns.server"
-	prefZoneFiles = "dns.zonefiles"
-	prefTrusted   = "trusted.authservids"
-	prefTheme     = "theme"
-	prefKeyFiles  = "pgp.keyfiles"
+	prefDNSMode     = "dns.mode"
+	prefDNSServer   = "dns.server"
+	prefZoneFiles   = "dns.zonefiles"
+	prefTrusted     = "trusted.authservids"
+	prefTheme       = "theme"
+	prefKeyFiles    = "pgp.keyfiles"
+	prefTrustAnchor = "dnssec.anchor"
 )
 
 // settingsDialog edits the DNS mode, the trusted authserv-ids and the theme.
@@ -35,6 +36,9 @@ func (u *UI) settingsDialog() {
 	keyFiles := widget.NewMultiLineEntry()
 	keyFiles.SetPlaceHolder("OpenPGP key files (armored), one path per line")
 	keyFiles.SetText(p.String(prefKeyFiles))
+	anchor := widget.NewEntry()
+	anchor.SetPlaceHolder("/usr/share/dns/root.key (the IANA root anchors)")
+	anchor.SetText(p.String(prefTrustAnchor))
 	th := widget.NewSelect([]string{"System", "Light", "Dark"}, nil)
 	th.SetSelected(p.StringWithFallback(prefTheme, "System"))
 	form := []*widget.FormItem{
@@ -43,6 +47,7 @@ func (u *UI) settingsDialog() {
 		widget.NewFormItem("Zone files", zones),
 		widget.NewFormItem("Trusted receivers", trusted),
 		widget.NewFormItem("OpenPGP keys", keyFiles),
+		widget.NewFormItem("DNSSEC trust anchor", anchor),
 		widget.NewFormItem("Theme", th),
 	}
 	d := dialog.NewForm("Settings", "Save", "Cancel", form, func(ok bool) {
@@ -54,6 +59,7 @@ func (u *UI) settingsDialog() {
 		p.SetString(prefZoneFiles, zones.Text)
 		p.SetString(prefTrusted, trusted.Text)
 		p.SetString(prefKeyFiles, keyFiles.Text)
+		p.SetString(prefTrustAnchor, anchor.Text)
 		p.SetString(prefTheme, th.Selected)
 		applyTheme(u.app)
 	}, u.win)

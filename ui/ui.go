@@ -13,6 +13,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,6 +45,8 @@ type UI struct {
 	pasted   int
 	// passphrase unlocks OpenPGP keys; memory only, this session only.
 	passphrase []byte
+	keys       *keyStore                  // the app's keyring, in its data folder
+	wkdClient  *http.Client               // nil: the default (tests set one)
 	running    map[int]context.CancelFunc // loads under way, by number
 	nextLoad   int
 
@@ -64,6 +68,7 @@ type UI struct {
 // New builds the interface into w and starts loading the demo mailbox.
 func New(a fyne.App, w fyne.Window) *UI {
 	u := &UI{app: a, win: w, loaded: make(chan struct{}), updates: make(chan func(), 64)}
+	u.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
 	go func() {
 		for f := range u.updates {
 			fyne.DoAndWait(f)
@@ -113,7 +118,8 @@ func (u *UI) build() fyne.CanvasObject {
 	paste := widget.NewButton("Paste headers…", u.pasteDialog)
 	export := widget.NewButton("Export…", u.exportMenu)
 	settings := widget.NewButton("Settings", u.settingsDialog)
-	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, export, settings), filter, search)
+	keys := widget.NewButton("Keys…", u.keysDialog)
+	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, export, keys, settings), filter, search)
 
 	u.status = widget.NewLabel("")
 	u.progress = widget.NewProgressBarInfinite()
@@ -257,6 +263,8 @@ type inspectOptionsT = inspect.Options
 // its own keys).
 func (u *UI) pgpOptions() pgp.Options {
 	files := splitList(u.app.Preferences().String(prefKeyFiles))
+	stored, _ := filepath.Glob(filepath.Join(u.keys.dir, "*.asc"))
+	files = append(files, stored...)
 	if len(files) == 0 {
 		return pgp.Options{}
 	}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -17,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/dnstest"
 )
 
 // newTestUI opens the UI on the demo mailbox and waits until it is
@@ -521,5 +525,51 @@ func TestPathTwelveHops(t *testing.T) {
 	img := pathImage(nodes, 700)
 	if img.Bounds().Dy() < 16*40 {
 		t.Errorf("a 16-node picture is only %d pixels high", img.Bounds().Dy())
+	}
+}
+
+// The keyring and key lookup: DANE against NSD serving signed zones, the
+// chain shown step by step, the key imported with its source recorded and
+// then used for OpenPGP.
+func TestKeysLookupAndImport(t *testing.T) {
+	u, _ := newTestUI(t)
+	u.keys = newKeyStore(t.TempDir())
+	z := dnstest.StartSignedZones(t)
+	p := u.app.Preferences()
+	p.SetString(prefDNSMode, dnsServer)
+	p.SetString(prefDNSServer, z.Addr)
+	p.SetString(prefTrustAnchor, z.Anchor)
+	u.wkdClient = &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("no network in this test")
+	}}}
+	md, key, source := u.lookupKey("alice@secure.test")
+	for _, want := range []string{"**secure**", z.KeyFpr, "DS set of secure.test. is signed by test.", "Web Key Directory", "no network in this test"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the lookup does not show %q:\n%s", want, md)
+		}
+	}
+	if key == nil || source != "DANE (secure)" {
+		t.Fatalf("found key %v from %q", key != nil, source)
+	}
+	if _, err := u.keys.add(key, source); err != nil {
+		t.Fatal(err)
+	}
+	list := u.keys.list()
+	if len(list) != 1 || list[0].source != "DANE (secure)" || list[0].keys[0].Fingerprint != z.KeyFpr {
+		t.Fatalf("stored: %+v", list)
+	}
+	if opts := u.pgpOptions(); opts.Keyring == nil || opts.Keyring.Keys()[0].Fingerprint != z.KeyFpr {
+		t.Error("the imported key is not used for OpenPGP")
+	}
+	if _, err := u.keys.add([]byte("not a key"), "pasted"); err == nil {
+		t.Error("garbage was imported")
+	}
+	u.postAndWait(u.keysDialog) // opens without trouble
+	if err := u.keys.remove(list[0]); err != nil || len(u.keys.list()) != 0 {
+		t.Errorf("delete: %v", err)
+	}
+	// A bogus answer offers no key.
+	if _, key, _ := u.lookupKey("alice@bogus.test"); key != nil {
+		t.Error("a key from a bogus answer was offered for import")
 	}
 }

@@ -1,0 +1,328 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/dane"
+	"github.com/sealtrace/sealtrace/pgp"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// keyStore is the app's OpenPGP keyring: one armored file per imported key
+// block in the app's data folder, with a note of where it came from. Private
+// keys stay encrypted as they were imported; no passphrase is ever stored.
+type keyStore struct{ dir string }
+
+type storedKey struct {
+	file   string
+	source string
+	keys   []pgp.KeyInfo
+}
+
+func newKeyStore(dir string) *keyStore { return &keyStore{dir: dir} }
+
+// add stores an armored key block, after checking it parses.
+func (s *keyStore) add(armored []byte, source string) (string, error) {
+	kr, err := pgp.ReadKeyring(strings.NewReader(string(armored)))
+	if err != nil {
+		return "", err
+	}
+	ks := kr.Keys()
+	if len(ks) == 0 {
+		return "", fmt.Errorf("no key in what was given")
+	}
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return "", err
+	}
+	name := filepath.Join(s.dir, ks[0].Fingerprint+".asc")
+	if err := os.WriteFile(name, armored, 0o600); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(strings.TrimSuffix(name, ".asc")+".source", []byte(source), 0o600); err != nil {
+		return "", err
+	}
+	return ks[0].Fingerprint, nil
+}
+
+// list returns the stored blocks, by fingerprint.
+func (s *keyStore) list() []storedKey {
+	files, _ := filepath.Glob(filepath.Join(s.dir, "*.asc"))
+	sort.Strings(files)
+	var out []storedKey
+	for _, f := range files {
+		kr, err := pgp.LoadKeyring(f)
+		if err != nil {
+			continue
+		}
+		src, _ := os.ReadFile(strings.TrimSuffix(f, ".asc") + ".source")
+		out = append(out, storedKey{file: f, source: string(src), keys: kr.Keys()})
+	}
+	return out
+}
+
+func (s *keyStore) remove(k storedKey) error {
+	os.Remove(strings.TrimSuffix(k.file, ".asc") + ".source")
+	return os.Remove(k.file)
+}
+
+// keyring loads every stored key.
+func (s *keyStore) keyring() (*pgp.Keyring, error) {
+	files, _ := filepath.Glob(filepath.Join(s.dir, "*.asc"))
+	if len(files) == 0 {
+		return nil, nil
+	}
+	return pgp.LoadKeyring(files...)
+}
+
+// keysDialog manages the keyring and looks keys up by address: DANE (with
+// the chain of trust step by step) and WKD; a found key is imported with
+// its source recorded.
+func (u *UI) keysDialog() {
+	list := widget.NewLabel("")
+	list.Wrapping = fyne.TextWrapWord
+	var refresh func()
+	var stored []storedKey
+	sel := widget.NewSelect(nil, nil)
+	refresh = func() {
+		stored = u.keys.list()
+		var lines, names []string
+		for _, k := range stored {
+			for _, ki := range k.keys {
+				kind := "public"
+				if ki.Secret {
+					kind = "secret (locked)"
+				}
+				lines = append(lines, fmt.Sprintf("%s  %s  %s  from %s", ki.Fingerprint, strings.Join(ki.UserIDs, ", "), kind, orDash(k.source)))
+			}
+			names = append(names, filepath.Base(k.file))
+		}
+		if len(lines) == 0 {
+			lines = []string{"No keys yet. Import a file, paste a key, or look one up below."}
+		}
+		list.SetText(strings.Join(lines, "\n"))
+		sel.Options = names
+		sel.ClearSelected()
+		sel.Refresh()
+	}
+	refresh()
+	importFile := widget.NewButton("Import file…", func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			defer r.Close()
+			data, err := readAllLimited(r)
+			if err == nil {
+				_, err = u.keys.add(data, "file "+r.URI().Name())
+			}
+			if err != nil {
+				dialog.ShowError(err, u.win)
+			}
+			refresh()
+		}, u.win)
+	})
+	paste := widget.NewButton("Paste…", func() {
+		e := widget.NewMultiLineEntry()
+		e.SetMinRowsVisible(10)
+		dialog.ShowCustomConfirm("Paste an armored key", "Import", "Cancel", e, func(ok bool) {
+			if !ok {
+				return
+			}
+			if _, err := u.keys.add([]byte(e.Text), "pasted"); err != nil {
+				dialog.ShowError(err, u.win)
+			}
+			refresh()
+		}, u.win)
+	})
+	del := widget.NewButton("Delete", func() {
+		for _, k := range stored {
+			if filepath.Base(k.file) == sel.Selected {
+				if err := u.keys.remove(k); err != nil {
+					dialog.ShowError(err, u.win)
+				}
+			}
+		}
+		refresh()
+	})
+	export := widget.NewButton("Export public…", func() {
+		kr, err := u.keys.keyring()
+		if err != nil || kr == nil {
+			dialog.ShowError(fmt.Errorf("no keys to export"), u.win)
+			return
+		}
+		data, err := kr.PublicArmored()
+		if err != nil {
+			dialog.ShowError(err, u.win)
+			return
+		}
+		fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			defer w.Close()
+			w.Write(data)
+		}, u.win)
+		fd.SetFileName("sealtrace-public-keys.asc")
+		fd.Show()
+	})
+
+	addr := widget.NewEntry()
+	addr.SetPlaceHolder("address to look up, e.g. hugh@example.com")
+	if u.selected != nil {
+		addr.SetText(fromAddress(u.selected.from))
+	}
+	result := widget.NewRichText()
+	result.Wrapping = fyne.TextWrapWord
+	importFound := widget.NewButton("Import the key found", nil)
+	importFound.Hide()
+	lookup := widget.NewButton("Look up (DANE, WKD)", func() {
+		email := strings.TrimSpace(addr.Text)
+		result.ParseMarkdown("Looking up " + mdEscape(email) + "…")
+		go func() {
+			md, key, source := u.lookupKey(email)
+			u.post(func() {
+				result.ParseMarkdown(md)
+				if key != nil {
+					importFound.OnTapped = func() {
+						if _, err := u.keys.add(key, source); err != nil {
+							dialog.ShowError(err, u.win)
+						}
+						importFound.Hide()
+						refresh()
+					}
+					importFound.Show()
+				} else {
+					importFound.Hide()
+				}
+			})
+		}()
+	})
+	content := container.NewVBox(
+		widget.NewLabelWithStyle("Your keyring", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), list,
+		container.NewHBox(importFile, paste, export), container.NewBorder(nil, nil, nil, del, sel),
+		widget.NewSeparator(),
+		widget.NewLabelWithStyle("Find a key", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		container.NewBorder(nil, nil, nil, lookup, addr), importFound, result)
+	d := dialog.NewCustom("Keys", "Close", container.NewVScroll(content), u.win)
+	d.Resize(fyne.NewSize(900, 640))
+	d.Show()
+}
+
+// lookupKey asks DANE (validated) and WKD for email's key. It returns the
+// findings as Markdown, the best key found (armored) and its source.
+func (u *UI) lookupKey(email string) (string, []byte, string) {
+	p := u.app.Preferences()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var b strings.Builder
+	var key []byte
+	var source string
+	fmt.Fprintf(&b, "## DANE (OPENPGPKEY, RFC 7929)\n\n")
+	anchor := p.String(prefTrustAnchor)
+	if anchor == "" {
+		anchor = "/usr/share/dns/root.key"
+	}
+	v, err := u.validator(anchor)
+	if err != nil {
+		fmt.Fprintf(&b, "Not looked up: %s\n", mdEscape(err.Error()))
+	} else {
+		r := dane.Lookup(ctx, v, email)
+		fmt.Fprintf(&b, "**%s**", r.Status)
+		if r.KeyFingerprint != "" {
+			fmt.Fprintf(&b, ", key %s (%s)", r.KeyFingerprint, mdEscape(strings.Join(r.KeyUserIDs, ", ")))
+		}
+		if r.Reason != "" {
+			fmt.Fprintf(&b, " — %s", mdEscape(r.Reason))
+		}
+		b.WriteString("\n\n")
+		for _, s := range r.Steps {
+			fmt.Fprintf(&b, "- **%s** %s\n", strings.ToUpper(s.Result), mdEscape(s.What))
+		}
+		if r.Key != nil && (r.Status == dane.StatusSecure || r.Status == dane.StatusInsecure) {
+			if a, err := pgp.ArmorKey(r.Key); err == nil {
+				key, source = a, "DANE ("+r.Status+")"
+			}
+		}
+	}
+	fmt.Fprintf(&b, "\n## Web Key Directory\n\n")
+	w := pgp.WKDLookup(ctx, u.httpClient(), email)
+	fmt.Fprintf(&b, "**%s**", w.Status)
+	if w.KeyFingerprint != "" {
+		fmt.Fprintf(&b, ", key %s", w.KeyFingerprint)
+	}
+	if w.Error != "" {
+		fmt.Fprintf(&b, " — %s", mdEscape(w.Error))
+	}
+	b.WriteString("\n\n")
+	for _, s := range w.Steps {
+		fmt.Fprintf(&b, "- %s\n", mdEscape(s))
+	}
+	if key == nil && w.Status == pgp.WKDFound {
+		if a, err := pgp.ArmorKey(w.Key); err == nil {
+			key, source = a, "WKD ("+w.Method+")"
+		}
+	}
+	return b.String(), key, source
+}
+
+// validator builds a DNSSEC validator from the DNS settings.
+func (u *UI) validator(anchorFile string) (*resolver.Validator, error) {
+	anchors, err := resolver.LoadAnchorsFile(anchorFile)
+	if err != nil {
+		return nil, err
+	}
+	p := u.app.Preferences()
+	var srv *resolver.Server
+	if p.String(prefDNSMode) == dnsServer {
+		srv, err = resolver.NewServer(p.String(prefDNSServer))
+	} else {
+		srv, err = resolver.NewSystem()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &resolver.Validator{Server: srv, Anchors: anchors}, nil
+}
+
+// httpClient is for WKD; tests replace it.
+func (u *UI) httpClient() *http.Client {
+	if u.wkdClient != nil {
+		return u.wkdClient
+	}
+	return &http.Client{Timeout: 15 * time.Second}
+}
+
+// fromAddress takes the address out of a From field's text.
+func fromAddress(from string) string {
+	if i := strings.LastIndexByte(from, '<'); i >= 0 {
+		if j := strings.IndexByte(from[i:], '>'); j > 0 {
+			return from[i+1 : i+j]
+		}
+	}
+	return strings.TrimSpace(from)
+}
+
+func readAllLimited(r fyne.URIReadCloser) ([]byte, error) {
+	buf := make([]byte, 0, 4096)
+	tmp := make([]byte, 4096)
+	for len(buf) < 16<<20 {
+		n, err := r.Read(tmp)
+		buf = append(buf, tmp[:n]...)
+		if err != nil {
+			break
+		}
+	}
+	return buf, nil
+}
