@@ -2,7 +2,9 @@ package dane
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,6 +56,10 @@ func TestDANEAgainstNSD(t *testing.T) {
 		if (c.status == StatusSecure || c.status == StatusInsecure) && r.KeyFingerprint != z.KeyFpr {
 			t.Errorf("%s: key %s, want %s", c.email, r.KeyFingerprint, z.KeyFpr)
 		}
+		// BIND's delv, validating the same answers itself, agrees.
+		if d := delvStatus(t, z, c.email); d != r.Status {
+			t.Errorf("%s: Sealtrace %s, delv %s", c.email, r.Status, d)
+		}
 	}
 	// Two days later, expired.test.'s one-hour signatures have expired while
 	// the others (30 days) still hold.
@@ -71,4 +77,41 @@ func TestDANEAgainstNSD(t *testing.T) {
 	if r := Lookup(ctx, validatorFor(t, z, wrong), "alice@secure.test"); r.Status != StatusBogus {
 		t.Errorf("wrong anchor: %s (%s)", r.Status, r.Reason)
 	}
+}
+
+// delvStatus asks BIND's delv for an address's record, with the test's
+// anchor, and names its verdict with this package's words.
+func delvStatus(t *testing.T, z *dnstest.SignedZones, email string) string {
+	t.Helper()
+	delv, err := exec.LookPath("delv")
+	if err != nil {
+		t.Fatalf("delv is not installed (make test installs bind9-dnsutils): %v", err)
+	}
+	ds, err := os.ReadFile(z.Anchor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(ds)) // test. IN DS tag alg digest-type digest...
+	conf := filepath.Join(z.Dir, "delv.conf")
+	anchor := fmt.Sprintf("trust-anchors {\n  test. static-ds %s %s %s \"%s\";\n};\n", f[3], f[4], f[5], strings.Join(f[6:], ""))
+	if err := os.WriteFile(conf, []byte(anchor), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	host, port, _ := strings.Cut(z.Addr, ":")
+	q, _, _ := OwnerName(email)
+	out, _ := exec.Command(delv, "@"+host, "-p", port, "-a", conf, "+root=test.", q, "OPENPGPKEY").CombinedOutput()
+	text := string(out)
+	switch {
+	case strings.Contains(text, "; negative response, fully validated"):
+		return StatusAbsentSecure
+	case strings.Contains(text, "; negative response, unsigned answer"):
+		return StatusAbsentInsecure
+	case strings.Contains(text, "; fully validated"):
+		return StatusSecure
+	case strings.Contains(text, "; unsigned answer"):
+		return StatusInsecure
+	case strings.Contains(text, "resolution failed"):
+		return StatusBogus
+	}
+	return "unknown: " + text
 }
