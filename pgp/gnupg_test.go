@@ -232,3 +232,27 @@ func TestAutocryptKeySource(t *testing.T) {
 		t.Errorf("no header: %q", r.Signature)
 	}
 }
+
+// Files inside the decrypted entity are listed with their names and bytes.
+func TestAttachmentsInsideEncryption(t *testing.T) {
+	g := newGnuPG(t)
+	alice := g.genKey("Alice <alice@example.com>", "")
+	var ring bytes.Buffer
+	ring.Write(g.run(nil, "--passphrase", "", "--armor", "--export-secret-keys", alice))
+	kr, err := ReadKeyring(&ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\nSee the invoice.\r\n" +
+		"--m\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\nContent-Disposition: attachment; filename=\"invoice.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString([]byte("%PDF-1.4 fake")) + "\r\n--m--\r\n"
+	msg := mimeEncryptedMessage(g.run([]byte(inner), "--armor", "--encrypt", "-r", alice))
+	r := Process(msg, Options{Keyring: kr})
+	if r == nil || !r.Decrypted {
+		t.Fatalf("%+v", r)
+	}
+	atts := Attachments(r.Plaintext)
+	if len(atts) != 1 || atts[0].Name != "invoice.pdf" || string(atts[0].Data) != "%PDF-1.4 fake" || atts[0].Type != "application/pdf" {
+		t.Errorf("attachments: %+v", atts)
+	}
+}

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"fmt"
+	"path/filepath"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
@@ -20,6 +23,7 @@ type pgpView struct {
 	plain   *widget.Label
 	card    *widget.Card
 	decrypt *widget.Button
+	files   *fyne.Container // the decrypted content's attachments, each with Save…
 	entry   *entry
 }
 
@@ -32,7 +36,8 @@ func newPGPView(u *UI) *pgpView {
 	p.plain.TextStyle = fyne.TextStyle{Monospace: true}
 	p.card = widget.NewCard("Decrypted content", "shown apart from the message's unencrypted parts, as text only", p.plain)
 	p.decrypt = widget.NewButton("Decrypt with a passphrase…", p.askPassphrase)
-	p.content = container.NewVScroll(container.NewVBox(p.status, p.decrypt, p.card))
+	p.files = container.NewVBox()
+	p.content = container.NewVScroll(container.NewVBox(p.status, p.decrypt, p.card, p.files))
 	return p
 }
 
@@ -55,12 +60,36 @@ func (p *pgpView) show(e *entry) {
 	} else {
 		p.decrypt.Hide()
 	}
+	p.files.Objects = nil
 	if len(e.plain) > 0 {
 		p.plain.SetText(bodyText(e.plain))
 		p.card.Show()
+		for _, a := range pgp.Attachments(e.plain) {
+			a := a
+			label := widget.NewLabel(fmt.Sprintf("Attachment: %s (%s, %d bytes)", a.Name, a.Type, len(a.Data)))
+			save := widget.NewButton("Save…", func() { p.saveAttachment(a) })
+			p.files.Add(container.NewBorder(nil, nil, nil, save, label))
+		}
 	} else {
 		p.card.Hide()
 	}
+	p.files.Refresh()
+}
+
+// saveAttachment writes one decrypted file where the user chooses; nothing
+// is opened or run.
+func (p *pgpView) saveAttachment(a pgp.Attachment) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil || w == nil {
+			return
+		}
+		defer w.Close()
+		if _, err := w.Write(a.Data); err != nil {
+			dialog.ShowError(err, p.u.win)
+		}
+	}, p.u.win)
+	d.SetFileName(filepath.Base(a.Name))
+	d.Show()
 }
 
 // askPassphrase asks for the passphrase of the keys in the settings and

@@ -573,3 +573,24 @@ func TestKeysLookupAndImport(t *testing.T) {
 		t.Error("a key from a bogus answer was offered for import")
 	}
 }
+
+// Attachments of decrypted content are listed, each with Save…
+func TestPGPAttachmentsListed(t *testing.T) {
+	u, _ := newTestUI(t)
+	e := u.entryByDemo(t, "pgp-notification")
+	saved := *e
+	saved.plain = []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: text/csv; name=\"logins.csv\"\r\nContent-Disposition: attachment; filename=\"logins.csv\"\r\n\r\na,b\r\n--b--\r\n")
+	u.postAndWait(func() { u.view.pgp.show(&saved) })
+	if n := len(u.view.pgp.files.Objects); n != 1 {
+		t.Fatalf("%d attachments listed", n)
+	}
+	var label string
+	walkObjects(u.view.pgp.files, func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok {
+			label = l.Text
+		}
+	})
+	if !strings.Contains(label, "logins.csv") || !strings.Contains(label, "text/csv") {
+		t.Errorf("label %q", label)
+	}
+}
