@@ -45,6 +45,7 @@ type PGPReport struct {
 	SignerKeyID       string   `json:"signer_key_id,omitempty"`
 	SignerUserID      string   `json:"signer_user_id,omitempty"`
 	KeySource         string   `json:"key_source,omitempty"` // keyring, autocrypt
+	SignerKeyExpires  string   `json:"signer_key_expires,omitempty"`
 	PlaintextSHA256   string   `json:"plaintext_sha256,omitempty"`
 	EncryptedTo       []string `json:"encrypted_to,omitempty"`
 	Error             string   `json:"error,omitempty"`

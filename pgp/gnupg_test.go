@@ -177,6 +177,13 @@ func TestGnuPGInterop(t *testing.T) {
 			}
 		})
 	}
+	// A key made to expire says so.
+	g.run(nil, "--passphrase", "", "--quick-gen-key", "Dave <dave@example.com>", "future-default", "default", "2035-01-01")
+	daveRing, _ := ReadKeyring(bytes.NewReader(g.run(nil, "--armor", "--export", "dave@example.com")))
+	daveSigned := mimeSignedMessage(first, g.run(first, "--armor", "--detach-sign", "-u", "dave@example.com"))
+	if r := Process(daveSigned, Options{Keyring: daveRing}); r.Signature != SigGood || !strings.HasPrefix(r.SignerKeyExpires, "2035-01-01") {
+		t.Errorf("expiring key: %q expires %q", r.Signature, r.SignerKeyExpires)
+	}
 	// The unknown signer is named by key id, so a user can look the key up.
 	if r := Process(byMallory, opts); r.SignerKeyID == "" || !strings.HasSuffix(strings.ToUpper(mallory), r.SignerKeyID) {
 		t.Errorf("unknown signer key id %q, want the end of %s", r.SignerKeyID, mallory)

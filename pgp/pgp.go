@@ -159,10 +159,13 @@ type Result struct {
 	SignerUserID      string `json:"signer_user_id,omitempty"`
 	// KeySource says where the signer's key came from: "keyring", or
 	// "autocrypt" (the message's own Autocrypt header: trust on first use).
-	KeySource       string   `json:"key_source,omitempty"`
-	PlaintextSHA256 string   `json:"plaintext_sha256,omitempty"`
-	EncryptedTo     []string `json:"encrypted_to,omitempty"`
-	Error           string   `json:"error,omitempty"`
+	KeySource string `json:"key_source,omitempty"`
+	// SignerKeyExpires is when the signer's key expires (RFC 3339), empty
+	// when it does not.
+	SignerKeyExpires string   `json:"signer_key_expires,omitempty"`
+	PlaintextSHA256  string   `json:"plaintext_sha256,omitempty"`
+	EncryptedTo      []string `json:"encrypted_to,omitempty"`
+	Error            string   `json:"error,omitempty"`
 	// Plaintext is the decrypted literal data (for PGP/MIME, a whole MIME
 	// entity). It is not part of the report.
 	Plaintext []byte `json:"-"`
@@ -471,6 +474,9 @@ func setSignature(r *Result, sig *packet.Signature, signer *openpgp.Entity, err 
 		r.SignerFingerprint = strings.ToUpper(hex.EncodeToString(signer.PrimaryKey.Fingerprint))
 		if id := signer.PrimaryIdentity(); id != nil {
 			r.SignerUserID = id.Name
+			if sig := id.SelfSignature; sig != nil && sig.KeyLifetimeSecs != nil && *sig.KeyLifetimeSecs > 0 {
+				r.SignerKeyExpires = signer.PrimaryKey.CreationTime.Add(time.Duration(*sig.KeyLifetimeSecs) * time.Second).UTC().Format(time.RFC3339)
+			}
 		}
 	}
 }

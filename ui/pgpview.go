@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -101,7 +102,7 @@ func (p *pgpView) askPassphrase() {
 		if !ok || e == nil {
 			return
 		}
-		p.u.passphrase = []byte(pass.Text)
+		p.u.rememberPassphrase([]byte(pass.Text))
 		kr, err := pgp.LoadKeyring(splitList(p.u.app.Preferences().String(prefKeyFiles))...)
 		if err != nil {
 			dialog.ShowError(err, p.u.win)
@@ -128,4 +129,26 @@ func (p *pgpView) askPassphrase() {
 			})
 		}()
 	}, p.u.win)
+}
+
+// rememberPassphrase keeps the passphrase in memory for the time the
+// settings allow (15 minutes unless changed), then forgets it (UI goroutine).
+func (u *UI) rememberPassphrase(pass []byte) {
+	u.passphrase = pass
+	u.passGen++
+	gen := u.passGen
+	ttl := time.Duration(u.app.Preferences().IntWithFallback(prefPassMinutes, 15)) * time.Minute
+	if u.passTTL != 0 {
+		ttl = u.passTTL
+	}
+	time.AfterFunc(ttl, func() {
+		u.post(func() {
+			if u.passGen == gen { // not replaced since
+				for i := range u.passphrase {
+					u.passphrase[i] = 0
+				}
+				u.passphrase = nil
+			}
+		})
+	})
 }

@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"strconv"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -16,6 +19,7 @@ const (
 	prefTheme       = "theme"
 	prefKeyFiles    = "pgp.keyfiles"
 	prefTrustAnchor = "dnssec.anchor"
+	prefPassMinutes = "pgp.passphrase.minutes"
 )
 
 // settingsDialog edits the DNS mode, the trusted authserv-ids and the theme.
@@ -36,6 +40,8 @@ func (u *UI) settingsDialog() {
 	keyFiles := widget.NewMultiLineEntry()
 	keyFiles.SetPlaceHolder("OpenPGP key files (armored), one path per line")
 	keyFiles.SetText(p.String(prefKeyFiles))
+	passMinutes := widget.NewEntry()
+	passMinutes.SetText(strconv.Itoa(p.IntWithFallback(prefPassMinutes, 15)))
 	anchor := widget.NewEntry()
 	anchor.SetPlaceHolder("/usr/share/dns/root.key (the IANA root anchors)")
 	anchor.SetText(p.String(prefTrustAnchor))
@@ -48,6 +54,7 @@ func (u *UI) settingsDialog() {
 		widget.NewFormItem("Trusted receivers", trusted),
 		widget.NewFormItem("OpenPGP keys", keyFiles),
 		widget.NewFormItem("DNSSEC trust anchor", anchor),
+		widget.NewFormItem("Forget the passphrase after (minutes)", passMinutes),
 		widget.NewFormItem("Theme", th),
 	}
 	d := dialog.NewForm("Settings", "Save", "Cancel", form, func(ok bool) {
@@ -60,6 +67,9 @@ func (u *UI) settingsDialog() {
 		p.SetString(prefTrusted, trusted.Text)
 		p.SetString(prefKeyFiles, keyFiles.Text)
 		p.SetString(prefTrustAnchor, anchor.Text)
+		if m, err := strconv.Atoi(strings.TrimSpace(passMinutes.Text)); err == nil && m > 0 {
+			p.SetInt(prefPassMinutes, m)
+		}
 		p.SetString(prefTheme, th.Selected)
 		applyTheme(u.app)
 	}, u.win)

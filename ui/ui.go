@@ -45,6 +45,8 @@ type UI struct {
 	pasted   int
 	// passphrase unlocks OpenPGP keys; memory only, this session only.
 	passphrase []byte
+	passGen    int                        // which remembered passphrase is current
+	passTTL    time.Duration              // tests shorten how long it is kept
 	keys       *keyStore                  // the app's keyring, in its data folder
 	wkdClient  *http.Client               // nil: the default (tests set one)
 	running    map[int]context.CancelFunc // loads under way, by number

@@ -594,3 +594,15 @@ func TestPGPAttachmentsListed(t *testing.T) {
 		t.Errorf("label %q", label)
 	}
 }
+
+// A passphrase is kept in memory for the configured time, then wiped.
+func TestPassphraseForgotten(t *testing.T) {
+	u, _ := newTestUI(t)
+	u.passTTL = 50 * time.Millisecond
+	pass := []byte("secret")
+	u.postAndWait(func() { u.rememberPassphrase(pass) })
+	waitFor(t, u, "the passphrase to be forgotten", func() bool { return u.passphrase == nil })
+	if string(pass) == "secret" {
+		t.Error("the passphrase bytes were not wiped")
+	}
+}

@@ -21,7 +21,7 @@ func Attach(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 		return nil
 	}
 	sec := &inspect.PGPReport{Kind: r.Kind, Encrypted: r.Encrypted, Decrypted: r.Decrypted, Signature: r.Signature,
-		SignerFingerprint: r.SignerFingerprint, SignerKeyID: r.SignerKeyID, SignerUserID: r.SignerUserID, KeySource: r.KeySource,
+		SignerFingerprint: r.SignerFingerprint, SignerKeyID: r.SignerKeyID, SignerUserID: r.SignerUserID, KeySource: r.KeySource, SignerKeyExpires: r.SignerKeyExpires,
 		PlaintextSHA256: r.PlaintextSHA256, EncryptedTo: r.EncryptedTo, Error: r.Error, Steps: []inspect.Step{}}
 	step := func(what, result, detail string) {
 		sec.Steps = append(sec.Steps, inspect.Step{Check: "pgp", What: what, Result: result, Detail: detail, RFC: "RFC 3156"})
@@ -48,6 +48,11 @@ func Attach(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 		}
 	}
 	if r.Signature == pgp.SigGood {
+		if r.SignerKeyExpires != "" {
+			step("The signer's key is valid until "+r.SignerKeyExpires+".", inspect.None, "")
+		} else {
+			step("The signer's key does not expire.", inspect.None, "")
+		}
 		crossCheck(rep, r, step)
 	}
 	rep.PGP = sec
