@@ -1,0 +1,233 @@
+package mailbox
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A throwaway Dovecot (Debian's dovecot-imapd, 2.3) on loopback, with a
+// Maildir seeded directly on disk, so that nothing but the code under test
+// talks IMAP to it.
+
+type dovecot struct {
+	dir         string
+	imapAddr    string // STARTTLS
+	imapsAddr   string // implicit TLS
+	roots       *x509.CertPool
+	fingerprint string
+	maildir     string
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// seed is a message to put in a folder; seen sets \Seen in its file name.
+type seed struct {
+	folder string // "" for INBOX, else "Archive", "Lists/Dev"
+	raw    []byte
+	seen   bool
+}
+
+func startDovecot(t *testing.T, seeds []seed) *dovecot {
+	t.Helper()
+	bin, err := exec.LookPath("dovecot")
+	if err != nil {
+		t.Fatalf("dovecot is not installed (make test installs dovecot-imapd): %v", err)
+	}
+	dir, err := os.MkdirTemp("", "dove")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	d := &dovecot{dir: dir, maildir: filepath.Join(dir, "home", "alice", "Maildir")}
+
+	// A certificate for localhost and 127.0.0.1.
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(48 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	d.roots = x509.NewCertPool()
+	d.roots.AddCert(cert)
+	sum := sha256.Sum256(der)
+	d.fingerprint = hex.EncodeToString(sum[:])
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	write := func(name string, data []byte, mode os.FileMode) {
+		if err := os.WriteFile(filepath.Join(dir, name), data, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cert.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	write("key.pem", pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+	write("passwd", []byte("alice:{PLAIN}secret::::::\n"), 0o644)
+
+	// The Maildir, written directly: Maildir++ keeps "Lists/Dev" as ".Lists.Dev".
+	for i, s := range seeds {
+		folder := d.maildir
+		if s.folder != "" {
+			folder = filepath.Join(d.maildir, "."+strings.ReplaceAll(s.folder, "/", "."))
+		}
+		for _, sub := range []string{"cur", "new", "tmp"} {
+			os.MkdirAll(filepath.Join(folder, sub), 0o755)
+		}
+		flags := ""
+		if s.seen {
+			flags = "S"
+		}
+		name := fmt.Sprintf("%d.M%dP1.sealtrace,S=%d:2,%s", 1795000000+i, i, len(s.raw), flags)
+		if err := os.WriteFile(filepath.Join(folder, "cur", name), s.raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.MkdirAll(filepath.Join(d.maildir, "cur"), 0o755)
+
+	// Run as nobody when root (Dovecot refuses root for its processes).
+	internal := "nobody"
+	if u, err := user.Current(); err == nil && u.Uid != "0" {
+		internal = u.Username
+	}
+	if os.Getuid() == 0 {
+		nobody, _ := user.Lookup("nobody")
+		uid, _ := strconv.Atoi(nobody.Uid)
+		gid, _ := strconv.Atoi(nobody.Gid)
+		filepath.Walk(filepath.Join(dir, "home"), func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, uid, gid) })
+	}
+	for _, sub := range []string{"run", "state"} {
+		os.MkdirAll(filepath.Join(dir, sub), 0o755)
+	}
+	imapPort, imapsPort := freePort(t), freePort(t)
+	d.imapAddr = fmt.Sprintf("127.0.0.1:%d", imapPort)
+	d.imapsAddr = fmt.Sprintf("127.0.0.1:%d", imapsPort)
+	group := "nogroup"
+	if internal != "nobody" {
+		group = internal
+	}
+	conf := fmt.Sprintf(`instance_name = sealtrace-%d
+base_dir = %[2]s/run
+state_dir = %[2]s/state
+log_path = %[2]s/dovecot.log
+info_log_path = %[2]s/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <%[2]s/cert.pem
+ssl_key = <%[2]s/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%u %[2]s/passwd
+}
+userdb {
+  driver = static
+  args = uid=%[3]s gid=%[4]s home=%[2]s/home/%%u
+}
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = %[5]d
+  }
+  inet_listener imaps {
+    port = %[6]d
+    ssl = yes
+  }
+}
+service anvil {
+  chroot =
+}
+default_internal_user = %[3]s
+default_login_user = %[3]s
+`, imapsPort, dir, internal, group, imapPort, imapsPort)
+	write("dovecot.conf", []byte(conf), 0o644)
+	args := []string{"-F", "-c", filepath.Join(dir, "dovecot.conf")}
+	cmd := exec.Command(bin, args...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("dovecot: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", d.imapsAddr); err == nil {
+			c.Close()
+			break
+		}
+		if i == 100 {
+			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
+			t.Fatalf("dovecot did not start:\n%s\n%s", logs.String(), log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return d
+}
+
+func (d *dovecot) account(sec Security, addr string) Account {
+	return Account{Server: addr, Security: sec, Username: "alice", Password: "secret", RootCAs: d.roots, Timeout: 5 * time.Second}
+}
+
+// snapshot is every message file of the Maildir, by name (which holds the
+// flags), with its content: what an inspection must leave as it was.
+func (d *dovecot) snapshot(t *testing.T) string {
+	t.Helper()
+	var lines []string
+	filepath.Walk(d.maildir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return nil
+		}
+		dir := filepath.Base(filepath.Dir(p))
+		if dir != "cur" && dir != "new" {
+			return nil // Dovecot's own index and uid list files
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return nil
+		}
+		defer f.Close()
+		h := sha256.New()
+		io.Copy(h, f)
+		rel, _ := filepath.Rel(d.maildir, p)
+		lines = append(lines, rel+" "+hex.EncodeToString(h.Sum(nil)))
+		return nil
+	})
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}

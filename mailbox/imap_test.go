@@ -1,0 +1,130 @@
+package mailbox
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/sealtrace/sealtrace/assets"
+)
+
+func demoSeeds(t *testing.T) []seed {
+	t.Helper()
+	var seeds []seed
+	r := NewMboxReader(bytes.NewReader(assets.DemoMbox))
+	for i := 0; ; i++ {
+		raw, _, err := r.Next()
+		if err != nil {
+			break
+		}
+		folder := ""
+		switch {
+		case i%5 == 3:
+			folder = "Archive"
+		case i%5 == 4:
+			folder = "Lists/Dev"
+		}
+		seeds = append(seeds, seed{folder: folder, raw: raw, seen: i%2 == 0})
+	}
+	if len(seeds) < 10 {
+		t.Fatalf("%d demo messages", len(seeds))
+	}
+	return seeds
+}
+
+// Against a real Dovecot: TLS and STARTTLS, folders, list data, whole
+// messages, and the proof that nothing changed on the server.
+func TestDovecotReadOnly(t *testing.T) {
+	seeds := demoSeeds(t)
+	d := startDovecot(t, seeds)
+	before := d.snapshot(t)
+
+	for _, c := range []struct {
+		sec  Security
+		addr string
+	}{{ImplicitTLS, d.imapsAddr}, {StartTLS, d.imapAddr}} {
+		m, err := Connect(d.account(c.sec, c.addr))
+		if err != nil {
+			t.Fatalf("%s: %v", c.sec, err)
+		}
+		folders, err := m.Folders()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, f := range folders {
+			names[f.Name] = true
+		}
+		if !names["INBOX"] || !names["Archive"] || !names["Lists/Dev"] {
+			t.Errorf("%s: folders %v", c.sec, folders)
+		}
+		total := 0
+		for _, folder := range []string{"INBOX", "Archive", "Lists/Dev"} {
+			st, err := m.Examine(folder)
+			if err != nil {
+				t.Fatalf("examine %s: %v", folder, err)
+			}
+			list, err := m.List(1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uint32(len(list)) != st.Messages || st.UIDValidity == 0 {
+				t.Errorf("%s: %d listed, EXAMINE says %d", folder, len(list), st.Messages)
+			}
+			for _, mi := range list {
+				if len(mi.Header) == 0 || mi.Subject == "" {
+					t.Errorf("%s UID %d: no header or subject", folder, mi.UID)
+				}
+				raw, err := m.Message(mi.UID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				found := false
+				for _, s := range seeds {
+					found = found || bytes.Equal(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), bytes.ReplaceAll(s.raw, []byte("\r\n"), []byte("\n")))
+				}
+				if !found {
+					t.Errorf("%s UID %d: the message differs from the one seeded", folder, mi.UID)
+				}
+				total++
+			}
+		}
+		if total != len(seeds) {
+			t.Errorf("%s: %d messages read, %d seeded", c.sec, total, len(seeds))
+		}
+		m.Close()
+	}
+	if after := d.snapshot(t); after != before {
+		t.Errorf("the server's messages changed (flags or content):\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+func TestDovecotErrors(t *testing.T) {
+	d := startDovecot(t, demoSeeds(t)[:1])
+	a := d.account(ImplicitTLS, d.imapsAddr)
+	a.Password = "wrong"
+	if _, err := Connect(a); !errors.Is(err, ErrLogin) {
+		t.Errorf("wrong password: %v", err)
+	}
+	// An untrusted certificate is refused with its fingerprint, and accepted
+	// once pinned.
+	a = d.account(ImplicitTLS, d.imapsAddr)
+	a.RootCAs = nil
+	_, err := Connect(a)
+	var ce *CertError
+	if !errors.As(err, &ce) || ce.Fingerprint != d.fingerprint || !strings.Contains(ce.Subject, "localhost") {
+		t.Fatalf("untrusted certificate: %v", err)
+	}
+	a.PinnedSHA256 = ce.Fingerprint
+	m, err := Connect(a)
+	if err != nil {
+		t.Fatalf("pinned: %v", err)
+	}
+	m.Close()
+	// Nothing listens: a connection error, said as such.
+	a = d.account(ImplicitTLS, "127.0.0.1:1")
+	if _, err := Connect(a); !errors.Is(err, ErrConnect) {
+		t.Errorf("closed port: %v", err)
+	}
+}
