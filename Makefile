@@ -12,7 +12,7 @@ BIN := bin
 # ImageMagick and x11-utils for the smoke test of the real window; GnuPG;
 # NSD and BIND's dnssec tools for the DANE tests.
 RUN_PKGS  := ca-certificates dns-root-data gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS := gnupg nsd bind9-utils bind9-dnsutils python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
+TEST_PKGS := dovecot-imapd gnupg nsd bind9-utils bind9-dnsutils python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
 FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

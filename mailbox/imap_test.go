@@ -5,13 +5,15 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sealtrace/sealtrace/assets"
+	"github.com/sealtrace/sealtrace/internal/dovecottest"
 )
 
-func demoSeeds(t *testing.T) []seed {
+func demoSeeds(t *testing.T) []dovecottest.Seed {
 	t.Helper()
-	var seeds []seed
+	var seeds []dovecottest.Seed
 	r := NewMboxReader(bytes.NewReader(assets.DemoMbox))
 	for i := 0; ; i++ {
 		raw, _, err := r.Next()
@@ -25,7 +27,7 @@ func demoSeeds(t *testing.T) []seed {
 		case i%5 == 4:
 			folder = "Lists/Dev"
 		}
-		seeds = append(seeds, seed{folder: folder, raw: raw, seen: i%2 == 0})
+		seeds = append(seeds, dovecottest.Seed{Folder: folder, Raw: raw, Seen: i%2 == 0})
 	}
 	if len(seeds) < 10 {
 		t.Fatalf("%d demo messages", len(seeds))
@@ -37,14 +39,14 @@ func demoSeeds(t *testing.T) []seed {
 // messages, and the proof that nothing changed on the server.
 func TestDovecotReadOnly(t *testing.T) {
 	seeds := demoSeeds(t)
-	d := startDovecot(t, seeds)
-	before := d.snapshot(t)
+	d := dovecottest.Start(t, seeds)
+	before := d.Snapshot(t)
 
 	for _, c := range []struct {
 		sec  Security
 		addr string
-	}{{ImplicitTLS, d.imapsAddr}, {StartTLS, d.imapAddr}} {
-		m, err := Connect(d.account(c.sec, c.addr))
+	}{{ImplicitTLS, d.IMAPSAddr}, {StartTLS, d.IMAPAddr}} {
+		m, err := Connect(account(d, c.sec, c.addr))
 		if err != nil {
 			t.Fatalf("%s: %v", c.sec, err)
 		}
@@ -82,7 +84,7 @@ func TestDovecotReadOnly(t *testing.T) {
 				}
 				found := false
 				for _, s := range seeds {
-					found = found || bytes.Equal(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), bytes.ReplaceAll(s.raw, []byte("\r\n"), []byte("\n")))
+					found = found || bytes.Equal(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), bytes.ReplaceAll(s.Raw, []byte("\r\n"), []byte("\n")))
 				}
 				if !found {
 					t.Errorf("%s UID %d: the message differs from the one seeded", folder, mi.UID)
@@ -95,25 +97,25 @@ func TestDovecotReadOnly(t *testing.T) {
 		}
 		m.Close()
 	}
-	if after := d.snapshot(t); after != before {
+	if after := d.Snapshot(t); after != before {
 		t.Errorf("the server's messages changed (flags or content):\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 
 func TestDovecotErrors(t *testing.T) {
-	d := startDovecot(t, demoSeeds(t)[:1])
-	a := d.account(ImplicitTLS, d.imapsAddr)
+	d := dovecottest.Start(t, demoSeeds(t)[:1])
+	a := account(d, ImplicitTLS, d.IMAPSAddr)
 	a.Password = "wrong"
 	if _, err := Connect(a); !errors.Is(err, ErrLogin) {
 		t.Errorf("wrong password: %v", err)
 	}
 	// An untrusted certificate is refused with its fingerprint, and accepted
 	// once pinned.
-	a = d.account(ImplicitTLS, d.imapsAddr)
+	a = account(d, ImplicitTLS, d.IMAPSAddr)
 	a.RootCAs = nil
 	_, err := Connect(a)
 	var ce *CertError
-	if !errors.As(err, &ce) || ce.Fingerprint != d.fingerprint || !strings.Contains(ce.Subject, "localhost") {
+	if !errors.As(err, &ce) || ce.Fingerprint != d.Fingerprint || !strings.Contains(ce.Subject, "localhost") {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
 	a.PinnedSHA256 = ce.Fingerprint
@@ -123,8 +125,12 @@ func TestDovecotErrors(t *testing.T) {
 	}
 	m.Close()
 	// Nothing listens: a connection error, said as such.
-	a = d.account(ImplicitTLS, "127.0.0.1:1")
+	a = account(d, ImplicitTLS, "127.0.0.1:1")
 	if _, err := Connect(a); !errors.Is(err, ErrConnect) {
 		t.Errorf("closed port: %v", err)
 	}
+}
+
+func account(d *dovecottest.Server, sec Security, addr string) Account {
+	return Account{Server: addr, Security: sec, Username: "alice", Password: "secret", RootCAs: d.Roots, Timeout: 5 * time.Second}
 }

@@ -1,4 +1,7 @@
-package mailbox
+// Package dovecottest runs a throwaway Dovecot (Debian's dovecot-imapd, 2.3)
+// on loopback for tests, with a Maildir seeded directly on disk, so that
+// nothing but the code under test talks IMAP to it.
+package dovecottest
 
 import (
 	"bytes"
@@ -25,20 +28,17 @@ import (
 	"time"
 )
 
-// A throwaway Dovecot (Debian's dovecot-imapd, 2.3) on loopback, with a
-// Maildir seeded directly on disk, so that nothing but the code under test
-// talks IMAP to it.
-
-type dovecot struct {
-	dir         string
-	imapAddr    string // STARTTLS
-	imapsAddr   string // implicit TLS
-	roots       *x509.CertPool
-	fingerprint string
-	maildir     string
+// Server is a running Dovecot. The user is alice, password "secret".
+type Server struct {
+	Dir         string
+	IMAPAddr    string // STARTTLS (or plaintext)
+	IMAPSAddr   string // implicit TLS
+	Roots       *x509.CertPool
+	Fingerprint string // SHA-256 of the certificate, hex
+	Maildir     string
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -48,14 +48,15 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// seed is a message to put in a folder; seen sets \Seen in its file name.
-type seed struct {
-	folder string // "" for INBOX, else "Archive", "Lists/Dev"
-	raw    []byte
-	seen   bool
+// Seed is a message to put in a folder; Seen sets \Seen in its file name.
+type Seed struct {
+	Folder string // "" for INBOX, else "Archive", "Lists/Dev"
+	Raw    []byte
+	Seen   bool
 }
 
-func startDovecot(t *testing.T, seeds []seed) *dovecot {
+// Start starts Dovecot with the seeds; it stops when the test ends.
+func Start(t testing.TB, seeds []Seed) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -67,7 +68,7 @@ func startDovecot(t *testing.T, seeds []seed) *dovecot {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
-	d := &dovecot{dir: dir, maildir: filepath.Join(dir, "home", "alice", "Maildir")}
+	d := &Server{Dir: dir, Maildir: filepath.Join(dir, "home", "alice", "Maildir")}
 
 	// A certificate for localhost and 127.0.0.1.
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -81,10 +82,10 @@ func startDovecot(t *testing.T, seeds []seed) *dovecot {
 		t.Fatal(err)
 	}
 	cert, _ := x509.ParseCertificate(der)
-	d.roots = x509.NewCertPool()
-	d.roots.AddCert(cert)
+	d.Roots = x509.NewCertPool()
+	d.Roots.AddCert(cert)
 	sum := sha256.Sum256(der)
-	d.fingerprint = hex.EncodeToString(sum[:])
+	d.Fingerprint = hex.EncodeToString(sum[:])
 	keyDER, _ := x509.MarshalECPrivateKey(key)
 	write := func(name string, data []byte, mode os.FileMode) {
 		if err := os.WriteFile(filepath.Join(dir, name), data, mode); err != nil {
@@ -97,23 +98,23 @@ func startDovecot(t *testing.T, seeds []seed) *dovecot {
 
 	// The Maildir, written directly: Maildir++ keeps "Lists/Dev" as ".Lists.Dev".
 	for i, s := range seeds {
-		folder := d.maildir
-		if s.folder != "" {
-			folder = filepath.Join(d.maildir, "."+strings.ReplaceAll(s.folder, "/", "."))
+		folder := d.Maildir
+		if s.Folder != "" {
+			folder = filepath.Join(d.Maildir, "."+strings.ReplaceAll(s.Folder, "/", "."))
 		}
 		for _, sub := range []string{"cur", "new", "tmp"} {
 			os.MkdirAll(filepath.Join(folder, sub), 0o755)
 		}
 		flags := ""
-		if s.seen {
+		if s.Seen {
 			flags = "S"
 		}
-		name := fmt.Sprintf("%d.M%dP1.sealtrace,S=%d:2,%s", 1795000000+i, i, len(s.raw), flags)
-		if err := os.WriteFile(filepath.Join(folder, "cur", name), s.raw, 0o644); err != nil {
+		name := fmt.Sprintf("%d.M%dP1.sealtrace,S=%d:2,%s", 1795000000+i, i, len(s.Raw), flags)
+		if err := os.WriteFile(filepath.Join(folder, "cur", name), s.Raw, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	os.MkdirAll(filepath.Join(d.maildir, "cur"), 0o755)
+	os.MkdirAll(filepath.Join(d.Maildir, "cur"), 0o755)
 
 	// Run as nobody when root (Dovecot refuses root for its processes).
 	internal := "nobody"
@@ -130,8 +131,8 @@ func startDovecot(t *testing.T, seeds []seed) *dovecot {
 		os.MkdirAll(filepath.Join(dir, sub), 0o755)
 	}
 	imapPort, imapsPort := freePort(t), freePort(t)
-	d.imapAddr = fmt.Sprintf("127.0.0.1:%d", imapPort)
-	d.imapsAddr = fmt.Sprintf("127.0.0.1:%d", imapsPort)
+	d.IMAPAddr = fmt.Sprintf("127.0.0.1:%d", imapPort)
+	d.IMAPSAddr = fmt.Sprintf("127.0.0.1:%d", imapsPort)
 	group := "nogroup"
 	if internal != "nobody" {
 		group = internal
@@ -187,7 +188,7 @@ default_login_user = %[3]s
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", d.imapsAddr); err == nil {
+		if c, err := net.Dial("tcp", d.IMAPSAddr); err == nil {
 			c.Close()
 			break
 		}
@@ -200,16 +201,12 @@ default_login_user = %[3]s
 	return d
 }
 
-func (d *dovecot) account(sec Security, addr string) Account {
-	return Account{Server: addr, Security: sec, Username: "alice", Password: "secret", RootCAs: d.roots, Timeout: 5 * time.Second}
-}
-
-// snapshot is every message file of the Maildir, by name (which holds the
-// flags), with its content: what an inspection must leave as it was.
-func (d *dovecot) snapshot(t *testing.T) string {
+// Snapshot is every message file of the Maildir, by name (which holds the
+// flags), with the SHA-256 of its content.
+func (d *Server) Snapshot(t testing.TB) string {
 	t.Helper()
 	var lines []string
-	filepath.Walk(d.maildir, func(p string, info os.FileInfo, err error) error {
+	filepath.Walk(d.Maildir, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return nil
 		}
@@ -224,7 +221,7 @@ func (d *dovecot) snapshot(t *testing.T) string {
 		defer f.Close()
 		h := sha256.New()
 		io.Copy(h, f)
-		rel, _ := filepath.Rel(d.maildir, p)
+		rel, _ := filepath.Rel(d.Maildir, p)
 		lines = append(lines, rel+" "+hex.EncodeToString(h.Sum(nil)))
 		return nil
 	})
