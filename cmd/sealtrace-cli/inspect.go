@@ -42,6 +42,7 @@ type inspectFlags struct {
 	colour    string
 	workers   int
 	demo      bool
+	imap      imapFlags
 	keyrings  listFlag
 	passFile  string
 	pgpOpts   pgp.Options
@@ -64,6 +65,10 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&f.colour, "colour", "auto", "text colour: auto, always or never")
 	fs.Var(&f.keyrings, "keyring", "OpenPGP keys (armored or binary) to decrypt and verify with (repeatable)")
 	fs.StringVar(&f.passFile, "passphrase-file", "", "read the passphrase of the private keys from this `file` (its first line)")
+	fs.StringVar(&f.imap.url, "imap", "", "inspect a folder read-only: imaps://USER@HOST[:PORT]/FOLDER (password in SEALTRACE_IMAP_PASSWORD)")
+	fs.IntVar(&f.imap.limit, "limit", 0, "with --imap: only the newest `N` messages")
+	fs.BoolVar(&f.imap.plaintext, "insecure-plaintext", false, "with --imap imap://: no TLS at all (loopback only)")
+	fs.StringVar(&f.imap.pin, "pin-sha256", "", "with --imap: accept the server certificate with this SHA-256 `fingerprint` although it does not verify")
 	fs.BoolVar(&f.demo, "demo", false, "inspect the embedded demo mailbox (offline, with its own DNS zone and evaluation time)")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "messages inspected at once")
 	fs.Usage = func() {
@@ -101,7 +106,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		files = append(files, demoFile)
 	}
-	if len(files) == 0 {
+	if len(files) == 0 && f.imap.url == "" {
 		fmt.Fprintln(stderr, "sealtrace-cli inspect: no FILE given")
 		fs.Usage()
 		return 2
@@ -133,6 +138,12 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 
 	failed := false
+	if f.imap.url != "" {
+		if err := inspectIMAP(ctx, f.imap, opts, pgpOpts, f.workers, p, stderr); err != nil {
+			fmt.Fprintln(stderr, "sealtrace-cli inspect:", err)
+			failed = true
+		}
+	}
 	for _, name := range files {
 		if err := inspectFile(ctx, name, stdin, opts, pgpOpts, f.workers, p, stderr); err != nil {
 			failed = true
@@ -235,7 +246,32 @@ func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(5)
 	isMbox := mailbox.IsMbox(head)
+	return inspectAll(ctx, func(emit func(raw []byte, source string, err error) bool) {
+		if !isMbox {
+			raw, err := io.ReadAll(io.LimitReader(br, mailbox.MaxMessageBytes+1))
+			if err == nil && len(raw) > mailbox.MaxMessageBytes {
+				err = fmt.Errorf("%w: over %d MiB", mailbox.ErrTooLarge, mailbox.MaxMessageBytes>>20)
+			}
+			emit(raw, name, err)
+			return
+		}
+		mr := mailbox.NewMboxReader(br)
+		for ctx.Err() == nil {
+			raw, idx, err := mr.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if !emit(raw, fmt.Sprintf("%s#%d", name, idx), err) || (err != nil && !errors.Is(err, mailbox.ErrTooLarge)) {
+				return // a read error: the rest of the file is unreachable
+			}
+		}
+	}, opts, pgpOpts, workers, p, stderr)
+}
 
+// inspectAll inspects what produce emits, with several workers, and prints
+// the reports in the order produced; only a bounded window of messages is
+// in memory. A message that could not be read is reported with its error.
+func inspectAll(ctx context.Context, produce func(emit func(raw []byte, source string, err error) bool), opts inspect.Options, pgpOpts pgp.Options, workers int, p printer, stderr io.Writer) error {
 	type job struct {
 		raw    []byte
 		source string
@@ -248,29 +284,12 @@ func inspectFile(ctx context.Context, name string, stdin io.Reader, opts inspect
 	go func() {
 		defer close(jobs)
 		defer close(order)
-		if !isMbox {
-			raw, err := io.ReadAll(io.LimitReader(br, mailbox.MaxMessageBytes+1))
-			if err == nil && len(raw) > mailbox.MaxMessageBytes {
-				err = fmt.Errorf("%w: over %d MiB", mailbox.ErrTooLarge, mailbox.MaxMessageBytes>>20)
-			}
-			j := &job{raw: raw, source: name, err: err, done: make(chan *inspect.Report, 1)}
+		produce(func(raw []byte, source string, err error) bool {
+			j := &job{raw: raw, source: source, err: err, done: make(chan *inspect.Report, 1)}
 			order <- j
 			jobs <- j
-			return
-		}
-		mr := mailbox.NewMboxReader(br)
-		for ctx.Err() == nil {
-			raw, idx, err := mr.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			j := &job{raw: raw, source: fmt.Sprintf("%s#%d", name, idx), err: err, done: make(chan *inspect.Report, 1)}
-			order <- j
-			jobs <- j
-			if err != nil && !errors.Is(err, mailbox.ErrTooLarge) {
-				return // a read error: the rest of the file is unreachable
-			}
-		}
+			return ctx.Err() == nil
+		})
 	}()
 	for range workers {
 		go func() {

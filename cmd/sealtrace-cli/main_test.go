@@ -14,6 +14,7 @@ import (
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/internal/dovecottest"
 	"github.com/sealtrace/sealtrace/mailbox"
 )
 
@@ -290,5 +291,61 @@ func TestDaneCommand(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "", "dane", "--trust-anchor", "/nonexistent", "a@b.example"); code != 2 {
 		t.Errorf("a missing anchor file: exit %d, want 2", code)
+	}
+}
+
+// --imap against a real Dovecot: the same reports as from the file, and
+// the server's messages unchanged.
+func TestIMAPFolder(t *testing.T) {
+	var seeds []dovecottest.Seed
+	r := mailbox.NewMboxReader(bytes.NewReader(assets.DemoMbox))
+	for {
+		raw, _, err := r.Next()
+		if err != nil {
+			break
+		}
+		seeds = append(seeds, dovecottest.Seed{Raw: raw})
+	}
+	d := dovecottest.Start(t, seeds)
+	before := d.Snapshot(t)
+	pin := d.Fingerprint // the test certificate is self-signed: pinned, as a user would
+	t.Setenv("SEALTRACE_IMAP_PASSWORD", "secret")
+	code, out, stderr := runCLI(t, "", "inspect", "--format", "json", "--demo", "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX", "--pin-sha256", pin)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	reps := jsonLines(t, out)
+	if len(reps) != 2*len(seeds) {
+		t.Fatalf("%d reports for %d messages over IMAP and %d from the demo file", len(reps), len(seeds), len(seeds))
+	}
+	for i := range seeds {
+		a, b := reps[i], reps[len(seeds)+i]
+		if !strings.HasPrefix(a["source"].(string), "imap://127.0.0.1/INBOX;UIDVALIDITY=") {
+			t.Errorf("source %v", a["source"])
+		}
+		for _, k := range []string{"spf", "dkim", "dmarc", "arc", "claims", "hops", "pgp"} {
+			ja, _ := json.Marshal(a[k])
+			jb, _ := json.Marshal(b[k])
+			if string(ja) != string(jb) {
+				t.Errorf("message %d, %s over IMAP differs from the file:\n%s\n%s", i+1, k, ja, jb)
+			}
+		}
+	}
+	if after := d.Snapshot(t); after != before {
+		t.Error("the inspection changed the server's messages")
+	}
+	// Without the pin, the self-signed certificate is refused with its fingerprint.
+	code, _, stderr = runCLI(t, "", "inspect", "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX")
+	if code != 1 || !strings.Contains(stderr, pin) {
+		t.Errorf("unpinned: exit %d, %s", code, stderr)
+	}
+	// Plaintext only when asked, and only to loopback; never a password in the URL.
+	for _, args := range [][]string{
+		{"inspect", "--imap", "imap://alice@mail.example.com/INBOX", "--insecure-plaintext"},
+		{"inspect", "--imap", "imaps://alice:secret@127.0.0.1/INBOX"},
+	} {
+		if code, _, _ := runCLI(t, "", args...); code == 0 {
+			t.Errorf("%v: accepted", args)
+		}
 	}
 }

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/pgp"
+)
+
+// imapFlags are the inspect flags for a folder on an IMAP server.
+type imapFlags struct {
+	url       string
+	limit     int
+	plaintext bool
+	pin       string
+}
+
+// parseIMAPURL reads imaps://USER@HOST[:PORT]/FOLDER (implicit TLS, 993) or
+// imap://USER@HOST[:PORT]/FOLDER (STARTTLS, 143; plaintext only with
+// --insecure-plaintext, and then only to a loopback address).
+func parseIMAPURL(raw string, plaintext bool) (mailbox.Account, string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User == nil || u.User.Username() == "" {
+		return mailbox.Account{}, "", fmt.Errorf("--imap %q is not imaps://USER@HOST[:PORT]/FOLDER", raw)
+	}
+	if _, set := u.User.Password(); set {
+		return mailbox.Account{}, "", errors.New("--imap: do not put the password in the URL (it would land in shell history); use SEALTRACE_IMAP_PASSWORD")
+	}
+	a := mailbox.Account{Username: u.User.Username()}
+	port := u.Port()
+	switch u.Scheme {
+	case "imaps":
+		a.Security = mailbox.ImplicitTLS
+		if port == "" {
+			port = "993"
+		}
+	case "imap":
+		a.Security = mailbox.StartTLS
+		if plaintext {
+			a.Security = mailbox.Plaintext
+			if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
+				return mailbox.Account{}, "", errors.New("--insecure-plaintext is allowed only to a loopback address: the password would cross the network unprotected")
+			}
+		}
+		if port == "" {
+			port = "143"
+		}
+	default:
+		return mailbox.Account{}, "", fmt.Errorf("--imap: the scheme must be imaps or imap, not %q", u.Scheme)
+	}
+	a.Server = net.JoinHostPort(u.Hostname(), port)
+	folder := strings.TrimPrefix(u.Path, "/")
+	if folder == "" {
+		folder = "INBOX"
+	}
+	return a, folder, nil
+}
+
+// inspectIMAP inspects a folder read-only: EXAMINE and BODY.PEEK only.
+func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts pgp.Options, workers int, p printer, stderr io.Writer) error {
+	a, folder, err := parseIMAPURL(f.url, f.plaintext)
+	if err != nil {
+		return err
+	}
+	a.Password = os.Getenv("SEALTRACE_IMAP_PASSWORD")
+	if a.Password == "" {
+		return errors.New("--imap: set SEALTRACE_IMAP_PASSWORD to the account's password (it is never logged or stored)")
+	}
+	a.PinnedSHA256 = f.pin
+	if a.Security == mailbox.Plaintext {
+		fmt.Fprintln(stderr, "sealtrace-cli: warning: plaintext IMAP: the password and the mail cross the connection unencrypted")
+	}
+	m, err := mailbox.Connect(a)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	st, err := m.Examine(folder)
+	if err != nil {
+		return fmt.Errorf("examine %s: %w", folder, err)
+	}
+	list, err := m.List(1, 0)
+	if err != nil {
+		return err
+	}
+	if f.limit > 0 && len(list) > f.limit {
+		list = list[len(list)-f.limit:] // the newest
+	}
+	host, _, _ := net.SplitHostPort(a.Server)
+	return inspectAll(ctx, func(emit func([]byte, string, error) bool) {
+		for _, mi := range list {
+			raw, err := m.Message(mi.UID)
+			src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, st.UIDValidity, mi.UID)
+			if !emit(raw, src, err) {
+				return
+			}
+		}
+	}, opts, pgpOpts, workers, p, stderr)
+}
