@@ -182,6 +182,23 @@ func (r *Recorder) LookupIPAddr(ctx context.Context, host string) ([]net.IPAddr,
 	return out, nil
 }
 
+// LookupSRV returns the SRV records of _service._proto.name, as
+// net.Resolver does (cname is the name asked).
+func (r *Recorder) LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error) {
+	q := "_" + service + "._" + proto + "." + name
+	a, err := r.netQuery(ctx, q, dns.TypeSRV)
+	if err != nil {
+		return "", nil, err
+	}
+	var out []*net.SRV
+	for _, rr := range a.Records {
+		if s, ok := rr.(*dns.SRV); ok {
+			out = append(out, &net.SRV{Target: s.Target, Port: s.Port, Priority: s.Priority, Weight: s.Weight})
+		}
+	}
+	return dns.Fqdn(q), out, nil
+}
+
 // LookupAddr returns the PTR names of an address.
 func (r *Recorder) LookupAddr(ctx context.Context, addr string) ([]string, error) {
 	rev, err := dns.ReverseAddr(addr)

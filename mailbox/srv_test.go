@@ -1,0 +1,38 @@
+package mailbox
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// RFC 6186 suggestions from SRV records served by a DNS server on loopback.
+func TestSuggestIMAP(t *testing.T) {
+	z := dnstest.Zones(t,
+		`_imaps._tcp.example.com. 300 IN SRV 10 0 993 mail2.example.com.`,
+		`_imaps._tcp.example.com. 300 IN SRV 0 1 993 mail.example.com.`,
+		`_imap._tcp.example.com. 300 IN SRV 0 1 143 mail.example.com.`,
+		`_imaps._tcp.nothere.example. 300 IN SRV 0 0 0 .`,
+	)
+	srv := dnstest.Start(t, z)
+	server, _ := resolver.NewServer(srv.Addr)
+	r := resolver.NewRecorder(server, nil)
+	got, err := SuggestIMAP(context.Background(), r, "alice@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Suggestion{{Server: "mail.example.com:993", Security: ImplicitTLS}, {Server: "mail2.example.com:993", Security: ImplicitTLS}, {Server: "mail.example.com:143", Security: StartTLS}}
+	if len(got) != len(want) {
+		t.Fatalf("%+v", got)
+	}
+	for i := range want {
+		if got[i].Server != want[i].Server || got[i].Security != want[i].Security {
+			t.Errorf("%d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if got, _ := SuggestIMAP(context.Background(), r, "bob@nothere.example"); len(got) != 0 {
+		t.Errorf(`"." means no service: %+v`, got)
+	}
+}
