@@ -334,6 +334,9 @@ func TestIMAPFolder(t *testing.T) {
 	if after := d.Snapshot(t); after != before {
 		t.Error("the inspection changed the server's messages")
 	}
+	if strings.Contains(out+stderr, "secret") {
+		t.Error("the password appears in the output")
+	}
 	// Without the pin, the self-signed certificate is refused with its fingerprint.
 	code, _, stderr = runCLI(t, "", "inspect", "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX")
 	if code != 1 || !strings.Contains(stderr, pin) {
