@@ -150,9 +150,9 @@ func (l *loader) loadDemo(ctx context.Context) {
 		l.pgp = pgp.Options{Keyring: kr, Passphrase: []byte(assets.DemoPassphrase)}
 	}
 	r := mailbox.NewMboxReader(bytes.NewReader(assets.DemoMbox))
-	l.run(ctx, "Demo mailbox", r, func(start, end int64) func() ([]byte, error) {
+	l.run(ctx, "Demo mailbox", fromMbox(r, func(start, end int64) func() ([]byte, error) {
 		return func() ([]byte, error) { return mailbox.Unquote(assets.DemoMbox[start:end]), nil }
-	}, opts)
+	}), opts)
 }
 
 // loadFile loads an .eml or mbox file.
@@ -182,7 +182,7 @@ func (l *loader) loadFile(ctx context.Context, path string) {
 		l.loadBytes(ctx, name, raw)
 		return
 	}
-	l.run(ctx, name, mailbox.NewMboxReader(f), func(start, end int64) func() ([]byte, error) {
+	l.run(ctx, name, fromMbox(mailbox.NewMboxReader(f), func(start, end int64) func() ([]byte, error) {
 		return func() ([]byte, error) {
 			g, err := os.Open(path)
 			if err != nil {
@@ -195,17 +195,96 @@ func (l *loader) loadFile(ctx context.Context, path string) {
 			}
 			return mailbox.Unquote(buf), nil
 		}
-	}, l.opts)
+	}), l.opts)
 }
 
 // loadBytes loads one message held in memory (a dropped .eml, pasted headers).
 func (l *loader) loadBytes(ctx context.Context, name string, raw []byte) {
-	l.run(ctx, name, nil, nil, l.opts, raw)
+	l.run(ctx, name, fromBytes(raw), l.opts)
+}
+
+// maxIMAPMessage is the size above which a message is not fetched whole
+// (its headers still are: SPF, DMARC and the path work on them).
+const maxIMAPMessage = 25 << 20
+
+// loadIMAP inspects a folder read-only (EXAMINE, BODY.PEEK). Messages stay
+// in memory for this session; an on-disk cache is not there yet.
+func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string) {
+	name := a.Username + "@" + a.Server + ": " + folder
+	m, err := mailbox.Connect(a)
+	if err != nil {
+		l.onError(err)
+		return
+	}
+	defer m.Close()
+	if _, err := m.Examine(folder); err != nil {
+		l.onError(fmt.Errorf("%s: %w", name, err))
+		return
+	}
+	list, err := m.List(1, 0)
+	if err != nil {
+		l.onError(fmt.Errorf("%s: %w", name, err))
+		return
+	}
+	i := 0
+	l.run(ctx, name, func() (item, bool) {
+		if i == len(list) {
+			return item{}, false
+		}
+		mi := list[i]
+		i++
+		raw := mi.Header
+		if mi.Size <= maxIMAPMessage {
+			full, err := m.Message(mi.UID)
+			if err != nil {
+				return item{err: err}, true
+			}
+			raw = full
+		}
+		return item{raw: raw, load: func() ([]byte, error) { return raw, nil }}, true
+	}, l.opts)
 }
 
 // run reads messages (from r, or the given raw ones), shows rows at once in
 // batches, and inspects with one worker per core.
-func (l *loader) run(ctx context.Context, source string, r *mailbox.MboxReader, spanLoader func(int64, int64) func() ([]byte, error), opts inspect.Options, raws ...[]byte) {
+// item is one message a source yields: its bytes, how to read it again, or
+// why it could not be read.
+type item struct {
+	raw  []byte
+	load func() ([]byte, error)
+	err  error
+}
+
+// fromMbox yields the messages of an mbox; spanLoader makes the function
+// that reads one again from its byte span.
+func fromMbox(r *mailbox.MboxReader, spanLoader func(int64, int64) func() ([]byte, error)) func() (item, bool) {
+	return func() (item, bool) {
+		raw, _, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return item{}, false
+		}
+		if err != nil {
+			return item{err: err}, true
+		}
+		s, e := r.Span()
+		return item{raw: raw, load: spanLoader(s, e)}, true
+	}
+}
+
+// fromBytes yields messages held in memory.
+func fromBytes(raws ...[]byte) func() (item, bool) {
+	i := 0
+	return func() (item, bool) {
+		if i == len(raws) {
+			return item{}, false
+		}
+		raw := raws[i]
+		i++
+		return item{raw: raw, load: func() ([]byte, error) { return raw, nil }}, true
+	}
+}
+
+func (l *loader) run(ctx context.Context, source string, next func() (item, bool), opts inspect.Options) {
 	start := time.Now()
 	type job struct {
 		e   *entry
@@ -261,33 +340,25 @@ func (l *loader) run(ctx context.Context, source string, r *mailbox.MboxReader, 
 			return false
 		}
 	}
-	if r == nil {
-		for _, raw := range raws {
-			raw := raw
-			add(raw, func() ([]byte, error) { return raw, nil })
+	for ctx.Err() == nil {
+		it, ok := next()
+		if !ok {
+			break
 		}
-	} else {
-		for ctx.Err() == nil {
-			raw, _, err := r.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if errors.Is(err, mailbox.ErrTooLarge) {
-				n++
-				e := &entry{source: source, index: n, subject: "(not read: too large)", load: func() ([]byte, error) { return nil, err }}
-				batch = append(batch, e)
-				flush()
-				events <- reported{e, &inspect.Report{Source: fmt.Sprintf("%s#%d", source, n), Error: err.Error()}, nil}
-				continue
-			}
-			if err != nil {
-				l.onError(fmt.Errorf("%s: %w", source, err))
-				break
-			}
-			s, e := r.Span()
-			if !add(raw, spanLoader(s, e)) {
-				break
-			}
+		if errors.Is(it.err, mailbox.ErrTooLarge) {
+			n++
+			e := &entry{source: source, index: n, subject: "(not read: too large)", load: func() ([]byte, error) { return nil, it.err }}
+			batch = append(batch, e)
+			flush()
+			events <- reported{e, &inspect.Report{Source: fmt.Sprintf("%s#%d", source, n), Error: it.err.Error()}, nil}
+			continue
+		}
+		if it.err != nil {
+			l.onError(fmt.Errorf("%s: %w", source, it.err))
+			break
+		}
+		if !add(it.raw, it.load) {
+			break
 		}
 	}
 	flush()

@@ -12,10 +12,12 @@ package ui
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +27,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/mailbox"
 	"github.com/sealtrace/sealtrace/pgp"
 )
 
@@ -45,10 +48,13 @@ type UI struct {
 	pasted   int
 	// passphrase unlocks OpenPGP keys; memory only, this session only.
 	passphrase []byte
-	passGen    int                        // which remembered passphrase is current
-	passTTL    time.Duration              // tests shorten how long it is kept
-	keys       *keyStore                  // the app's keyring, in its data folder
-	wkdClient  *http.Client               // nil: the default (tests set one)
+	passGen    int           // which remembered passphrase is current
+	passTTL    time.Duration // tests shorten how long it is kept
+	keys       *keyStore     // the app's keyring, in its data folder
+	wkdClient  *http.Client  // nil: the default (tests set one)
+	creds      mailbox.Credentials
+	folders    map[string]folderRef       // IMAP folders in the sidebar, by source name
+	imapRoots  *x509.CertPool             // nil: the system's (tests set one)
 	running    map[int]context.CancelFunc // loads under way, by number
 	nextLoad   int
 
@@ -71,6 +77,11 @@ type UI struct {
 func New(a fyne.App, w fyne.Window) *UI {
 	u := &UI{app: a, win: w, loaded: make(chan struct{}), updates: make(chan func(), 64)}
 	u.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
+	u.folders = map[string]folderRef{}
+	u.creds = &mailbox.Memory{}
+	if mailbox.KeyringReachable() {
+		u.creds = mailbox.OSKeyring{}
+	}
 	go func() {
 		for f := range u.updates {
 			fyne.DoAndWait(f)
@@ -81,6 +92,9 @@ func New(a fyne.App, w fyne.Window) *UI {
 	w.SetOnDropped(u.dropped)
 	w.Canvas().SetOnTypedKey(u.typedKey)
 	u.startDemo()
+	for _, s := range u.savedAccounts() {
+		u.listFolders(s)
+	}
 	return u
 }
 
@@ -103,6 +117,7 @@ func (u *UI) build() fyne.CanvasObject {
 		u.source = ""
 		if i > 0 {
 			u.source = u.sources[i-1]
+			u.openFolder(u.source, nil)
 		}
 		u.refilter()
 	}
@@ -121,7 +136,8 @@ func (u *UI) build() fyne.CanvasObject {
 	export := widget.NewButton("Export…", u.exportMenu)
 	settings := widget.NewButton("Settings", u.settingsDialog)
 	keys := widget.NewButton("Keys…", u.keysDialog)
-	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, export, keys, settings), filter, search)
+	account := widget.NewButton("Add account…", u.addAccountDialog)
+	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, account, export, keys, settings), filter, search)
 
 	u.status = widget.NewLabel("")
 	u.progress = widget.NewProgressBarInfinite()
@@ -192,9 +208,14 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 			})
 		},
 	}
+	// Every load ends with onDone, also one that failed before reading.
+	var once sync.Once
+	done0 := l.onDone
+	l.onDone = func(n int, took time.Duration) { once.Do(func() { done0(n, took) }) }
 	go func() {
 		defer cancel()
 		work(ctx, l)
+		l.onDone(0, 0)
 	}()
 }
 

@@ -21,6 +21,8 @@ import (
 
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/internal/dovecottest"
+	"github.com/sealtrace/sealtrace/mailbox"
 )
 
 // newTestUI opens the UI on the demo mailbox and waits until it is
@@ -604,5 +606,70 @@ func TestPassphraseForgotten(t *testing.T) {
 	waitFor(t, u, "the passphrase to be forgotten", func() bool { return u.passphrase == nil })
 	if string(pass) == "secret" {
 		t.Error("the passphrase bytes were not wiped")
+	}
+}
+
+// An IMAP account against a real Dovecot: its folders appear in the
+// sidebar, a folder opened fills the list with inspected messages, and the
+// server is left unchanged. Test connection names the failing step.
+func TestIMAPAccount(t *testing.T) {
+	u, _ := newTestUI(t)
+	var seeds []dovecottest.Seed
+	for i, e := range u.entries[:5] {
+		raw, _ := e.load()
+		seeds = append(seeds, dovecottest.Seed{Raw: raw, Folder: map[bool]string{true: "Archive"}[i == 4]})
+	}
+	d := dovecottest.Start(t, seeds)
+	before := d.Snapshot(t)
+	u.imapRoots = d.Roots
+	u.creds = &mailbox.Memory{}
+	acct := savedAccount{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice"}
+	u.postAndWait(func() {
+		if err := u.addAccount(acct, "secret"); err != nil {
+			t.Error(err)
+		}
+	})
+	inbox := "alice@" + d.IMAPSAddr + ": INBOX"
+	waitFor(t, u, "the account's folders", func() bool { _, ok := u.folders[inbox]; return ok && contains(u.sources, inbox) })
+	done := make(chan struct{})
+	u.postAndWait(func() { u.openFolder(inbox, done) })
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the folder did not load")
+	}
+	n := 0
+	u.postAndWait(func() {
+		for _, e := range u.entries {
+			if e.source == inbox {
+				n++
+				if e.report == nil || e.report.Error != "" || e.report.DMARC.Result == "" {
+					t.Errorf("%s#%d: %+v", e.source, e.index, e.report)
+				}
+			}
+		}
+	})
+	if n != 4 {
+		t.Errorf("%d messages from INBOX, want 4", n)
+	}
+	if after := d.Snapshot(t); after != before {
+		t.Error("opening the folder changed the server's messages")
+	}
+	// Test connection says which step failed.
+	a := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "wrong", RootCAs: d.Roots}
+	if msg, _ := testConnection(a); !strings.HasPrefix(msg, "Login:") {
+		t.Errorf("wrong password: %q", msg)
+	}
+	a.Password, a.RootCAs = "secret", nil
+	if msg, ce := testConnection(a); !strings.HasPrefix(msg, "Certificate:") || ce == nil || ce.Fingerprint != d.Fingerprint {
+		t.Errorf("untrusted certificate: %q", msg)
+	}
+	a.RootCAs = d.Roots
+	if msg, _ := testConnection(a); !strings.Contains(msg, "2 folders") { // INBOX and Archive
+		t.Errorf("good settings: %q", msg)
+	}
+	// The password is kept in the credentials store, not in the preferences.
+	if strings.Contains(u.app.Preferences().String(prefAccounts), "secret") {
+		t.Error("the password is in the preferences")
 	}
 }

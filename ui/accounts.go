@@ -1,0 +1,264 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+// IMAP accounts: kept in the preferences without their passwords, which go
+// to the credentials store (the OS keyring, or memory for this session).
+
+const prefAccounts = "imap.accounts"
+
+// savedAccount is an account as stored (no password).
+type savedAccount struct {
+	Server   string           `json:"server"`
+	Security mailbox.Security `json:"security"`
+	Username string           `json:"username"`
+	Pinned   string           `json:"pinned_sha256,omitempty"`
+}
+
+func (s savedAccount) key() string { return s.Username + "@" + s.Server }
+
+func (u *UI) savedAccounts() []savedAccount {
+	var out []savedAccount
+	_ = json.Unmarshal([]byte(u.app.Preferences().String(prefAccounts)), &out)
+	return out
+}
+
+func (u *UI) saveAccount(a savedAccount) {
+	list := u.savedAccounts()
+	for i, x := range list {
+		if x.key() == a.key() {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	list = append(list, a)
+	b, _ := json.Marshal(list)
+	u.app.Preferences().SetString(prefAccounts, string(b))
+}
+
+// account makes the connection settings of a saved account.
+func (u *UI) account(s savedAccount) (mailbox.Account, error) {
+	pass, err := u.creds.Get(s.key())
+	if err != nil {
+		return mailbox.Account{}, fmt.Errorf("%s: %w (add the account again)", s.key(), err)
+	}
+	return mailbox.Account{Server: s.Server, Security: s.Security, Username: s.Username, Password: pass, PinnedSHA256: s.Pinned, RootCAs: u.imapRoots}, nil
+}
+
+// addAccount stores an account, then lists its folders in the sidebar
+// (UI goroutine; the listing runs in the background).
+func (u *UI) addAccount(s savedAccount, password string) error {
+	if err := u.creds.Set(s.key(), password); err != nil {
+		return err
+	}
+	u.saveAccount(s)
+	u.listFolders(s)
+	return nil
+}
+
+// listFolders connects and shows the account's folders as sources.
+func (u *UI) listFolders(s savedAccount) {
+	go func() {
+		a, err := u.account(s)
+		var folders []mailbox.Folder
+		if err == nil {
+			var m *mailbox.IMAP
+			if m, err = mailbox.Connect(a); err == nil {
+				folders, err = m.Folders()
+				m.Close()
+			}
+		}
+		u.post(func() {
+			if err != nil {
+				u.status.SetText("IMAP " + s.key() + ": " + err.Error() + " (offline)")
+				return
+			}
+			for _, f := range folders {
+				if hasAttr(f.Attrs, `\Noselect`) {
+					continue
+				}
+				name := s.Username + "@" + s.Server + ": " + f.Name
+				if _, ok := u.folders[name]; !ok {
+					u.folders[name] = folderRef{account: s, folder: f.Name}
+					u.sources = append(u.sources, name)
+				}
+			}
+			u.sourceList.Refresh()
+			u.status.SetText(fmt.Sprintf("IMAP %s: %d folders", s.key(), len(folders)))
+		})
+	}()
+}
+
+func hasAttr(attrs []string, a string) bool {
+	for _, x := range attrs {
+		if strings.EqualFold(x, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// folderRef is a folder shown in the sidebar; loaded once opened.
+type folderRef struct {
+	account savedAccount
+	folder  string
+	loaded  bool
+}
+
+// openFolder loads a folder's messages the first time it is chosen.
+func (u *UI) openFolder(name string, done chan struct{}) {
+	ref, ok := u.folders[name]
+	if !ok || ref.loaded {
+		return
+	}
+	ref.loaded = true
+	u.folders[name] = ref
+	a, err := u.account(ref.account)
+	if err != nil {
+		dialog.ShowError(err, u.win)
+		return
+	}
+	u.startLoad(name, func(ctx context.Context, l *loader) { l.loadIMAP(ctx, a, ref.folder) }, done)
+}
+
+// addAccountDialog asks for the account, suggests the server from DNS
+// (RFC 6186 SRV records) and tests the connection step by step.
+func (u *UI) addAccountDialog() {
+	addr := widget.NewEntry()
+	addr.SetPlaceHolder("you@example.com")
+	server := widget.NewEntry()
+	server.SetPlaceHolder("imap.example.com:993")
+	security := widget.NewSelect([]string{"TLS (port 993)", "STARTTLS (port 143)", "Plaintext (unsafe)"}, nil)
+	security.SetSelected("TLS (port 993)")
+	user := widget.NewEntry()
+	pass := widget.NewPasswordEntry()
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	var pinned string
+	pin := widget.NewCheck("Trust this certificate (pin its fingerprint)", nil)
+	pin.Hide()
+	sec := func() mailbox.Security {
+		switch {
+		case strings.HasPrefix(security.Selected, "STARTTLS"):
+			return mailbox.StartTLS
+		case strings.HasPrefix(security.Selected, "Plaintext"):
+			return mailbox.Plaintext
+		}
+		return mailbox.ImplicitTLS
+	}
+	current := func() savedAccount {
+		s := savedAccount{Server: strings.TrimSpace(server.Text), Security: sec(), Username: strings.TrimSpace(user.Text)}
+		if s.Username == "" {
+			s.Username = strings.TrimSpace(addr.Text)
+		}
+		if pin.Checked {
+			s.Pinned = pinned
+		}
+		return s
+	}
+	suggest := widget.NewButton("Suggest from DNS", func() {
+		email := strings.TrimSpace(addr.Text)
+		status.SetText("Looking up the SRV records of " + email + "…")
+		go func() {
+			src, err := newResolver(u.app.Preferences().StringWithFallback(prefDNSMode, dnsSystem), u.app.Preferences().String(prefDNSServer), splitList(u.app.Preferences().String(prefZoneFiles)))
+			var sugg []mailbox.Suggestion
+			if err == nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				sugg, err = mailbox.SuggestIMAP(ctx, resolver.NewRecorder(src, nil), email)
+				cancel()
+			}
+			u.post(func() {
+				switch {
+				case err != nil:
+					status.SetText("DNS: " + err.Error())
+				case len(sugg) == 0:
+					status.SetText("The domain publishes no IMAP SRV record: enter the server yourself.")
+				default:
+					server.SetText(sugg[0].Server)
+					if sugg[0].Security == mailbox.StartTLS {
+						security.SetSelected("STARTTLS (port 143)")
+					}
+					status.SetText("Suggested by DNS: " + sugg[0].Record)
+				}
+			})
+		}()
+	})
+	test := widget.NewButton("Test connection", func() {
+		s := current()
+		password := pass.Text
+		status.SetText("Connecting to " + s.Server + "…")
+		go func() {
+			a := mailbox.Account{Server: s.Server, Security: s.Security, Username: s.Username, Password: password, PinnedSHA256: s.Pinned, RootCAs: u.imapRoots}
+			msg, ce := testConnection(a)
+			u.post(func() {
+				status.SetText(msg)
+				if ce != nil {
+					pinned = ce.Fingerprint
+					pin.Show()
+				}
+			})
+		}()
+	})
+	form := container.NewVBox(
+		widget.NewForm(widget.NewFormItem("Address", addr), widget.NewFormItem("Server", server), widget.NewFormItem("Security", security),
+			widget.NewFormItem("User name", user), widget.NewFormItem("Password", pass)),
+		container.NewHBox(suggest, test), pin, status,
+		widget.NewLabel("Sealtrace opens folders read-only (EXAMINE, BODY.PEEK): it never changes, moves or marks a message."))
+	d := dialog.NewCustomConfirm("Add an IMAP account", "Add", "Cancel", form, func(ok bool) {
+		if !ok {
+			return
+		}
+		s := current()
+		if s.Security == mailbox.Plaintext {
+			dialog.ShowInformation("Plaintext IMAP", "This account sends its password and mail unencrypted.", u.win)
+		}
+		if err := u.addAccount(s, pass.Text); err != nil {
+			dialog.ShowError(err, u.win)
+		}
+	}, u.win)
+	d.Resize(fyne.NewSize(640, 520))
+	d.Show()
+}
+
+// testConnection says which step worked or failed: DNS, TCP, TLS,
+// certificate, login.
+// A certificate that does not verify is returned too, so that it can be pinned.
+func testConnection(a mailbox.Account) (string, *mailbox.CertError) {
+	m, err := mailbox.Connect(a)
+	var ce *mailbox.CertError
+	switch {
+	case err == nil:
+		folders, ferr := m.Folders()
+		m.Close()
+		if ferr != nil {
+			return "Logged in, but the folders could not be listed: " + ferr.Error(), nil
+		}
+		return fmt.Sprintf("Connected and logged in: %d folders.", len(folders)), nil
+	case errors.As(err, &ce):
+		return fmt.Sprintf("Certificate: not trusted (%v). Subject %s, SHA-256 %s. Pin it only if you know it is your server's.", ce.Err, ce.Subject, ce.Fingerprint), ce
+	case errors.Is(err, mailbox.ErrDNS):
+		return "DNS: the server name does not resolve. " + err.Error(), nil
+	case errors.Is(err, mailbox.ErrConnect):
+		return "TCP: cannot connect (wrong port, or a firewall). " + err.Error(), nil
+	case errors.Is(err, mailbox.ErrTLS):
+		return "TLS: the handshake failed (wrong security setting for this port?). " + err.Error(), nil
+	case errors.Is(err, mailbox.ErrLogin):
+		return "Login: the server rejected the user name or password.", nil
+	}
+	return err.Error(), nil
+}
