@@ -211,21 +211,12 @@ const maxIMAPMessage = 25 << 20
 // in memory for this session; an on-disk cache is not there yet.
 func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string) {
 	name := a.Username + "@" + a.Server + ": " + folder
-	m, err := mailbox.Connect(a)
-	if err != nil {
-		l.onError(err)
-		return
-	}
-	defer m.Close()
-	if _, err := m.Examine(folder); err != nil {
-		l.onError(fmt.Errorf("%s: %w", name, err))
-		return
-	}
-	list, err := m.List(1, 0)
+	f, list, err := mailbox.OpenFolder(a, folder)
 	if err != nil {
 		l.onError(fmt.Errorf("%s: %w", name, err))
 		return
 	}
+	defer f.Close()
 	i := 0
 	l.run(ctx, name, func() (item, bool) {
 		if i == len(list) {
@@ -235,7 +226,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 		i++
 		raw := mi.Header
 		if mi.Size <= maxIMAPMessage {
-			full, err := m.Message(mi.UID)
+			full, err := f.Message(mi.UID) // reconnects and resumes after a drop
 			if err != nil {
 				return item{err: err}, true
 			}

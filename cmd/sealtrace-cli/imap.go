@@ -78,27 +78,19 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 	if a.Security == mailbox.Plaintext {
 		fmt.Fprintln(stderr, "sealtrace-cli: warning: plaintext IMAP: the password and the mail cross the connection unencrypted")
 	}
-	m, err := mailbox.Connect(a)
+	fetcher, list, err := mailbox.OpenFolder(a, folder)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	st, err := m.Examine(folder)
-	if err != nil {
-		return fmt.Errorf("examine %s: %w", folder, err)
-	}
-	list, err := m.List(1, 0)
-	if err != nil {
-		return err
-	}
+	defer fetcher.Close()
 	if f.limit > 0 && len(list) > f.limit {
 		list = list[len(list)-f.limit:] // the newest
 	}
 	host, _, _ := net.SplitHostPort(a.Server)
 	return inspectAll(ctx, func(emit func([]byte, string, error) bool) {
 		for _, mi := range list {
-			raw, err := m.Message(mi.UID)
-			src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, st.UIDValidity, mi.UID)
+			raw, err := fetcher.Message(mi.UID)
+			src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, fetcher.UIDValidity(), mi.UID)
 			if !emit(raw, src, err) {
 				return
 			}

@@ -1,0 +1,81 @@
+package mailbox
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Fetcher reads one folder's messages, one at a time, read-only. When the
+// connection drops it reconnects with backoff and resumes at the message it
+// was reading; if the folder's UIDVALIDITY changed meanwhile, the UIDs no
+// longer mean the same messages and it stops with ErrFolderChanged.
+type Fetcher struct {
+	acct       Account
+	folder     string
+	conn       *IMAP
+	validity   uint32
+	Reconnects int
+	// Backoff is the wait before each reconnection attempt.
+	Backoff []time.Duration
+}
+
+// ErrFolderChanged is returned when UIDVALIDITY changed (RFC 3501 2.3.1.1).
+var ErrFolderChanged = errors.New("mailbox: the folder was recreated on the server (UIDVALIDITY changed); open it again")
+
+// OpenFolder connects, examines folder and lists its messages.
+func OpenFolder(a Account, folder string) (*Fetcher, []MessageInfo, error) {
+	f := &Fetcher{acct: a, folder: folder, Backoff: []time.Duration{200 * time.Millisecond, time.Second, 3 * time.Second}}
+	if err := f.connect(); err != nil {
+		return nil, nil, err
+	}
+	list, err := f.conn.List(1, 0)
+	if err != nil {
+		f.conn.Close()
+		return nil, nil, err
+	}
+	return f, list, nil
+}
+
+func (f *Fetcher) connect() error {
+	m, err := Connect(f.acct)
+	if err != nil {
+		return err
+	}
+	st, err := m.Examine(f.folder)
+	if err != nil {
+		m.Close()
+		return fmt.Errorf("examine %s: %w", f.folder, err)
+	}
+	if f.validity != 0 && st.UIDValidity != f.validity {
+		m.Close()
+		return ErrFolderChanged
+	}
+	f.validity, f.conn = st.UIDValidity, m
+	return nil
+}
+
+// UIDValidity of the folder.
+func (f *Fetcher) UIDValidity() uint32 { return f.validity }
+
+// Message returns a whole message (BODY.PEEK[]), reconnecting as needed.
+func (f *Fetcher) Message(uid uint32) ([]byte, error) {
+	raw, err := f.conn.Message(uid)
+	for attempt := 0; err != nil && attempt < len(f.Backoff); attempt++ {
+		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) {
+			return nil, err
+		}
+		time.Sleep(f.Backoff[attempt])
+		f.conn.c.Close()
+		if cerr := f.connect(); cerr != nil {
+			err = cerr
+			continue
+		}
+		f.Reconnects++
+		raw, err = f.conn.Message(uid)
+	}
+	return raw, err
+}
+
+// Close logs out.
+func (f *Fetcher) Close() error { return f.conn.Close() }
