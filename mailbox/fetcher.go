@@ -60,7 +60,22 @@ func (f *Fetcher) UIDValidity() uint32 { return f.validity }
 
 // Message returns a whole message (BODY.PEEK[]), reconnecting as needed.
 func (f *Fetcher) Message(uid uint32) ([]byte, error) {
-	raw, err := f.conn.Message(uid)
+	out, err := f.Messages([]uint32{uid})
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := out[uid]
+	if !ok {
+		return nil, fmt.Errorf("mailbox: no message with UID %d", uid)
+	}
+	return raw, nil
+}
+
+// Messages fetches several whole messages in one command, reconnecting as
+// needed; a retry asks again for the whole batch, so nothing is counted
+// twice.
+func (f *Fetcher) Messages(uids []uint32) (map[uint32][]byte, error) {
+	out, err := f.conn.Messages(uids)
 	for attempt := 0; err != nil && attempt < len(f.Backoff); attempt++ {
 		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) {
 			return nil, err
@@ -72,9 +87,9 @@ func (f *Fetcher) Message(uid uint32) ([]byte, error) {
 			continue
 		}
 		f.Reconnects++
-		raw, err = f.conn.Message(uid)
+		out, err = f.conn.Messages(uids)
 	}
-	return raw, err
+	return out, err
 }
 
 // Close logs out.

@@ -261,3 +261,21 @@ func (m *IMAP) Message(uid uint32) ([]byte, error) {
 	}
 	return msgs[0].FindBodySection(section), nil
 }
+
+// Messages fetches several whole messages in one command (BODY.PEEK[]).
+func (m *IMAP) Messages(uids []uint32) (map[uint32][]byte, error) {
+	var set imap.UIDSet
+	for _, u := range uids {
+		set.AddNum(imap.UID(u))
+	}
+	section := &imap.FetchItemBodySection{Peek: true}
+	msgs, err := m.c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uint32][]byte, len(msgs))
+	for _, msg := range msgs {
+		out[uint32(msg.UID)] = msg.FindBodySection(section)
+	}
+	return out, nil
+}

@@ -217,20 +217,32 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 		return
 	}
 	defer f.Close()
+	// Whole messages come in batches of 50 per command (one round trip each),
+	// those over the size cap as headers only.
+	const batch = 50
 	i := 0
+	var got map[uint32][]byte
 	l.run(ctx, name, func() (item, bool) {
 		if i == len(list) {
 			return item{}, false
 		}
-		mi := list[i]
-		i++
-		raw := mi.Header
-		if mi.Size <= maxIMAPMessage {
-			full, err := f.Message(mi.UID) // reconnects and resumes after a drop
-			if err != nil {
+		if i%batch == 0 {
+			var uids []uint32
+			for _, mi := range list[i:min(i+batch, len(list))] {
+				if mi.Size <= maxIMAPMessage {
+					uids = append(uids, mi.UID)
+				}
+			}
+			var err error
+			if got, err = f.Messages(uids); err != nil { // reconnects and resumes after a drop
 				return item{err: err}, true
 			}
-			raw = full
+		}
+		mi := list[i]
+		i++
+		raw, ok := got[mi.UID]
+		if !ok {
+			raw = mi.Header
 		}
 		return item{raw: raw, load: func() ([]byte, error) { return raw, nil }}, true
 	}, l.opts)

@@ -88,11 +88,23 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 	}
 	host, _, _ := net.SplitHostPort(a.Server)
 	return inspectAll(ctx, func(emit func([]byte, string, error) bool) {
-		for _, mi := range list {
-			raw, err := fetcher.Message(mi.UID)
-			src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, fetcher.UIDValidity(), mi.UID)
-			if !emit(raw, src, err) {
-				return
+		const batch = 50 // whole messages per FETCH command
+		for start := 0; start < len(list); start += batch {
+			part := list[start:min(start+batch, len(list))]
+			uids := make([]uint32, len(part))
+			for i, mi := range part {
+				uids[i] = mi.UID
+			}
+			got, err := fetcher.Messages(uids)
+			for _, mi := range part {
+				src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, fetcher.UIDValidity(), mi.UID)
+				raw, ok := got[mi.UID]
+				if err == nil && !ok {
+					err = fmt.Errorf("the server sent no message for UID %d", mi.UID)
+				}
+				if !emit(raw, src, err) {
+					return
+				}
 			}
 		}
 	}, opts, pgpOpts, workers, p, stderr)
