@@ -10,6 +10,6 @@ mkdir -p bench/out
 /usr/bin/python3 bench/bench.py --cli bin/sealtrace-cli --out bench/out "$@"
 echo
 go test ./inspect -run '^$' -bench Inspect100KB -benchtime 2s | grep Benchmark
-CGO_ENABLED=0 go test ./ui -run '^$' -bench 'Open10k|Table100k' -benchtime 1x | grep Benchmark
+CGO_ENABLED=0 go test ./ui -run '^$' -bench 'Open10k|Table100k|IMAP10k' -benchtime 1x | grep Benchmark
 go test ./pgp -run '^$' -bench Decrypt10MB -benchtime 3x | grep Benchmark
 go test ./dane -run '^$' -bench LookupWarm -benchtime 200x | grep Benchmark

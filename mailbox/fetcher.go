@@ -15,6 +15,7 @@ type Fetcher struct {
 	folder     string
 	conn       *IMAP
 	validity   uint32
+	uidNext    uint32
 	Reconnects int
 	// Backoff is the wait before each reconnection attempt.
 	Backoff []time.Duration
@@ -25,8 +26,8 @@ var ErrFolderChanged = errors.New("mailbox: the folder was recreated on the serv
 
 // OpenFolder connects, examines folder and lists its messages.
 func OpenFolder(a Account, folder string) (*Fetcher, []MessageInfo, error) {
-	f := &Fetcher{acct: a, folder: folder, Backoff: []time.Duration{200 * time.Millisecond, time.Second, 3 * time.Second}}
-	if err := f.connect(); err != nil {
+	f, err := Examine(a, folder)
+	if err != nil {
 		return nil, nil, err
 	}
 	list, err := f.conn.List(1, 0)
@@ -35,6 +36,35 @@ func OpenFolder(a Account, folder string) (*Fetcher, []MessageInfo, error) {
 		return nil, nil, err
 	}
 	return f, list, nil
+}
+
+// Examine connects and examines folder, without listing it (see Page).
+func Examine(a Account, folder string) (*Fetcher, error) {
+	f := &Fetcher{acct: a, folder: folder, Backoff: []time.Duration{200 * time.Millisecond, time.Second, 3 * time.Second}}
+	if err := f.connect(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// UIDNext is the UID the next message will get: every message has a UID
+// below it.
+func (f *Fetcher) UIDNext() uint32 { return f.uidNext }
+
+// Page lists the messages with UIDs from..to, reconnecting as needed.
+func (f *Fetcher) Page(from, to uint32) ([]MessageInfo, error) {
+	list, err := f.conn.List(from, to)
+	for attempt := 0; err != nil && attempt < len(f.Backoff); attempt++ {
+		time.Sleep(f.Backoff[attempt])
+		f.conn.c.Close()
+		if cerr := f.connect(); cerr != nil {
+			err = cerr
+			continue
+		}
+		f.Reconnects++
+		list, err = f.conn.List(from, to)
+	}
+	return list, err
 }
 
 func (f *Fetcher) connect() error {
@@ -51,7 +81,7 @@ func (f *Fetcher) connect() error {
 		m.Close()
 		return ErrFolderChanged
 	}
-	f.validity, f.conn = st.UIDValidity, m
+	f.validity, f.uidNext, f.conn = st.UIDValidity, st.UIDNext, m
 	return nil
 }
 

@@ -16,6 +16,8 @@ import (
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/dovecottest"
+	"github.com/sealtrace/sealtrace/mailbox"
 )
 
 // BenchmarkOpen10k opens a 14,000-message mbox (the 14 signed demo
@@ -101,4 +103,89 @@ func BenchmarkTable100k(b *testing.B) {
 		})
 	}
 	b.ReportMetric(float64(len(u.entries)), "rows")
+}
+
+// BenchmarkIMAP10k opens a 10,005-message folder of a real Dovecot on
+// loopback (the demo messages, 667 times) the way the app does, and in the
+// same run times the bare go-imap fetch of the same data and the inspection
+// of the same messages from memory; it reports the ratio of the app's time
+// to the two together (target 1.3).
+func BenchmarkIMAP10k(b *testing.B) {
+	var raws [][]byte
+	r := mailbox.NewMboxReader(bytes.NewReader(assets.DemoMbox))
+	for {
+		raw, _, err := r.Next()
+		if err != nil {
+			break
+		}
+		raws = append(raws, raw)
+	}
+	var seeds []dovecottest.Seed
+	for len(seeds) < 10000 {
+		for _, raw := range raws {
+			seeds = append(seeds, dovecottest.Seed{Raw: raw})
+		}
+	}
+	d := dovecottest.Start(b, seeds)
+	acct := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
+	z, _ := assets.DemoResolver()
+	opts := inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }}
+	for b.Loop() {
+		// The bare fetch: list data, then every message, 50 per command.
+		start := time.Now()
+		f, list, err := mailbox.OpenFolder(acct, "INBOX")
+		if err != nil {
+			b.Fatal(err)
+		}
+		firstPage := time.Since(start)
+		var all [][]byte
+		for i := 0; i < len(list); i += 50 {
+			var uids []uint32
+			for _, mi := range list[i:min(i+50, len(list))] {
+				uids = append(uids, mi.UID)
+			}
+			got, err := f.Messages(uids)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, u := range uids {
+				all = append(all, got[u])
+			}
+		}
+		f.Close()
+		bare := time.Since(start)
+		// Inspection alone, from memory.
+		start = time.Now()
+		for _, raw := range all {
+			if _, err := inspect.Inspect(context.Background(), raw, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		verify := time.Since(start)
+		// The app's way: rows first, inspection as the messages arrive.
+		start = time.Now()
+		var firstRows time.Duration
+		n := 0
+		l := &loader{opts: opts,
+			onEntries: func(es []*entry) {
+				if firstRows == 0 {
+					firstRows = time.Since(start)
+				}
+			},
+			onReports: func(rs []reported) { n += len(rs) },
+			onError:   func(err error) { b.Fatal(err) },
+			onDone:    func(int, time.Duration) {},
+		}
+		l.loadIMAP(context.Background(), acct, "INBOX")
+		full := time.Since(start)
+		if n != len(seeds) {
+			b.Fatalf("%d inspected of %d", n, len(seeds))
+		}
+		b.ReportMetric(float64(firstPage.Milliseconds()), "ms-bare-list")
+		b.ReportMetric(float64(firstRows.Milliseconds()), "ms-first-rows")
+		b.ReportMetric(bare.Seconds(), "s-bare-fetch")
+		b.ReportMetric(verify.Seconds(), "s-inspect-only")
+		b.ReportMetric(full.Seconds(), "s-app")
+		b.ReportMetric(full.Seconds()/(bare.Seconds()+verify.Seconds()), "x-bare+inspect")
+	}
 }

@@ -211,24 +211,45 @@ const maxIMAPMessage = 25 << 20
 // in memory for this session; an on-disk cache is not there yet.
 func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string) {
 	name := a.Username + "@" + a.Server + ": " + folder
-	f, list, err := mailbox.OpenFolder(a, folder)
+	f, err := mailbox.Examine(a, folder)
 	if err != nil {
 		l.onError(fmt.Errorf("%s: %w", name, err))
 		return
 	}
 	defer f.Close()
-	// Whole messages come in batches of 50 per command (one round trip each),
-	// those over the size cap as headers only.
-	const batch = 50
-	i := 0
+	// List data page by page (UID ranges of 500), so the first rows show
+	// before a large folder is listed; whole messages in batches of 50 per
+	// command, those over the size cap as headers only.
+	const page, batch = 500, 50
+	var pending []mailbox.MessageInfo
+	nextUID := uint32(1)
 	var got map[uint32][]byte
+	inBatch := 0
 	l.run(ctx, name, func() (item, bool) {
-		if i == len(list) {
-			return item{}, false
+		for len(pending) == 0 {
+			last := f.UIDNext() - 1
+			if f.UIDNext() == 0 { // not reported: everything in one listing
+				if nextUID > 1 {
+					return item{}, false
+				}
+				last = 0
+			} else if nextUID > last {
+				return item{}, false
+			}
+			to := last
+			if last != 0 {
+				to = min(nextUID+page-1, last)
+			}
+			list, err := f.Page(nextUID, to)
+			if err != nil {
+				return item{err: err}, true
+			}
+			nextUID += page
+			pending, inBatch = list, 0
 		}
-		if i%batch == 0 {
+		if inBatch == 0 {
 			var uids []uint32
-			for _, mi := range list[i:min(i+batch, len(list))] {
+			for _, mi := range pending[:min(batch, len(pending))] {
 				if mi.Size <= maxIMAPMessage {
 					uids = append(uids, mi.UID)
 				}
@@ -238,8 +259,9 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 				return item{err: err}, true
 			}
 		}
-		mi := list[i]
-		i++
+		mi := pending[0]
+		pending = pending[1:]
+		inBatch = (inBatch + 1) % batch
 		raw, ok := got[mi.UID]
 		if !ok {
 			raw = mi.Header
