@@ -100,7 +100,9 @@ type MessageInfo struct {
 }
 
 // Connect dials, secures and logs in.
-func Connect(a Account) (*IMAP, error) {
+func Connect(a Account) (*IMAP, error) { return connect(a, nil) }
+
+func connect(a Account, handler *imapclient.UnilateralDataHandler) (*IMAP, error) {
 	host, _, err := net.SplitHostPort(a.Server)
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: %q is not HOST:PORT", a.Server)
@@ -111,7 +113,8 @@ func Connect(a Account) (*IMAP, error) {
 	}
 	var certErr *CertError
 	opts := &imapclient.Options{
-		Dialer: &net.Dialer{Timeout: timeout},
+		UnilateralDataHandler: handler,
+		Dialer:                &net.Dialer{Timeout: timeout},
 		TLSConfig: &tls.Config{
 			ServerName: host,
 			// Verification is done below so that an untrusted certificate can

@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -133,4 +134,44 @@ func TestDovecotErrors(t *testing.T) {
 
 func account(d *dovecottest.Server, sec Security, addr string) Account {
 	return Account{Server: addr, Security: sec, Username: "alice", Password: "secret", RootCAs: d.Roots, Timeout: 5 * time.Second}
+}
+
+// IDLE: a message delivered while watching is fetched (read-only) and
+// handed over once; the messages already there are not.
+func TestWatchIDLE(t *testing.T) {
+	seeds := demoSeeds(t)[:2]
+	for i := range seeds {
+		seeds[i].Folder = ""
+	}
+	d := dovecottest.Start(t, seeds)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := make(chan []byte, 4)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- Watch(ctx, account(d, ImplicitTLS, d.IMAPSAddr), "INBOX", 2, func(uid uint32, raw []byte) { got <- raw })
+	}()
+	// Delivered before or after the watcher enters IDLE, it must be seen:
+	// Watch fetches what is new first, and Dovecot reports EXISTS in IDLE.
+	arrived := demoSeeds(t)[5].Raw
+	d.Deliver(t, "", arrived)
+	select {
+	case raw := <-got:
+		if !bytes.Equal(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), bytes.ReplaceAll(arrived, []byte("\r\n"), []byte("\n"))) {
+			t.Error("the new message differs from the one delivered")
+		}
+	case err := <-errc:
+		t.Fatalf("the watcher stopped: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the delivered message was not seen")
+	}
+	select {
+	case raw := <-got:
+		t.Errorf("a second message was handed over: %.60q", raw)
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("the watcher ended with %v", err)
+	}
 }

@@ -13,7 +13,10 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -133,7 +136,52 @@ func (u *UI) openFolder(name string, done chan struct{}) {
 		dialog.ShowError(err, u.win)
 		return
 	}
-	u.startLoad(name, func(ctx context.Context, l *loader) { l.loadIMAP(ctx, a, ref.folder) }, done)
+	u.startLoad(name, func(ctx context.Context, l *loader) {
+		l.onFolderOpen = func(uidNext uint32) { go u.watch(name, a, ref.folder, uidNext-1, l.opts, l.pgp) }
+		l.loadIMAP(ctx, a, ref.folder)
+	}, done)
+}
+
+// watch keeps the folder in IDLE and adds each message that arrives, once
+// inspected, until the window closes. A dropped watch is retried with a
+// growing pause.
+func (u *UI) watch(name string, a mailbox.Account, folder string, after uint32, opts inspect.Options, pgpOpts pgp.Options) {
+	wait := time.Second
+	for u.watchCtx.Err() == nil {
+		err := mailbox.Watch(u.watchCtx, a, folder, after, func(uid uint32, raw []byte) {
+			after = uid
+			rep, err := inspect.Inspect(u.watchCtx, raw, opts)
+			var plain []byte
+			if err == nil {
+				if res := pgpreport.Attach(rep, raw, pgpOpts); res != nil {
+					plain = res.Plaintext
+				}
+			}
+			u.post(func() {
+				n := 0
+				for _, e := range u.entries {
+					if e.source == name {
+						n++
+					}
+				}
+				e := &entry{source: name, index: n + 1, report: rep, plain: plain, load: func() ([]byte, error) { return raw, nil }}
+				e.date, e.from, e.subject, e.note = quickHeader(raw)
+				rep.Source = fmt.Sprintf("%s#%d", name, e.index)
+				u.addEntries([]*entry{e})
+				u.status.SetText("New message in " + name + ": " + e.subject)
+			})
+		})
+		if u.watchCtx.Err() != nil {
+			return
+		}
+		u.post(func() { u.status.SetText("IDLE on " + name + " stopped (" + err.Error() + "); retrying") })
+		select {
+		case <-u.watchCtx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Minute)
+	}
 }
 
 // addAccountDialog asks for the account, suggests the server from DNS

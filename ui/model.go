@@ -122,12 +122,15 @@ func quickHeader(raw []byte) (date time.Time, from, subject, note string) {
 // Rows and reports go back through one goroutine, in batches, so the UI's
 // callbacks (wrapped in fyne.Do) never run concurrently with each other.
 type loader struct {
-	opts      inspect.Options
-	pgp       pgp.Options
-	onEntries func([]*entry)   // new rows, in file order
-	onReports func([]reported) // finished inspections
-	onError   func(error)
-	onDone    func(n int, took time.Duration)
+	opts inspect.Options
+	pgp  pgp.Options
+	// onFolderOpen, when set, learns the UIDNEXT of an IMAP folder as it is
+	// opened: what arrives from then on comes through IDLE (UI.watch).
+	onFolderOpen func(uidNext uint32)
+	onEntries    func([]*entry)   // new rows, in file order
+	onReports    func([]reported) // finished inspections
+	onError      func(error)
+	onDone       func(n int, took time.Duration)
 }
 
 type reported struct {
@@ -217,6 +220,9 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 		return
 	}
 	defer f.Close()
+	if l.onFolderOpen != nil && f.UIDNext() != 0 {
+		l.onFolderOpen(f.UIDNext())
+	}
 	// List data page by page (UID ranges of 500), so the first rows show
 	// before a large folder is listed; whole messages in batches of 50 per
 	// command, those over the size cap as headers only.

@@ -53,8 +53,10 @@ type UI struct {
 	keys       *keyStore     // the app's keyring, in its data folder
 	wkdClient  *http.Client  // nil: the default (tests set one)
 	creds      mailbox.Credentials
-	folders    map[string]folderRef       // IMAP folders in the sidebar, by source name
-	imapRoots  *x509.CertPool             // nil: the system's (tests set one)
+	folders    map[string]folderRef // IMAP folders in the sidebar, by source name
+	imapRoots  *x509.CertPool       // nil: the system's (tests set one)
+	watchCtx   context.Context      // IDLE watchers run until the window closes
+	stopWatch  context.CancelFunc
 	running    map[int]context.CancelFunc // loads under way, by number
 	nextLoad   int
 
@@ -78,6 +80,8 @@ func New(a fyne.App, w fyne.Window) *UI {
 	u := &UI{app: a, win: w, loaded: make(chan struct{}), updates: make(chan func(), 64)}
 	u.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
 	u.folders = map[string]folderRef{}
+	u.watchCtx, u.stopWatch = context.WithCancel(context.Background())
+	w.SetOnClosed(u.stopWatch)
 	u.creds = &mailbox.Memory{}
 	if mailbox.KeyringReachable() {
 		u.creds = mailbox.OSKeyring{}

@@ -655,6 +655,17 @@ func TestIMAPAccount(t *testing.T) {
 	if after := d.Snapshot(t); after != before {
 		t.Error("opening the folder changed the server's messages")
 	}
+	// A message delivered now arrives through IDLE, inspected.
+	newRaw, _ := u.entries[6].load()
+	d.Deliver(t, "", newRaw)
+	waitFor(t, u, "the delivered message", func() bool {
+		for _, e := range u.entries {
+			if e.source == inbox && e.index == 5 && e.report != nil && e.report.DMARC.Result != "" {
+				return true
+			}
+		}
+		return false
+	})
 	// Test connection says which step failed.
 	a := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "wrong", RootCAs: d.Roots}
 	if msg, _ := testConnection(a); !strings.HasPrefix(msg, "Login:") {

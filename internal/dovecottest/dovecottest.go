@@ -228,3 +228,28 @@ func (d *Server) Snapshot(t testing.TB) string {
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }
+
+// Deliver puts a new unseen message in folder, as a delivery agent would
+// (written in tmp/, then moved to new/).
+func (d *Server) Deliver(t testing.TB, folder string, raw []byte) {
+	t.Helper()
+	dir := d.Maildir
+	if folder != "" {
+		dir = filepath.Join(d.Maildir, "."+strings.ReplaceAll(folder, "/", "."))
+	}
+	name := fmt.Sprintf("%d.M1P2.delivered", time.Now().UnixNano())
+	tmp := filepath.Join(dir, "tmp", name)
+	if err := os.WriteFile(tmp, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getuid() == 0 {
+		if u, err := user.Lookup("nobody"); err == nil {
+			uid, _ := strconv.Atoi(u.Uid)
+			gid, _ := strconv.Atoi(u.Gid)
+			os.Chown(tmp, uid, gid)
+		}
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "new", name)); err != nil {
+		t.Fatal(err)
+	}
+}
