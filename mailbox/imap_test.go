@@ -144,6 +144,13 @@ func TestWatchIDLE(t *testing.T) {
 		seeds[i].Folder = ""
 	}
 	d := dovecottest.Start(t, seeds)
+	// The folder is read once first, as the app does before it watches:
+	// Dovecot gives UIDs when it first scans the Maildir.
+	f, list, err := OpenFolder(account(d, ImplicitTLS, d.IMAPSAddr), "INBOX")
+	if err != nil || len(list) != 2 {
+		t.Fatalf("%v, %d messages", err, len(list))
+	}
+	f.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	got := make(chan []byte, 4)
@@ -158,7 +165,7 @@ func TestWatchIDLE(t *testing.T) {
 	select {
 	case raw := <-got:
 		if !bytes.Equal(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), bytes.ReplaceAll(arrived, []byte("\r\n"), []byte("\n"))) {
-			t.Error("the new message differs from the one delivered")
+			t.Errorf("the new message differs from the one delivered: %d vs %d bytes: %.80q", len(raw), len(arrived), raw)
 		}
 	case err := <-errc:
 		t.Fatalf("the watcher stopped: %v", err)
