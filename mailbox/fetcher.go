@@ -53,8 +53,19 @@ func (f *Fetcher) UIDNext() uint32 { return f.uidNext }
 
 // Page lists the messages with UIDs from..to, reconnecting as needed.
 func (f *Fetcher) Page(from, to uint32) ([]MessageInfo, error) {
-	list, err := f.conn.List(from, to)
+	var list []MessageInfo
+	err := f.retry(func() (err error) { list, err = f.conn.List(from, to); return err })
+	return list, err
+}
+
+// retry runs op, and after a failure reconnects (with the backoff) and runs
+// it again; a login failure or a changed folder ends it at once.
+func (f *Fetcher) retry(op func() error) error {
+	err := op()
 	for attempt := 0; err != nil && attempt < len(f.Backoff); attempt++ {
+		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) {
+			return err
+		}
 		time.Sleep(f.Backoff[attempt])
 		f.conn.c.Close()
 		if cerr := f.connect(); cerr != nil {
@@ -62,9 +73,9 @@ func (f *Fetcher) Page(from, to uint32) ([]MessageInfo, error) {
 			continue
 		}
 		f.Reconnects++
-		list, err = f.conn.List(from, to)
+		err = op()
 	}
-	return list, err
+	return err
 }
 
 func (f *Fetcher) connect() error {
@@ -105,20 +116,8 @@ func (f *Fetcher) Message(uid uint32) ([]byte, error) {
 // needed; a retry asks again for the whole batch, so nothing is counted
 // twice.
 func (f *Fetcher) Messages(uids []uint32) (map[uint32][]byte, error) {
-	out, err := f.conn.Messages(uids)
-	for attempt := 0; err != nil && attempt < len(f.Backoff); attempt++ {
-		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) {
-			return nil, err
-		}
-		time.Sleep(f.Backoff[attempt])
-		f.conn.c.Close()
-		if cerr := f.connect(); cerr != nil {
-			err = cerr
-			continue
-		}
-		f.Reconnects++
-		out, err = f.conn.Messages(uids)
-	}
+	var out map[uint32][]byte
+	err := f.retry(func() (err error) { out, err = f.conn.Messages(uids); return err })
 	return out, err
 }
 
