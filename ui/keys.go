@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -314,15 +315,7 @@ func fromAddress(from string) string {
 	return strings.TrimSpace(from)
 }
 
+// readAllLimited reads at most 16 MiB (no key file is larger).
 func readAllLimited(r fyne.URIReadCloser) ([]byte, error) {
-	buf := make([]byte, 0, 4096)
-	tmp := make([]byte, 4096)
-	for len(buf) < 16<<20 {
-		n, err := r.Read(tmp)
-		buf = append(buf, tmp[:n]...)
-		if err != nil {
-			break
-		}
-	}
-	return buf, nil
+	return io.ReadAll(io.LimitReader(r, 16<<20))
 }
