@@ -269,9 +269,9 @@ func (u *UI) cancelAll() {
 }
 
 // inspectOptions reads the DNS and trust settings.
-func (u *UI) inspectOptions() inspectOptionsT {
+func (u *UI) inspectOptions() inspect.Options {
 	p := u.app.Preferences()
-	opts := inspectOptionsT{}
+	opts := inspect.Options{}
 	if ids := strings.Fields(p.String(prefTrusted)); len(ids) > 0 {
 		opts.TrustedAuthservIDs = ids
 	}
@@ -283,8 +283,6 @@ func (u *UI) inspectOptions() inspectOptionsT {
 	opts.Resolver = res
 	return opts
 }
-
-type inspectOptionsT = inspect.Options
 
 // pgpOptions reads the OpenPGP key files of the settings (the demo brings
 // its own keys).
