@@ -127,6 +127,7 @@ type loader struct {
 	// onFolderOpen, when set, learns the UIDNEXT of an IMAP folder as it is
 	// opened: what arrives from then on comes through IDLE (UI.watch).
 	onFolderOpen func(uidNext uint32)
+	cache        *mailbox.Cache   // IMAP messages on disk; nil: none
 	onEntries    func([]*entry)   // new rows, in file order
 	onReports    func([]reported) // finished inspections
 	onError      func(error)
@@ -214,8 +215,24 @@ const maxIMAPMessage = 25 << 20
 // in memory for this session; an on-disk cache is not there yet.
 func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string) {
 	name := a.Username + "@" + a.Server + ": " + folder
+	key := a.Username + "@" + a.Server
 	f, err := mailbox.Examine(a, folder)
 	if err != nil {
+		if validity, uids := l.cache.Folder(key, folder); len(uids) > 0 && !errors.Is(err, mailbox.ErrLogin) {
+			// Offline: the folder as it was last read.
+			l.onError(fmt.Errorf("%s: %w; showing the %d messages of the cache (offline)", name, err, len(uids)))
+			i := 0
+			l.run(ctx, name+" (offline)", func() (item, bool) {
+				for ; i < len(uids); i++ {
+					if raw, ok := l.cache.Get(key, folder, validity, uids[i]); ok {
+						i++
+						return item{raw: raw, load: func() ([]byte, error) { return raw, nil }}, true
+					}
+				}
+				return item{}, false
+			}, l.opts)
+			return
+		}
 		l.onError(fmt.Errorf("%s: %w", name, err))
 		return
 	}
@@ -254,15 +271,24 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 			pending, inBatch = list, 0
 		}
 		if inBatch == 0 {
+			got = map[uint32][]byte{}
 			var uids []uint32
 			for _, mi := range pending[:min(batch, len(pending))] {
-				if mi.Size <= maxIMAPMessage {
+				if raw, ok := l.cache.Get(key, folder, f.UIDValidity(), mi.UID); ok {
+					got[mi.UID] = raw
+				} else if mi.Size <= maxIMAPMessage {
 					uids = append(uids, mi.UID)
 				}
 			}
-			var err error
-			if got, err = f.Messages(uids); err != nil { // reconnects and resumes after a drop
-				return item{err: err}, true
+			if len(uids) > 0 {
+				fetched, err := f.Messages(uids) // reconnects and resumes after a drop
+				if err != nil {
+					return item{err: err}, true
+				}
+				for uid, raw := range fetched {
+					got[uid] = raw
+					l.cache.Put(key, folder, f.UIDValidity(), uid, raw)
+				}
 			}
 		}
 		mi := pending[0]

@@ -15,6 +15,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -55,6 +56,7 @@ type UI struct {
 	creds      mailbox.Credentials
 	folders    map[string]folderRef // IMAP folders in the sidebar, by source name
 	imapRoots  *x509.CertPool       // nil: the system's (tests set one)
+	cache      *mailbox.Cache       // IMAP messages on disk
 	watchCtx   context.Context      // IDLE watchers run until the window closes
 	stopWatch  context.CancelFunc
 	running    map[int]context.CancelFunc // loads under way, by number
@@ -80,6 +82,9 @@ func New(a fyne.App, w fyne.Window) *UI {
 	u := &UI{app: a, win: w, loaded: make(chan struct{}), updates: make(chan func(), 64)}
 	u.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
 	u.folders = map[string]folderRef{}
+	if dir, err := os.UserCacheDir(); err == nil {
+		u.cache = &mailbox.Cache{Dir: filepath.Join(dir, "sealtrace", "imap"), MaxBytes: 2 << 30}
+	}
 	u.watchCtx, u.stopWatch = context.WithCancel(context.Background())
 	w.SetOnClosed(u.stopWatch)
 	u.creds = &mailbox.Memory{}
@@ -176,8 +181,9 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	u.status.SetText("Loading " + name + "…")
 	inspected := 0
 	l := &loader{
-		opts: u.inspectOptions(),
-		pgp:  u.pgpOptions(),
+		opts:  u.inspectOptions(),
+		pgp:   u.pgpOptions(),
+		cache: u.cache,
 		onEntries: func(es []*entry) {
 			u.post(func() { u.addEntries(es) })
 		},

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"io"
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/internal/dnstest"
 	"github.com/sealtrace/sealtrace/internal/dovecottest"
@@ -623,6 +626,7 @@ func TestIMAPAccount(t *testing.T) {
 	before := d.Snapshot(t)
 	u.imapRoots = d.Roots
 	u.creds = &mailbox.Memory{}
+	u.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
 	acct := savedAccount{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice"}
 	u.postAndWait(func() {
 		if err := u.addAccount(acct, "secret"); err != nil {
@@ -682,5 +686,75 @@ func TestIMAPAccount(t *testing.T) {
 	// The password is kept in the credentials store, not in the preferences.
 	if strings.Contains(u.app.Preferences().String(prefAccounts), "secret") {
 		t.Error("the password is in the preferences")
+	}
+}
+
+// forwarder relays TCP to target until closed (to take a server "offline").
+func forwarder(t *testing.T, target string) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+	return ln
+}
+
+// Messages read over IMAP are cached on disk; with the server gone, the
+// folder opens from the cache (offline), with the same inspections.
+func TestIMAPCacheOffline(t *testing.T) {
+	u, _ := newTestUI(t)
+	var seeds []dovecottest.Seed
+	for _, e := range u.entries[:6] {
+		raw, _ := e.load()
+		seeds = append(seeds, dovecottest.Seed{Raw: raw})
+	}
+	d := dovecottest.Start(t, seeds)
+	fw := forwarder(t, d.IMAPSAddr)
+	cache := &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
+	acct := mailbox.Account{Server: fw.Addr().String(), Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
+	acct.PinnedSHA256 = d.Fingerprint // the forwarder's address is not in the certificate
+	z, _ := assets.DemoResolver()
+	load := func() (n int, results []string, errs []error) {
+		l := &loader{opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }}, cache: cache,
+			onEntries: func([]*entry) {},
+			onReports: func(rs []reported) {
+				for _, r := range rs {
+					n++
+					results = append(results, r.r.DMARC.Result+"/"+r.r.SPF.Result)
+				}
+			},
+			onError: func(err error) { errs = append(errs, err) },
+			onDone:  func(int, time.Duration) {},
+		}
+		l.loadIMAP(context.Background(), acct, "INBOX")
+		return
+	}
+	n, online, errs := load()
+	if n != 6 || len(errs) != 0 {
+		t.Fatalf("online: %d messages, errors %v", n, errs)
+	}
+	fw.Close() // the server is gone
+	n, offline, errs := load()
+	if n != 6 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "offline") {
+		t.Fatalf("offline: %d messages, errors %v", n, errs)
+	}
+	sort.Strings(online) // reports arrive as workers finish them
+	sort.Strings(offline)
+	if strings.Join(online, ",") != strings.Join(offline, ",") {
+		t.Errorf("offline inspections differ:\n%v\n%v", online, offline)
 	}
 }
