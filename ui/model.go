@@ -237,6 +237,21 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 		return
 	}
 	defer f.Close()
+	// Messages are written to the cache by a goroutine of their own, so
+	// that the disk does not slow the folder down.
+	type put struct {
+		uid uint32
+		raw []byte
+	}
+	puts := make(chan put, 256)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for p := range puts {
+			l.cache.Put(key, folder, f.UIDValidity(), p.uid, p.raw)
+		}
+	}()
+	defer func() { close(puts); <-written }()
 	if l.onFolderOpen != nil && f.UIDNext() != 0 {
 		l.onFolderOpen(f.UIDNext())
 	}
@@ -287,7 +302,9 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 				}
 				for uid, raw := range fetched {
 					got[uid] = raw
-					l.cache.Put(key, folder, f.UIDValidity(), uid, raw)
+					if l.cache != nil {
+						puts <- put{uid, raw}
+					}
 				}
 			}
 		}
