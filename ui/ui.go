@@ -86,14 +86,25 @@ func New(a fyne.App, w fyne.Window) *UI {
 		u.cache = &mailbox.Cache{Dir: filepath.Join(dir, "sealtrace", "imap"), MaxBytes: 2 << 30}
 	}
 	u.watchCtx, u.stopWatch = context.WithCancel(context.Background())
-	w.SetOnClosed(u.stopWatch)
+	updaterDone := make(chan struct{})
+	w.SetOnClosed(func() {
+		// Stop the watchers and the updater; what is posted later is dropped.
+		u.stopWatch()
+		<-updaterDone
+	})
 	u.creds = &mailbox.Memory{}
 	if mailbox.KeyringReachable() {
 		u.creds = mailbox.OSKeyring{}
 	}
 	go func() {
-		for f := range u.updates {
-			fyne.DoAndWait(f)
+		defer close(updaterDone)
+		for {
+			select {
+			case f := <-u.updates:
+				fyne.DoAndWait(f)
+			case <-u.watchCtx.Done():
+				return
+			}
 		}
 	}()
 	w.SetTitle("Sealtrace")
@@ -258,13 +269,26 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 }
 
 // post runs f on the UI goroutine, after every change posted before it.
-func (u *UI) post(f func()) { u.updates <- f }
+func (u *UI) post(f func()) {
+	select {
+	case u.updates <- f:
+	case <-u.watchCtx.Done(): // the window is closed
+	}
+}
 
-// postAndWait is post that returns when f has run.
+// postAndWait is post that returns when f has run (or at once when the
+// window is closed).
 func (u *UI) postAndWait(f func()) {
 	done := make(chan struct{})
-	u.updates <- func() { f(); close(done) }
-	<-done
+	select {
+	case u.updates <- func() { f(); close(done) }:
+	case <-u.watchCtx.Done():
+		return
+	}
+	select {
+	case <-done:
+	case <-u.watchCtx.Done():
+	}
 }
 
 // cancelAll stops every load under way (UI goroutine).

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"io"
 	"net"
@@ -80,20 +81,20 @@ func TestDemoListAndBadges(t *testing.T) {
 func TestFilterAndSearch(t *testing.T) {
 	u, w := newTestUI(t)
 	u.filter = "DMARC fail"
-	u.refilter()
+	u.postAndWait(func() { u.refilter() })
 	if len(u.shown) != 5 { // list footer, spoofed, strict alignment, ESP, nonexistent subdomain
 		t.Errorf("DMARC fail shows %d", len(u.shown))
 	}
 	u.filter = "ARC present"
-	u.refilter()
+	u.postAndWait(func() { u.refilter() })
 	if len(u.shown) != 1 || u.shown[0].report.ARC.Result != inspect.Pass {
 		t.Errorf("ARC present shows %d", len(u.shown))
 	}
 	u.filter = "All"
-	u.refilter()
+	u.postAndWait(func() { u.refilter() })
 	// Typing in the search box filters through the widget.
 	search := findEntry(t, w.Content(), "Search from, subject, domain…")
-	test.Type(search, "itinerary")
+	u.postAndWait(func() { test.Type(search, "itinerary") })
 	if len(u.shown) != 1 || !strings.Contains(u.shown[0].subject, "itinerary") {
 		t.Errorf("search shows %d", len(u.shown))
 	}
@@ -135,7 +136,7 @@ func TestPathAndNodeSteps(t *testing.T) {
 	e := u.entryByDemo(t, "list-footer-arc-rescue")
 	for i, s := range u.shown {
 		if s == e {
-			u.table.Select(widget.TableCellID{Row: i, Col: 2})
+			u.postAndWait(func() { u.table.Select(widget.TableCellID{Row: i, Col: 2}) })
 		}
 	}
 	if u.selected != e {
@@ -170,7 +171,7 @@ func TestPathAndNodeSteps(t *testing.T) {
 	if arcNode == nil {
 		t.Fatal("no ARC node in the picture")
 	}
-	test.Tap(arcNode)
+	u.postAndWait(func() { test.Tap(arcNode) })
 	if v.nodes[v.selNode].kind != "arc" || !strings.Contains(richText(v.steps), "ARC chain") {
 		t.Errorf("tapping the ARC node shows:\n%s", richText(v.steps))
 	}
@@ -200,18 +201,18 @@ func richText(r *widget.RichText) string {
 
 func TestTraceStepThrough(t *testing.T) {
 	u, _ := newTestUI(t)
-	u.selectEntry(u.entryByDemo(t, "spoofed-from-reject"))
+	u.postAndWait(func() { u.selectEntry(u.entryByDemo(t, "spoofed-from-reject")) })
 	tr := u.view.trace
 	n := len(tr.steps)
 	if n < 5 {
 		t.Fatalf("%d steps", n)
 	}
-	test.Tap(tr.mode)
+	u.postAndWait(func() { test.Tap(tr.mode) })
 	if tr.counter.Text != "step 1 of "+itoa(n) || !tr.prev.Disabled() {
 		t.Errorf("start: %q prev disabled %v", tr.counter.Text, tr.prev.Disabled())
 	}
 	for range n + 3 { // past the end stays on the last step
-		test.Tap(tr.next)
+		u.postAndWait(func() { test.Tap(tr.next) })
 	}
 	if tr.counter.Text != "step "+itoa(n)+" of "+itoa(n) || !tr.next.Disabled() {
 		t.Errorf("end: %q", tr.counter.Text)
@@ -219,7 +220,7 @@ func TestTraceStepThrough(t *testing.T) {
 	if !strings.Contains(richText(tr.one), "DMARC") {
 		t.Errorf("the last step is not DMARC's verdict:\n%s", richText(tr.one))
 	}
-	test.Tap(tr.prev)
+	u.postAndWait(func() { test.Tap(tr.prev) })
 	if tr.counter.Text != "step "+itoa(n-1)+" of "+itoa(n) {
 		t.Errorf("back: %q", tr.counter.Text)
 	}
@@ -247,7 +248,8 @@ func TestExports(t *testing.T) {
 	if len(nodes) != 2+6+2 || slow != 1 {
 		t.Errorf("%d nodes with %d slow hops, want 10 with 1", len(nodes), slow)
 	}
-	pngBytes, err := pathPNG(nodes, 900)
+	var pngBytes []byte
+	u.postAndWait(func() { pngBytes, err = pathPNG(nodes, 900) }) // drawing shares Fyne's caches with the UI
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,8 +280,9 @@ func TestExports(t *testing.T) {
 // by the test driver's software painter. UPDATE_DOCS=1 writes it to docs/.
 func TestARCRescueScreenshot(t *testing.T) {
 	u, w := newTestUI(t)
-	u.selectEntry(u.entryByDemo(t, "list-footer-arc-rescue"))
-	img := w.Canvas().Capture()
+	u.postAndWait(func() { u.selectEntry(u.entryByDemo(t, "list-footer-arc-rescue")) })
+	var img image.Image
+	u.postAndWait(func() { img = w.Canvas().Capture() })
 	if img.Bounds().Dx() < 1000 {
 		t.Fatalf("capture is %v", img.Bounds())
 	}
@@ -375,7 +378,7 @@ func TestDropPasteAndOpen(t *testing.T) {
 	}
 	// The unreadable one is shown as such, and the filter finds it.
 	u.filter = "Not inspectable"
-	u.refilter()
+	u.postAndWait(func() { u.refilter() })
 	if len(u.shown) != 1 {
 		t.Errorf("Not inspectable shows %d", len(u.shown))
 	}
@@ -424,16 +427,16 @@ func TestKeyboardNavigation(t *testing.T) {
 	if u.selected != first {
 		t.Fatalf("the first message is not selected at start")
 	}
-	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
-	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown})
+	u.postAndWait(func() { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown}) })
+	u.postAndWait(func() { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown}) })
 	if u.selected != u.shown[2] {
 		t.Errorf("two downs select row 3")
 	}
-	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyUp})
+	u.postAndWait(func() { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyUp}) })
 	if u.selected != u.shown[1] || u.view.entry != u.shown[1] {
 		t.Errorf("up selects row 2 and shows it")
 	}
-	w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEnd})
+	u.postAndWait(func() { w.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEnd}) })
 	if u.selected != u.shown[len(u.shown)-1] {
 		t.Errorf("End selects the last row")
 	}
@@ -475,7 +478,7 @@ func TestPGPNotification(t *testing.T) {
 	if e.badge("PGP") != "good" || u.entryByDemo(t, "all-pass-rsa").badge("PGP") != "" {
 		t.Errorf("PGP badges: %q, %q", e.badge("PGP"), u.entryByDemo(t, "all-pass-rsa").badge("PGP"))
 	}
-	u.selectEntry(e)
+	u.postAndWait(func() { u.selectEntry(e) })
 	p := u.view.pgp
 	if !p.card.Visible() || !strings.Contains(p.plain.Text, "logged in to your account from a new device") {
 		t.Errorf("decrypted content: visible %v, %q", p.card.Visible(), p.plain.Text)
@@ -490,6 +493,7 @@ func TestPGPNotification(t *testing.T) {
 		t.Errorf("the DKIM cross-check is not shown:\n%s", richText(p.status))
 	}
 	// The Body tab never shows the decrypted text: only a pointer to the PGP tab.
+	waitFor(t, u, "the body", func() bool { return strings.Contains(u.view.body.Text, "encrypted") })
 	if strings.Contains(u.view.body.Text, "logged in") || !strings.Contains(u.view.body.Text, "encrypted") {
 		t.Errorf("Body tab: %q", u.view.body.Text)
 	}
@@ -498,7 +502,8 @@ func TestPGPNotification(t *testing.T) {
 // The Headers tab marks the fields each signature covers, DKIM and ARC.
 func TestHeadersCovered(t *testing.T) {
 	u, _ := newTestUI(t)
-	u.selectEntry(u.entryByDemo(t, "list-footer-arc-rescue"))
+	u.postAndWait(func() { u.selectEntry(u.entryByDemo(t, "list-footer-arc-rescue")) })
+	waitFor(t, u, "the headers", func() bool { return strings.Contains(richText(u.view.headers), "Subject: Meeting notes") })
 	text := richText(u.view.headers)
 	for _, want := range []string{"Subject: Meeting notes    ← signed by DKIM bank.example, ARC 1 lists.example.org", "Return-Path: <staff@bank.example>\n"} {
 		if !strings.Contains(text, want) {

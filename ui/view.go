@@ -132,16 +132,32 @@ func (v *messageView) tapNode(i int) {
 	v.redrawPath()
 }
 
+// showRaw fills the Headers and Body tabs. Reading the message again (from
+// disk, for a file) and parsing its MIME run off the UI goroutine.
 func (v *messageView) showRaw(e *entry, r *inspect.Report) {
-	raw, err := e.load()
-	if err != nil {
-		v.headers.ParseMarkdown("Could not read the message again: " + mdEscape(err.Error()))
-		v.body.SetText("")
-		return
-	}
-	v.headers.Segments = headerSegments(raw, r)
-	v.headers.Refresh()
-	v.body.SetText(bodyText(raw))
+	v.headers.ParseMarkdown("Reading the message…")
+	v.body.SetText("")
+	go func() {
+		raw, err := e.load()
+		var segs []widget.RichTextSegment
+		var body string
+		if err == nil {
+			segs, body = headerSegments(raw, r), bodyText(raw)
+		}
+		v.u.post(func() {
+			if v.entry != e {
+				return // another message was chosen meanwhile
+			}
+			if err != nil {
+				v.headers.ParseMarkdown("Could not read the message again: " + mdEscape(err.Error()))
+				v.body.SetText("")
+				return
+			}
+			v.headers.Segments = segs
+			v.headers.Refresh()
+			v.body.SetText(body)
+		})
+	}()
 }
 
 // stepsMarkdown renders steps as a list a trainee reads top to bottom.
