@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"golang.org/x/term"
+
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/mailbox"
 	"github.com/sealtrace/sealtrace/pgp"
@@ -70,9 +72,9 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 	if err != nil {
 		return err
 	}
-	a.Password = os.Getenv("SEALTRACE_IMAP_PASSWORD")
-	if a.Password == "" {
-		return errors.New("--imap: set SEALTRACE_IMAP_PASSWORD to the account's password (it is never logged or stored)")
+	a.Password, err = imapPassword(a, stderr)
+	if err != nil {
+		return err
 	}
 	a.PinnedSHA256 = f.pin
 	if a.Security == mailbox.Plaintext {
@@ -108,4 +110,28 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 			}
 		}
 	}, opts, pgpOpts, workers, p, stderr)
+}
+
+// imapPassword finds the account's password: in the OS keyring (where the
+// desktop app keeps it), in SEALTRACE_IMAP_PASSWORD, or asked on the
+// terminal without echo. It is never logged or stored by the CLI.
+func imapPassword(a mailbox.Account, stderr io.Writer) (string, error) {
+	if mailbox.KeyringReachable() {
+		if p, err := (mailbox.OSKeyring{}).Get(a.Username + "@" + a.Server); err == nil {
+			return p, nil
+		}
+	}
+	if p := os.Getenv("SEALTRACE_IMAP_PASSWORD"); p != "" {
+		return p, nil
+	}
+	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		fmt.Fprintf(stderr, "Password for %s@%s: ", a.Username, a.Server)
+		p, err := term.ReadPassword(fd)
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		return string(p), nil
+	}
+	return "", errors.New("--imap: no password: not in the system keyring, SEALTRACE_IMAP_PASSWORD is not set, and there is no terminal to ask on")
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zalando/go-keyring"
+
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/internal/dnstest"
@@ -337,6 +339,20 @@ func TestIMAPFolder(t *testing.T) {
 	if strings.Contains(out+stderr, "secret") {
 		t.Error("the password appears in the output")
 	}
+	// The password can come from the system keyring, as the desktop app keeps it.
+	keyring.MockInit()
+	t.Setenv("SEALTRACE_IMAP_PASSWORD", "")
+	if err := (mailbox.OSKeyring{}).Set("alice@"+d.IMAPSAddr, "secret"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := runCLI(t, "", "inspect", "--format", "json", "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX", "--pin-sha256", pin, "--limit", "2"); code != 0 || len(jsonLines(t, out)) != 2 {
+		t.Errorf("password from the keyring: exit %d, %s", code, stderr)
+	}
+	(mailbox.OSKeyring{}).Delete("alice@" + d.IMAPSAddr)
+	if code, _, stderr := runCLI(t, "", "inspect", "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX", "--pin-sha256", pin); code != 1 || !strings.Contains(stderr, "no password") {
+		t.Errorf("no password anywhere: exit %d, %s", code, stderr)
+	}
+	t.Setenv("SEALTRACE_IMAP_PASSWORD", "secret")
 	// Without the pin, the self-signed certificate is refused with its fingerprint.
 	code, _, stderr = runCLI(t, "", "inspect", "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX")
 	if code != 1 || !strings.Contains(stderr, pin) {
