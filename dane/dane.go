@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -127,7 +128,7 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 			if !ok {
 				continue
 			}
-			key, err := decodeKey(k.PublicKey)
+			key, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(k.PublicKey), ""))
 			if err != nil {
 				r.Status, r.Reason = StatusError, err.Error()
 				return r
@@ -153,6 +154,3 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 	}
 	return r
 }
-
-// decodeKey decodes the record's data (miekg/dns keeps it in base64).
-func decodeKey(b64 string) ([]byte, error) { return decodeBase64(b64) }

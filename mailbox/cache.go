@@ -3,7 +3,6 @@ package mailbox
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -149,6 +148,3 @@ func (c *Cache) evict() {
 		}
 	}
 }
-
-// String names the cache for the user.
-func (c *Cache) String() string { return fmt.Sprintf("message cache in %s", c.Dir) }

@@ -3,7 +3,6 @@ package resolver
 import (
 	"context"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -99,13 +98,6 @@ func (r *Recorder) Evidence() []Evidence {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Evidence(nil), r.evidence...)
-}
-
-// Count is the number of distinct questions asked so far.
-func (r *Recorder) Count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.evidence)
 }
 
 func evidenceOf(name string, qtype uint16, a *Answer, err error, t time.Time) Evidence {
@@ -246,9 +238,3 @@ func isNotFound(err error) bool {
 	de, ok := err.(*net.DNSError)
 	return ok && de.IsNotFound
 }
-
-// IsNXDomain reports whether the answer says the name does not exist.
-func IsNXDomain(a *Answer) bool { return a != nil && a.Rcode == dns.RcodeNameError }
-
-// FormatRR is a record's data as shown to a person.
-func FormatRR(rr dns.RR) string { return strings.TrimSpace(rdata(rr)) }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/png"
-	"io"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -69,20 +69,7 @@ func exportName(e *entry) string {
 		}
 		return r
 	}, e.source)
-	return name + "-" + itoa(e.index)
-}
-
-func itoa(i int) string {
-	var b [20]byte
-	n := len(b)
-	for {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-		if i == 0 {
-			return string(b[n:])
-		}
-	}
+	return name + "-" + strconv.Itoa(e.index)
 }
 
 // pathImage renders the path picture at the given width.
@@ -98,10 +85,8 @@ func pathImage(nodes []pathNode, width float32) image.Image {
 // pathPNG encodes pathImage as PNG.
 func pathPNG(nodes []pathNode, width float32) ([]byte, error) {
 	var b bytes.Buffer
-	if err := writePNG(&b, pathImage(nodes, width)); err != nil {
+	if err := png.Encode(&b, pathImage(nodes, width)); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
-
-func writePNG(w io.Writer, img image.Image) error { return png.Encode(w, img) }

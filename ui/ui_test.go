@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -208,20 +209,20 @@ func TestTraceStepThrough(t *testing.T) {
 		t.Fatalf("%d steps", n)
 	}
 	u.postAndWait(func() { test.Tap(tr.mode) })
-	if tr.counter.Text != "step 1 of "+itoa(n) || !tr.prev.Disabled() {
+	if tr.counter.Text != "step 1 of "+strconv.Itoa(n) || !tr.prev.Disabled() {
 		t.Errorf("start: %q prev disabled %v", tr.counter.Text, tr.prev.Disabled())
 	}
 	for range n + 3 { // past the end stays on the last step
 		u.postAndWait(func() { test.Tap(tr.next) })
 	}
-	if tr.counter.Text != "step "+itoa(n)+" of "+itoa(n) || !tr.next.Disabled() {
+	if tr.counter.Text != "step "+strconv.Itoa(n)+" of "+strconv.Itoa(n) || !tr.next.Disabled() {
 		t.Errorf("end: %q", tr.counter.Text)
 	}
 	if !strings.Contains(richText(tr.one), "DMARC") {
 		t.Errorf("the last step is not DMARC's verdict:\n%s", richText(tr.one))
 	}
 	u.postAndWait(func() { test.Tap(tr.prev) })
-	if tr.counter.Text != "step "+itoa(n-1)+" of "+itoa(n) {
+	if tr.counter.Text != "step "+strconv.Itoa(n-1)+" of "+strconv.Itoa(n) {
 		t.Errorf("back: %q", tr.counter.Text)
 	}
 }
