@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sealtrace/sealtrace/internal/lineend"
 )
 
 // Message is a parsed RFC 5322 message whose header fields keep their exact
@@ -58,7 +60,7 @@ func Parse(raw []byte) (*Message, error) {
 	if len(raw) > MaxMessageBytes {
 		return nil, fmt.Errorf("%w: %d bytes, more than the %d MiB Sealtrace reads", ErrTooLarge, len(raw), MaxMessageBytes>>20)
 	}
-	raw = toCRLF(raw)
+	raw = lineend.ToCRLF(raw)
 	// An mbox "From " separator line is not part of the message.
 	if bytes.HasPrefix(raw, []byte("From ")) {
 		if i := bytes.Index(raw, []byte("\r\n")); i >= 0 {
@@ -129,30 +131,6 @@ func clip(b []byte) string {
 		s = s[:60] + "…"
 	}
 	return s
-}
-
-// toCRLF turns every bare LF into CRLF; it returns raw itself when there is
-// nothing to change.
-func toCRLF(raw []byte) []byte {
-	lf := bytes.Count(raw, []byte("\n"))
-	bare := lf - bytes.Count(raw, []byte("\r\n"))
-	if bare == 0 {
-		return raw
-	}
-	out := make([]byte, 0, len(raw)+bare)
-	for len(raw) > 0 {
-		i := bytes.IndexByte(raw, '\n')
-		if i < 0 {
-			return append(out, raw...)
-		}
-		out = append(out, raw[:i]...)
-		if i == 0 || raw[i-1] != '\r' {
-			out = append(out, '\r')
-		}
-		out = append(out, '\n')
-		raw = raw[i+1:]
-	}
-	return out
 }
 
 // Get returns the first field named name (case-insensitive), top first.

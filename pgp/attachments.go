@@ -6,6 +6,7 @@ import (
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // file names in the usual charsets
+	"github.com/sealtrace/sealtrace/internal/lineend"
 )
 
 // Attachment is a file inside decrypted content.
@@ -18,7 +19,7 @@ type Attachment struct {
 // Attachments lists the files of a decrypted MIME entity (parts with a
 // file name, or marked as attachments), bounded in number, depth and size.
 func Attachments(plain []byte) []Attachment {
-	ent, err := message.Read(bytes.NewReader(toCRLF(plain)))
+	ent, err := message.Read(bytes.NewReader(lineend.ToCRLF(plain)))
 	if ent == nil || err != nil && !message.IsUnknownCharset(err) {
 		return nil
 	}

@@ -129,24 +129,3 @@ func clip(s string) string {
 	}
 	return s
 }
-
-// toCRLF turns bare LF into CRLF.
-func toCRLF(raw []byte) []byte {
-	if bytes.Count(raw, []byte("\n")) == bytes.Count(raw, []byte("\r\n")) {
-		return raw
-	}
-	var b bytes.Buffer
-	b.Grow(len(raw) + len(raw)/20)
-	for len(raw) > 0 {
-		i := bytes.IndexByte(raw, '\n')
-		if i < 0 {
-			b.Write(raw)
-			break
-		}
-		line := bytes.TrimSuffix(raw[:i], []byte("\r"))
-		b.Write(line)
-		b.WriteString("\r\n")
-		raw = raw[i+1:]
-	}
-	return b.Bytes()
-}

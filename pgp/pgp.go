@@ -25,6 +25,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	pgperrors "github.com/ProtonMail/go-crypto/openpgp/errors"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/sealtrace/sealtrace/internal/lineend"
 )
 
 // Signature words of the report.
@@ -177,7 +178,7 @@ func Process(raw []byte, opts Options) *Result {
 	if !bytes.Contains(raw, []byte("-----BEGIN PGP")) && !bytes.Contains(raw, []byte("application/pgp")) {
 		return nil // the common case, found with two fast scans
 	}
-	raw = toCRLF(raw)
+	raw = lineend.ToCRLF(raw)
 	top, err := parseEntity(raw)
 	if err != nil {
 		return nil
@@ -245,7 +246,7 @@ func mimeEncrypted(e *entity, boundary string, opts Options, depth int) *Result 
 	}
 	decrypt(decodeTransfer(pe), opts, r)
 	if r.Decrypted {
-		if inner, err := parseEntity(toCRLF(r.Plaintext)); err == nil {
+		if inner, err := parseEntity(lineend.ToCRLF(r.Plaintext)); err == nil {
 			if t, params := inner.mediaType(); t == "multipart/signed" && r.Signature == SigNone && depth < maxDepth {
 				s := mimeSigned(inner, params["boundary"], opts)
 				r.Signature, r.SignerFingerprint, r.SignerKeyID, r.SignerUserID = s.Signature, s.SignerFingerprint, s.SignerKeyID, s.SignerUserID
