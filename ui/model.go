@@ -247,8 +247,12 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
+		reported := false
 		for p := range puts {
-			l.cache.Put(key, folder, f.UIDValidity(), p.uid, p.raw)
+			if err := l.cache.Put(key, folder, f.UIDValidity(), p.uid, p.raw); err != nil && !reported {
+				reported = true // once: the folder still loads, only without the cache
+				l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
+			}
 		}
 	}()
 	defer func() { close(puts); <-written }()

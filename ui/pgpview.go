@@ -62,19 +62,30 @@ func (p *pgpView) show(e *entry) {
 		p.decrypt.Hide()
 	}
 	p.files.Objects = nil
-	if len(e.plain) > 0 {
-		p.plain.SetText(bodyText(e.plain))
-		p.card.Show()
-		for _, a := range pgp.Attachments(e.plain) {
-			a := a
-			label := widget.NewLabel(fmt.Sprintf("Attachment: %s (%s, %d bytes)", a.Name, a.Type, len(a.Data)))
-			save := widget.NewButton("Save…", func() { p.saveAttachment(a) })
-			p.files.Add(container.NewBorder(nil, nil, nil, save, label))
-		}
-	} else {
-		p.card.Hide()
-	}
 	p.files.Refresh()
+	if len(e.plain) == 0 {
+		p.card.Hide()
+		return
+	}
+	// Decrypted content may be large: its MIME is parsed off the UI goroutine.
+	p.plain.SetText("Reading the decrypted content…")
+	p.card.Show()
+	go func() {
+		text, files := bodyText(e.plain), pgp.Attachments(e.plain)
+		p.u.post(func() {
+			if p.entry != e {
+				return
+			}
+			p.plain.SetText(text)
+			for _, a := range files {
+				a := a
+				label := widget.NewLabel(fmt.Sprintf("Attachment: %s (%s, %d bytes)", a.Name, a.Type, len(a.Data)))
+				save := widget.NewButton("Save…", func() { p.saveAttachment(a) })
+				p.files.Add(container.NewBorder(nil, nil, nil, save, label))
+			}
+			p.files.Refresh()
+		})
+	}()
 }
 
 // saveAttachment writes one decrypted file where the user chooses; nothing

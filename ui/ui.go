@@ -191,9 +191,8 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	u.cancelBtn.Show()
 	u.status.SetText("Loading " + name + "…")
 	inspected := 0
+	pass := u.passphrase
 	l := &loader{
-		opts:  u.inspectOptions(),
-		pgp:   u.pgpOptions(),
 		cache: u.cache,
 		onEntries: func(es []*entry) {
 			u.post(func() { u.addEntries(es) })
@@ -235,6 +234,9 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	l.onDone = func(n int, took time.Duration) { once.Do(func() { done0(n, took) }) }
 	go func() {
 		defer cancel()
+		// The settings may name zone and key files: read them here, not on
+		// the UI goroutine.
+		l.opts, l.pgp = u.inspectOptions(), u.pgpOptions(pass)
 		work(ctx, l)
 		l.onDone(0, 0)
 	}()
@@ -298,7 +300,7 @@ func (u *UI) cancelAll() {
 	}
 }
 
-// inspectOptions reads the DNS and trust settings.
+// inspectOptions reads the DNS and trust settings (any goroutine).
 func (u *UI) inspectOptions() inspect.Options {
 	p := u.app.Preferences()
 	opts := inspect.Options{}
@@ -307,7 +309,7 @@ func (u *UI) inspectOptions() inspect.Options {
 	}
 	res, err := newResolver(p.StringWithFallback(prefDNSMode, dnsSystem), p.String(prefDNSServer), splitList(p.String(prefZoneFiles)))
 	if err != nil {
-		u.status.SetText("DNS: " + err.Error() + " (using offline zones: nothing resolves)")
+		u.post(func() { u.status.SetText("DNS: " + err.Error() + " (using offline zones: nothing resolves)") })
 		res, _ = newResolver(dnsZones, "", nil)
 	}
 	opts.Resolver = res
@@ -316,7 +318,7 @@ func (u *UI) inspectOptions() inspect.Options {
 
 // pgpOptions reads the OpenPGP key files of the settings (the demo brings
 // its own keys).
-func (u *UI) pgpOptions() pgp.Options {
+func (u *UI) pgpOptions(passphrase []byte) pgp.Options {
 	files := splitList(u.app.Preferences().String(prefKeyFiles))
 	stored, _ := filepath.Glob(filepath.Join(u.keys.dir, "*.asc"))
 	files = append(files, stored...)
@@ -325,10 +327,10 @@ func (u *UI) pgpOptions() pgp.Options {
 	}
 	kr, err := pgp.LoadKeyring(files...)
 	if err != nil {
-		u.status.SetText("OpenPGP keys: " + err.Error())
+		u.post(func() { u.status.SetText("OpenPGP keys: " + err.Error()) })
 		return pgp.Options{}
 	}
-	return pgp.Options{Keyring: kr, Passphrase: u.passphrase}
+	return pgp.Options{Keyring: kr, Passphrase: passphrase}
 }
 
 func splitList(s string) []string {

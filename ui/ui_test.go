@@ -465,9 +465,7 @@ func TestSettingsChooseDNS(t *testing.T) {
 	p.SetString(prefDNSMode, dnsServer)
 	p.SetString(prefDNSServer, "not a server at all")
 	_ = u.inspectOptions()
-	if !strings.Contains(u.status.Text, "DNS:") {
-		t.Errorf("a bad DNS server is not reported: %q", u.status.Text)
-	}
+	waitFor(t, u, "a bad DNS server to be reported", func() bool { return strings.Contains(u.status.Text, "DNS:") })
 }
 
 // The PGP/MIME notification of the demo decrypts with the demo key; the
@@ -481,6 +479,7 @@ func TestPGPNotification(t *testing.T) {
 	}
 	u.postAndWait(func() { u.selectEntry(e) })
 	p := u.view.pgp
+	waitFor(t, u, "the decrypted text", func() bool { return !strings.HasPrefix(p.plain.Text, "Reading") })
 	if !p.card.Visible() || !strings.Contains(p.plain.Text, "logged in to your account from a new device") {
 		t.Errorf("decrypted content: visible %v, %q", p.card.Visible(), p.plain.Text)
 	}
@@ -569,7 +568,7 @@ func TestKeysLookupAndImport(t *testing.T) {
 	if len(list) != 1 || list[0].source != "DANE (secure)" || list[0].keys[0].Fingerprint != z.KeyFpr {
 		t.Fatalf("stored: %+v", list)
 	}
-	if opts := u.pgpOptions(); opts.Keyring == nil || opts.Keyring.Keys()[0].Fingerprint != z.KeyFpr {
+	if opts := u.pgpOptions(nil); opts.Keyring == nil || opts.Keyring.Keys()[0].Fingerprint != z.KeyFpr {
 		t.Error("the imported key is not used for OpenPGP")
 	}
 	if _, err := u.keys.add([]byte("not a key"), "pasted"); err == nil {
@@ -592,6 +591,7 @@ func TestPGPAttachmentsListed(t *testing.T) {
 	saved := *e
 	saved.plain = []byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: text/csv; name=\"logins.csv\"\r\nContent-Disposition: attachment; filename=\"logins.csv\"\r\n\r\na,b\r\n--b--\r\n")
 	u.postAndWait(func() { u.view.pgp.show(&saved) })
+	waitFor(t, u, "the attachment list", func() bool { return len(u.view.pgp.files.Objects) > 0 })
 	if n := len(u.view.pgp.files.Objects); n != 1 {
 		t.Fatalf("%d attachments listed", n)
 	}
