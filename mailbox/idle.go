@@ -38,16 +38,24 @@ func Watch(ctx context.Context, a Account, folder string, afterUID uint32, onNew
 		if err != nil {
 			return err
 		}
+		var uids []uint32
 		for _, mi := range list {
-			if mi.UID <= last { // "n:*" includes the last message when nothing is newer
-				continue
+			if mi.UID > last { // "n:*" includes the last message when nothing is newer
+				uids = append(uids, mi.UID)
 			}
-			raw, err := m.Message(mi.UID)
-			if err != nil {
-				return err
+		}
+		if len(uids) == 0 {
+			return nil
+		}
+		got, err := m.Messages(uids) // one FETCH for all that arrived
+		if err != nil {
+			return err
+		}
+		for _, uid := range uids {
+			if raw, ok := got[uid]; ok {
+				onNew(uid, raw)
 			}
-			onNew(mi.UID, raw)
-			last = mi.UID
+			last = uid
 		}
 		return nil
 	}

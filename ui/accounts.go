@@ -131,12 +131,12 @@ func (u *UI) openFolder(name string, done chan struct{}) {
 	}
 	ref.loaded = true
 	u.folders[name] = ref
-	a, err := u.account(ref.account)
-	if err != nil {
-		dialog.ShowError(err, u.win)
-		return
-	}
 	u.startLoad(name, func(ctx context.Context, l *loader) {
+		a, err := u.account(ref.account) // the keyring may take a while: not on the UI goroutine
+		if err != nil {
+			l.onError(err)
+			return
+		}
 		l.onFolderOpen = func(uidNext uint32) { go u.watch(name, a, ref.folder, uidNext-1, l.opts, l.pgp) }
 		l.loadIMAP(ctx, a, ref.folder)
 	}, done)
