@@ -3,6 +3,8 @@ package mailbox
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +19,8 @@ type Fetcher struct {
 	validity   uint32
 	uidNext    uint32
 	Reconnects int
+	aborted    atomic.Bool
+	mu         sync.Mutex // guards conn against Abort
 	// Backoff is the wait before each reconnection attempt.
 	Backoff []time.Duration
 }
@@ -66,6 +70,9 @@ func (f *Fetcher) retry(op func() error) error {
 		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) {
 			return err
 		}
+		if f.aborted.Load() {
+			return ErrAborted
+		}
 		time.Sleep(f.Backoff[attempt])
 		f.conn.c.Close()
 		if cerr := f.connect(); cerr != nil {
@@ -92,7 +99,12 @@ func (f *Fetcher) connect() error {
 		m.Close()
 		return ErrFolderChanged
 	}
+	f.mu.Lock()
 	f.validity, f.uidNext, f.conn = st.UIDValidity, st.UIDNext, m
+	f.mu.Unlock()
+	if f.aborted.Load() {
+		m.Abort()
+	}
 	return nil
 }
 
@@ -123,3 +135,16 @@ func (f *Fetcher) Messages(uids []uint32) (map[uint32][]byte, error) {
 
 // Close logs out.
 func (f *Fetcher) Close() error { return f.conn.Close() }
+
+// ErrAborted is what a command stopped by Abort returns.
+var ErrAborted = errors.New("mailbox: stopped")
+
+// Abort stops the command under way from another goroutine (Cancel): it
+// returns ErrAborted, and nothing reconnects. Close must still be called.
+func (f *Fetcher) Abort() {
+	f.aborted.Store(true)
+	f.mu.Lock()
+	c := f.conn
+	f.mu.Unlock()
+	c.Abort()
+}

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"errors"
 	"io"
 	"net"
 	"strings"
@@ -21,15 +22,19 @@ type cuttingProxy struct {
 	armed    atomic.Bool // bytes count only once armed
 	cut      atomic.Bool
 	conns    atomic.Int32
+	// stall: instead of cutting, stop forwarding (the connection stays
+	// open and silent) until the test ends.
+	stall bool
+	done  chan struct{}
 }
 
-func startProxy(t *testing.T, target string, cutAfter int64) *cuttingProxy {
+func startProxy(t *testing.T, target string, cutAfter int64, stall bool) *cuttingProxy {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cuttingProxy{ln: ln, target: target, cutAfter: cutAfter}
-	t.Cleanup(func() { ln.Close() })
+	p := &cuttingProxy{ln: ln, target: target, cutAfter: cutAfter, stall: stall, done: make(chan struct{})}
+	t.Cleanup(func() { ln.Close(); close(p.done) })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -61,6 +66,9 @@ func (p *cuttingProxy) serve(client net.Conn) {
 			if p.armed.Load() && !p.cut.Load() && n+int64(k) > p.cutAfter {
 				p.cut.Store(true)
 				client.Write(buf[:p.cutAfter-n])
+				if p.stall {
+					<-p.done // silent, but open: only a timeout notices
+				}
 				stop() // the connection drops mid-fetch
 				return
 			}
@@ -90,7 +98,7 @@ func TestFetcherSurvivesADroppedConnection(t *testing.T) {
 	before := d.Snapshot(t)
 	// Once the folder is listed, cut after 6 KB of messages (the demo
 	// mailbox is about 27 KB), inside a fetch.
-	p := startProxy(t, d.IMAPSAddr, 6000)
+	p := startProxy(t, d.IMAPSAddr, 6000, false)
 	a := account(d, ImplicitTLS, p.ln.Addr().String())
 	a.Server = p.ln.Addr().String()
 	f, list, err := OpenFolder(a, "INBOX")
@@ -126,5 +134,65 @@ func TestFetcherSurvivesADroppedConnection(t *testing.T) {
 	}
 	if after := d.Snapshot(t); after != before {
 		t.Error("the server's messages changed")
+	}
+}
+
+// The server goes silent in the middle of a fetch, the connection staying
+// open: the watchdog notices after IOTimeout, the fetcher reconnects, and
+// the folder still completes with every message once. Also: Abort stops a
+// fetch that waits on a silent server, and nothing reconnects after it.
+func TestFetcherSurvivesAStall(t *testing.T) {
+	seeds := demoSeeds(t)
+	for i := range seeds {
+		seeds[i].Folder = ""
+	}
+	d := dovecottest.Start(t, seeds)
+	p := startProxy(t, d.IMAPSAddr, 6000, true)
+	a := account(d, ImplicitTLS, p.ln.Addr().String())
+	a.IOTimeout = 500 * time.Millisecond
+	f, list, err := OpenFolder(a, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Backoff = []time.Duration{10 * time.Millisecond, 50 * time.Millisecond}
+	p.armed.Store(true)
+	uids := make([]uint32, len(list))
+	for i, mi := range list {
+		uids[i] = mi.UID
+	}
+	got, err := f.Messages(uids) // one command for the whole folder: the stall is inside it
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(seeds) || !p.cut.Load() || f.Reconnects != 1 {
+		t.Errorf("%d of %d messages, stalled %v, %d reconnections (want 1)", len(got), len(seeds), p.cut.Load(), f.Reconnects)
+	}
+	for uid, raw := range got {
+		if len(raw) < 200 {
+			t.Errorf("UID %d: %d bytes", uid, len(raw))
+		}
+	}
+
+	// Abort while a command waits on a silent server.
+	q := startProxy(t, d.IMAPSAddr, 2000, true)
+	b := account(d, ImplicitTLS, q.ln.Addr().String())
+	b.IOTimeout = time.Hour // only Abort can end the wait
+	g, _, err := OpenFolder(b, "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.armed.Store(true)
+	done := make(chan error, 1)
+	go func() { _, err := g.Messages(uids); done <- err }()
+	for !q.cut.Load() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	g.Abort()
+	if err := <-done; !errors.Is(err, ErrAborted) {
+		t.Errorf("after Abort: %v, want ErrAborted", err)
+	}
+	if g.Reconnects != 0 {
+		t.Errorf("%d reconnections after Abort", g.Reconnects)
 	}
 }

@@ -63,7 +63,8 @@ func Watch(ctx context.Context, a Account, folder string, afterUID uint32, onNew
 		return err
 	}
 	for {
-		idle, err := m.c.Idle()
+		var idle *imapclient.IdleCommand
+		err := m.do(func() (err error) { idle, err = m.c.Idle(); return err })
 		if err != nil {
 			return fmt.Errorf("mailbox: IDLE: %w", err)
 		}
@@ -75,10 +76,12 @@ func Watch(ctx context.Context, a Account, folder string, afterUID uint32, onNew
 		case <-changed:
 		case <-time.After(25 * time.Minute):
 		}
-		if err := idle.Close(); err != nil {
-			return err
-		}
-		if err := idle.Wait(); err != nil {
+		if err := m.do(func() error {
+			if err := idle.Close(); err != nil {
+				return err
+			}
+			return idle.Wait()
+		}); err != nil {
 			return err
 		}
 		if err := fetchNew(); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
 )
 
 // IMAP access, read-only by construction: this type offers folder listing,
@@ -43,7 +44,17 @@ type Account struct {
 	// RootCAs replaces the system's roots (tests, private CAs).
 	RootCAs *x509.CertPool
 	Timeout time.Duration // dial timeout; 15 s when zero
+	// IOTimeout is how long the server may stay silent while a command
+	// waits for its answer (DefaultIOTimeout when zero); then the command
+	// fails and the Fetcher reconnects.
+	IOTimeout time.Duration
+	// SASL, when set, makes the client for AUTHENTICATE (XOAUTH2,
+	// OAUTHBEARER ...); else PLAIN or LOGIN with Username and Password.
+	SASL func() sasl.Client `json:"-"`
 }
+
+// DefaultIOTimeout is the silence allowed while a command is answered.
+const DefaultIOTimeout = 60 * time.Second
 
 // Connection errors, by the step that failed, so that "Test connection" can
 // say exactly what went wrong.
@@ -71,8 +82,20 @@ func (e *CertError) Error() string {
 
 // IMAP is a read-only connection.
 type IMAP struct {
-	c *imapclient.Client
+	c  *imapclient.Client
+	wd *watchdogConn
 }
+
+// do runs one command with the watchdog armed.
+func (m *IMAP) do(cmd func() error) error {
+	m.wd.arm()
+	defer m.wd.disarm()
+	return cmd()
+}
+
+// Abort closes the connection at once, from any goroutine: a command
+// waiting for its answer fails. This is how Cancel stops a fetch.
+func (m *IMAP) Abort() { m.wd.Conn.Close() }
 
 // Folder is one mailbox of the account.
 type Folder struct {
@@ -111,44 +134,84 @@ func connect(a Account, handler *imapclient.UnilateralDataHandler) (*IMAP, error
 	if timeout == 0 {
 		timeout = 15 * time.Second
 	}
-	var certErr *CertError
-	opts := &imapclient.Options{
-		UnilateralDataHandler: handler,
-		Dialer:                &net.Dialer{Timeout: timeout},
-		TLSConfig: &tls.Config{
-			ServerName: host,
-			// Verification is done below so that an untrusted certificate can
-			// be reported with its fingerprint, or accepted when pinned.
-			InsecureSkipVerify: true,
-			VerifyConnection: func(cs tls.ConnectionState) error {
-				certErr = verifyCert(cs, host, a.RootCAs, a.PinnedSHA256)
-				if certErr != nil {
-					return certErr
-				}
-				return nil
-			},
-			MinVersion: tls.VersionTLS12,
-		},
+	ioTimeout := a.IOTimeout
+	if ioTimeout == 0 {
+		ioTimeout = DefaultIOTimeout
 	}
+	var certErr *CertError
+	tlsConfig := &tls.Config{
+		ServerName: host,
+		// Verification is done below so that an untrusted certificate can
+		// be reported with its fingerprint, or accepted when pinned.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			certErr = verifyCert(cs, host, a.RootCAs, a.PinnedSHA256)
+			if certErr != nil {
+				return certErr
+			}
+			return nil
+		},
+		MinVersion: tls.VersionTLS12,
+		NextProtos: []string{"imap"},
+	}
+	opts := &imapclient.Options{UnilateralDataHandler: handler, TLSConfig: tlsConfig}
+	if a.Security != ImplicitTLS && a.Security != "" && a.Security != StartTLS && a.Security != Plaintext {
+		return nil, fmt.Errorf("mailbox: unknown security %q", a.Security)
+	}
+	// The connection is dialled here, not by go-imap, so that the watchdog
+	// sits under TLS and sees every read.
+	raw, err := (&net.Dialer{Timeout: timeout}).Dial("tcp", a.Server)
+	if err != nil {
+		return nil, classifyDial(err, nil)
+	}
+	wd := &watchdogConn{Conn: raw, timeout: ioTimeout}
+	wd.arm() // greeting, TLS and login are answers too
 	var c *imapclient.Client
 	switch a.Security {
 	case ImplicitTLS, "":
-		c, err = imapclient.DialTLS(a.Server, opts)
+		tc := tls.Client(wd, tlsConfig)
+		if err = tc.Handshake(); err != nil {
+			raw.Close()
+			return nil, classifyDial(err, certErr)
+		}
+		c = imapclient.New(tc, opts)
 	case StartTLS:
-		c, err = imapclient.DialStartTLS(a.Server, opts)
+		if c, err = imapclient.NewStartTLS(wd, opts); err != nil {
+			return nil, classifyDial(err, certErr)
+		}
 	case Plaintext:
-		c, err = imapclient.DialInsecure(a.Server, opts)
-	default:
-		return nil, fmt.Errorf("mailbox: unknown security %q", a.Security)
+		c = imapclient.New(wd, opts)
 	}
-	if err != nil {
-		return nil, classifyDial(err, certErr)
-	}
-	if err := c.Login(a.Username, a.Password).Wait(); err != nil {
+	if err := authenticate(c, a); err != nil {
 		c.Close()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, fmt.Errorf("%w: the server stopped answering (%v)", ErrConnect, err)
+		}
 		return nil, fmt.Errorf("%w: %v", ErrLogin, err)
 	}
-	return &IMAP{c: c}, nil
+	wd.disarm()
+	return &IMAP{c: c, wd: wd}, nil
+}
+
+// authenticate logs in: with the account's own SASL mechanism when it has
+// one (the place for XOAUTH2 or OAUTHBEARER), else AUTHENTICATE PLAIN when
+// the server offers it, else LOGIN.
+func authenticate(c *imapclient.Client, a Account) error {
+	if a.SASL != nil {
+		return c.Authenticate(a.SASL())
+	}
+	caps, err := c.Capability().Wait()
+	if err != nil {
+		return err
+	}
+	if caps.Has(imap.AuthCap(sasl.Plain)) {
+		return c.Authenticate(sasl.NewPlainClient("", a.Username, a.Password))
+	}
+	if caps.Has(imap.CapLoginDisabled) {
+		return errors.New("the server allows neither LOGIN nor AUTHENTICATE PLAIN on this connection")
+	}
+	return c.Login(a.Username, a.Password).Wait()
 }
 
 func verifyCert(cs tls.ConnectionState, host string, roots *x509.CertPool, pinned string) *CertError {
@@ -191,13 +254,14 @@ func classifyDial(err error, certErr *CertError) error {
 
 // Close logs out and closes.
 func (m *IMAP) Close() error {
-	_ = m.c.Logout().Wait()
+	_ = m.do(func() error { return m.c.Logout().Wait() })
 	return m.c.Close()
 }
 
 // Folders lists every folder.
 func (m *IMAP) Folders() ([]Folder, error) {
-	list, err := m.c.List("", "*", nil).Collect()
+	var list []*imap.ListData
+	err := m.do(func() (err error) { list, err = m.c.List("", "*", nil).Collect(); return err })
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +281,11 @@ func (m *IMAP) Folders() ([]Folder, error) {
 
 // Examine opens a folder read-only (EXAMINE, RFC 3501 6.3.2).
 func (m *IMAP) Examine(folder string) (FolderState, error) {
-	d, err := m.c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+	var d *imap.SelectData
+	err := m.do(func() (err error) {
+		d, err = m.c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+		return err
+	})
 	if err != nil {
 		return FolderState{}, err
 	}
@@ -230,8 +298,12 @@ func (m *IMAP) List(from, to uint32) ([]MessageInfo, error) {
 	var set imap.UIDSet
 	set.AddRange(imap.UID(from), imap.UID(to))
 	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
-	msgs, err := m.c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, Envelope: true, RFC822Size: true,
-		BodySection: []*imap.FetchItemBodySection{header}}).Collect()
+	var msgs []*imapclient.FetchMessageBuffer
+	err := m.do(func() (err error) {
+		msgs, err = m.c.Fetch(set, &imap.FetchOptions{UID: true, Flags: true, Envelope: true, RFC822Size: true,
+			BodySection: []*imap.FetchItemBodySection{header}}).Collect()
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -254,15 +326,15 @@ func (m *IMAP) List(from, to uint32) ([]MessageInfo, error) {
 
 // Message fetches a whole message with BODY.PEEK[] (\Seen stays as it is).
 func (m *IMAP) Message(uid uint32) ([]byte, error) {
-	section := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := m.c.Fetch(imap.UIDSetNum(imap.UID(uid)), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	got, err := m.Messages([]uint32{uid})
 	if err != nil {
 		return nil, err
 	}
-	if len(msgs) == 0 {
+	raw, ok := got[uid]
+	if !ok {
 		return nil, fmt.Errorf("mailbox: no message with UID %d", uid)
 	}
-	return msgs[0].FindBodySection(section), nil
+	return raw, nil
 }
 
 // Messages fetches several whole messages in one command (BODY.PEEK[]).
@@ -272,7 +344,11 @@ func (m *IMAP) Messages(uids []uint32) (map[uint32][]byte, error) {
 		set.AddNum(imap.UID(u))
 	}
 	section := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := m.c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	var msgs []*imapclient.FetchMessageBuffer
+	err := m.do(func() (err error) {
+		msgs, err = m.c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -237,6 +237,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 		return
 	}
 	defer f.Close()
+	defer context.AfterFunc(ctx, f.Abort)() // Cancel also ends a command waiting on the server
 	// Messages are written to the cache by a goroutine of their own, so
 	// that the disk does not slow the folder down.
 	type put struct {

@@ -85,6 +85,7 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 		return err
 	}
 	defer fetcher.Close()
+	defer context.AfterFunc(ctx, fetcher.Abort)() // Ctrl-C ends a command waiting on the server
 	if f.limit > 0 && len(list) > f.limit {
 		list = list[len(list)-f.limit:] // the newest
 	}
