@@ -62,6 +62,34 @@ func (f *Fetcher) Page(from, to uint32) ([]MessageInfo, error) {
 	return list, err
 }
 
+// PageUIDs lists the given messages, reconnecting as needed.
+func (f *Fetcher) PageUIDs(uids []uint32) ([]MessageInfo, error) {
+	var list []MessageInfo
+	err := f.retry(func() (err error) { list, err = f.conn.ListUIDs(uids); return err })
+	return list, err
+}
+
+// UIDs returns the folder's UIDs now, and how many messages are unread.
+func (f *Fetcher) UIDs() (all []uint32, unread int, err error) {
+	err = f.retry(func() (err error) { all, unread, err = f.conn.UIDs(); return err })
+	return all, unread, err
+}
+
+// FetchOne fetches one whole message on its own connection (the message the
+// user chose, when it is not at hand), provided the folder still has the
+// given UIDVALIDITY.
+func FetchOne(a Account, folder string, validity, uid uint32) ([]byte, error) {
+	f, err := Examine(a, folder)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if f.UIDValidity() != validity {
+		return nil, ErrFolderChanged
+	}
+	return f.Message(uid)
+}
+
 // retry runs op, and after a failure reconnects (with the backoff) and runs
 // it again; a login failure or a changed folder ends it at once.
 func (f *Fetcher) retry(op func() error) error {

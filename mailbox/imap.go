@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -297,6 +298,23 @@ func (m *IMAP) Examine(folder string) (FolderState, error) {
 func (m *IMAP) List(from, to uint32) ([]MessageInfo, error) {
 	var set imap.UIDSet
 	set.AddRange(imap.UID(from), imap.UID(to))
+	return m.list(set)
+}
+
+// ListUIDs returns the list data of the given messages.
+func (m *IMAP) ListUIDs(uids []uint32) ([]MessageInfo, error) {
+	return m.list(uidSet(uids))
+}
+
+func uidSet(uids []uint32) imap.UIDSet {
+	var set imap.UIDSet
+	for _, u := range uids {
+		set.AddNum(imap.UID(u))
+	}
+	return set
+}
+
+func (m *IMAP) list(set imap.UIDSet) ([]MessageInfo, error) {
 	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
 	var msgs []*imapclient.FetchMessageBuffer
 	err := m.do(func() (err error) {
@@ -339,10 +357,7 @@ func (m *IMAP) Message(uid uint32) ([]byte, error) {
 
 // Messages fetches several whole messages in one command (BODY.PEEK[]).
 func (m *IMAP) Messages(uids []uint32) (map[uint32][]byte, error) {
-	var set imap.UIDSet
-	for _, u := range uids {
-		set.AddNum(imap.UID(u))
-	}
+	set := uidSet(uids)
 	section := &imap.FetchItemBodySection{Peek: true}
 	var msgs []*imapclient.FetchMessageBuffer
 	err := m.do(func() (err error) {
@@ -357,4 +372,55 @@ func (m *IMAP) Messages(uids []uint32) (map[uint32][]byte, error) {
 		out[uint32(msg.UID)] = msg.FindBodySection(section)
 	}
 	return out, nil
+}
+
+// UIDs returns the UIDs of the examined folder's messages, in order, and
+// how many of them are unread (UID SEARCH ALL, UID SEARCH UNSEEN: searching
+// changes nothing).
+func (m *IMAP) UIDs() (all []uint32, unread int, err error) {
+	var allData, unseenData *imap.SearchData
+	err = m.do(func() (err error) {
+		// One after the other: untagged SEARCH answers do not say which
+		// command they answer.
+		if allData, err = m.c.UIDSearch(&imap.SearchCriteria{}, nil).Wait(); err != nil {
+			return err
+		}
+		unseenData, err = m.c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, u := range allData.AllUIDs() {
+		all = append(all, uint32(u))
+	}
+	slices.Sort(all)
+	return all, len(unseenData.AllUIDs()), nil
+}
+
+// Unread counts the unread messages of each folder (STATUS UNSEEN; the
+// commands are pipelined). A folder the server refuses is left out.
+func (m *IMAP) Unread(folders []string) (map[string]int, error) {
+	out := map[string]int{}
+	err := m.do(func() error {
+		cmds := make([]*imapclient.StatusCommand, len(folders))
+		for i, f := range folders {
+			cmds[i] = m.c.Status(f, &imap.StatusOptions{NumUnseen: true})
+		}
+		for i, c := range cmds {
+			d, err := c.Wait()
+			var ierr *imap.Error
+			switch {
+			case errors.As(err, &ierr):
+				continue // e.g. a folder that cannot be selected
+			case err != nil:
+				return err
+			}
+			if d.NumUnseen != nil {
+				out[folders[i]] = int(*d.NumUnseen)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

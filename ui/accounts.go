@@ -31,6 +31,9 @@ type savedAccount struct {
 	Security mailbox.Security `json:"security"`
 	Username string           `json:"username"`
 	Pinned   string           `json:"pinned_sha256,omitempty"`
+	// Folders as last listed, so that they can be opened from the cache
+	// when the server cannot be reached.
+	Folders []string `json:"folders,omitempty"`
 }
 
 func (s savedAccount) key() string { return s.Username + "@" + s.Server }
@@ -79,32 +82,60 @@ func (u *UI) listFolders(s savedAccount) {
 	go func() {
 		a, err := u.account(s)
 		var folders []mailbox.Folder
+		var unread map[string]int
 		if err == nil {
 			var m *mailbox.IMAP
 			if m, err = mailbox.Connect(a); err == nil {
 				folders, err = m.Folders()
+				if err == nil {
+					var names []string
+					for _, f := range folders {
+						if !hasAttr(f.Attrs, `\Noselect`) && !hasAttr(f.Attrs, `\NonExistent`) {
+							names = append(names, f.Name)
+						}
+					}
+					unread, _ = m.Unread(names) // counts are a nicety: a server refusing STATUS still lists
+				}
 				m.Close()
 			}
 		}
 		u.post(func() {
 			if err != nil {
+				// Offline: the folders as last listed, to be read from the cache.
+				for _, f := range s.Folders {
+					name := u.addFolderSource(s, f)
+					u.folderInfo[name] = folderInfo{offline: true}
+				}
+				u.sourceList.Refresh()
 				u.status.SetText("IMAP " + s.key() + ": " + err.Error() + " (offline)")
 				return
 			}
+			s.Folders = nil
 			for _, f := range folders {
-				if hasAttr(f.Attrs, `\Noselect`) {
+				if hasAttr(f.Attrs, `\Noselect`) || hasAttr(f.Attrs, `\NonExistent`) {
 					continue
 				}
-				name := s.Username + "@" + s.Server + ": " + f.Name
-				if _, ok := u.folders[name]; !ok {
-					u.folders[name] = folderRef{account: s, folder: f.Name}
-					u.sources = append(u.sources, name)
+				s.Folders = append(s.Folders, f.Name)
+				name := u.addFolderSource(s, f.Name)
+				if n, ok := unread[f.Name]; ok {
+					u.folderInfo[name] = folderInfo{unread: n, known: true}
 				}
 			}
+			u.saveAccount(s)
 			u.sourceList.Refresh()
 			u.status.SetText(fmt.Sprintf("IMAP %s: %d folders", s.key(), len(folders)))
 		})
 	}()
+}
+
+// addFolderSource puts a folder in the sidebar once (UI goroutine).
+func (u *UI) addFolderSource(s savedAccount, folder string) string {
+	name := s.Username + "@" + s.Server + ": " + folder
+	if _, ok := u.folders[name]; !ok {
+		u.folders[name] = folderRef{account: s, folder: folder}
+		u.sources = append(u.sources, name)
+	}
+	return name
 }
 
 func hasAttr(attrs []string, a string) bool {
@@ -123,19 +154,30 @@ type folderRef struct {
 	loaded  bool
 }
 
-// openFolder loads a folder's messages the first time it is chosen.
+// openFolder loads a folder's messages the first time it is chosen, and
+// again when it was read offline (the server may be back).
 func (u *UI) openFolder(name string, done chan struct{}) {
 	ref, ok := u.folders[name]
-	if !ok || ref.loaded {
+	if !ok || (ref.loaded && !u.folderInfo[name].offline) {
 		return
+	}
+	if ref.loaded {
+		var old []*entry
+		for _, e := range u.entries {
+			if e.source == name {
+				old = append(old, e)
+			}
+		}
+		u.removeEntries(old) // the cache's rows come again, with what the server has now
 	}
 	ref.loaded = true
 	u.folders[name] = ref
 	u.startLoad(name, func(ctx context.Context, l *loader) {
 		a, err := u.account(ref.account) // the keyring may take a while: not on the UI goroutine
 		if err != nil {
-			l.onError(err)
-			return
+			// No password: the folder as the cache has it, without the server.
+			a = mailbox.Account{Server: ref.account.Server, Security: ref.account.Security, Username: ref.account.Username}
+			l.noServer = err
 		}
 		l.onFolderOpen = func(uidNext uint32) { go u.watch(name, a, ref.folder, uidNext-1, l.opts, l.pgp) }
 		l.loadIMAP(ctx, a, ref.folder)
@@ -164,7 +206,8 @@ func (u *UI) watch(name string, a mailbox.Account, folder string, after uint32, 
 						n++
 					}
 				}
-				e := &entry{source: name, index: n + 1, report: rep, plain: plain, load: func() ([]byte, error) { return raw, nil }}
+				e := &entry{source: name, index: n + 1, load: func() ([]byte, error) { return raw, nil }}
+				e.setReport(rep, plain)
 				e.date, e.from, e.subject, e.note = quickHeader(raw)
 				rep.Source = fmt.Sprintf("%s#%d", name, e.index)
 				u.addEntries([]*entry{e})

@@ -53,7 +53,7 @@ func BenchmarkOpen10k(b *testing.B) {
 			},
 			onReports: func(rs []reported) {
 				for _, r := range rs {
-					r.e.report = r.r
+					r.e.setReport(r.r, nil)
 				}
 				inspected += len(rs)
 			},
@@ -90,7 +90,7 @@ func BenchmarkTable100k(b *testing.B) {
 	var es []*entry
 	for i := range 100000 {
 		r := &inspect.Report{SPF: inspect.SPFResult{Result: words[i%4]}, DMARC: inspect.DMARCResult{Result: words[(i/4)%4]}, ARC: inspect.ARCResult{Result: inspect.None}}
-		es = append(es, &entry{source: "big", index: i, from: fmt.Sprintf("sender%d@example.com", i), subject: fmt.Sprintf("message %d", i), report: r})
+		es = append(es, &entry{source: "big", index: i, from: fmt.Sprintf("sender%d@example.com", i), subject: fmt.Sprintf("message %d", i), report: r, sum: summarize(r)})
 	}
 	u.postAndWait(func() { u.addEntries(es) })
 	b.ResetTimer()

@@ -23,8 +23,12 @@ var errNothingSelected = errors.New("select a message first")
 
 func (u *UI) exportMenu() {
 	e := u.selected
-	if e == nil || e.report == nil {
+	if e == nil {
 		dialog.ShowError(errNothingSelected, u.win)
+		return
+	}
+	if e.report == nil {
+		dialog.ShowError(errors.New("this message's report is not ready yet (being inspected, or read from the cache): try again in a moment"), u.win)
 		return
 	}
 	var d dialog.Dialog

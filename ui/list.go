@@ -78,7 +78,7 @@ func newMessageTable(u *UI) *widget.Table {
 			default:
 				word := e.badge(columns[id.Col].title)
 				txt.Text = word
-				if e.report != nil && e.report.Error != "" {
+				if e.sum != nil && e.sum.Error != "" {
 					txt.Text = "error"
 					word = inspect.PermError
 				}
@@ -175,10 +175,10 @@ func (u *UI) refilter() {
 }
 
 func reportDomain(e *entry) string {
-	if e.report == nil {
+	if e.sum == nil {
 		return ""
 	}
-	return e.report.FromDomain
+	return e.sum.FromDomain
 }
 
 func sortKey(e *entry, col int) string {
@@ -194,18 +194,18 @@ func sortKey(e *entry, col int) string {
 }
 
 func matchesFilter(e *entry, f string) bool {
-	r := e.report
+	s := e.sum
 	switch f {
 	case "DMARC fail":
-		return r != nil && r.DMARC.Result == inspect.Fail
+		return s != nil && s.DMARC == inspect.Fail
 	case "DKIM fail":
-		return r != nil && len(r.DKIM) > 0 && dkimSummary(r.DKIM) != inspect.Pass
+		return s != nil && s.Signatures > 0 && s.DKIM != inspect.Pass
 	case "SPF fail":
-		return r != nil && (r.SPF.Result == inspect.Fail || r.SPF.Result == inspect.SoftFail)
+		return s != nil && (s.SPF == inspect.Fail || s.SPF == inspect.SoftFail)
 	case "ARC present":
-		return r != nil && r.ARC.Instances > 0
+		return s != nil && s.ARCSets > 0
 	case "Not inspectable":
-		return r != nil && r.Error != ""
+		return s != nil && s.Error != ""
 	}
 	return true
 }

@@ -22,38 +22,71 @@ import (
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
-// entry is one message in the list. The raw message is not kept for files:
-// load reads it again from its span, so a 10,000-message mbox costs its
-// reports, not its messages.
+// entry is one message in the list. The raw message is not kept for files
+// or cached IMAP folders: load reads it again (from its span, from the
+// cache, or from the server), so a 10,000-message folder costs its reports,
+// not its messages.
 type entry struct {
 	source  string
 	index   int
 	date    time.Time
 	from    string
 	subject string
-	note    string // the demo's teaching note
-	report  *inspect.Report
-	plain   []byte // decrypted OpenPGP content, shown on its own
+	note    string          // the demo's teaching note
+	sum     *summary        // the list's verdict words; nil while inspecting
+	report  *inspect.Report // nil while inspecting, or until read from the cache
+	plain   []byte          // decrypted OpenPGP content, shown on its own; never cached
 	load    func() ([]byte, error)
+	// IMAP only.
+	uid        uint32
+	loadReport func() (*inspect.Report, []byte, error) // the report as cached, read when the message is chosen
+	partial    bool                                    // only the header was fetched (over the size cap)
+	complete   func() (*inspect.Report, []byte, error) // fetches it whole and inspects it again
+	inspected  time.Time                               // when the cached report was made
+	size       int64                                   // RFC822.SIZE
+}
+
+// summary is what the list shows of a report (and what a folder's cache
+// index keeps of it): the badge words and what the filters ask.
+type summary struct {
+	SPF        string `json:"spf"`
+	DKIM       string `json:"dkim"`
+	DMARC      string `json:"dmarc"`
+	ARC        string `json:"arc"`
+	PGP        string `json:"pgp,omitempty"`
+	Signatures int    `json:"dkim_signatures,omitempty"`
+	ARCSets    int    `json:"arc_sets,omitempty"`
+	Error      string `json:"error,omitempty"`
+	FromDomain string `json:"from_domain,omitempty"`
+}
+
+func summarize(r *inspect.Report) *summary {
+	return &summary{SPF: r.SPF.Result, DKIM: dkimSummary(r.DKIM), DMARC: r.DMARC.Result, ARC: r.ARC.Result, PGP: pgpBadge(r.PGP),
+		Signatures: len(r.DKIM), ARCSets: r.ARC.Instances, Error: r.Error, FromDomain: r.FromDomain}
+}
+
+// setReport records an inspection's result (UI goroutine).
+func (e *entry) setReport(r *inspect.Report, plain []byte) {
+	e.report, e.plain, e.sum = r, plain, summarize(r)
 }
 
 // badge is the result word shown for a check in the list.
 func (e *entry) badge(check string) string {
-	if e.report == nil {
+	s := e.sum
+	if s == nil {
 		return "…"
 	}
-	r := e.report
 	switch check {
 	case "SPF":
-		return r.SPF.Result
+		return s.SPF
 	case "DKIM":
-		return dkimSummary(r.DKIM)
+		return s.DKIM
 	case "DMARC":
-		return r.DMARC.Result
+		return s.DMARC
 	case "ARC":
-		return r.ARC.Result
+		return s.ARC
 	case "PGP":
-		return pgpBadge(r.PGP)
+		return s.PGP
 	}
 	return ""
 }
@@ -132,6 +165,14 @@ type loader struct {
 	onReports    func([]reported) // finished inspections
 	onError      func(error)
 	onDone       func(n int, took time.Duration)
+	// IMAP: rows the server no longer has (or a recreated folder), the
+	// folder's state, and each inspection as it ends (worker goroutines).
+	onRemove    func([]*entry)
+	onState     func(unread int, offline bool)
+	onInspected func(*entry, *inspect.Report)
+	maxBody     int64 // IMAP: bigger messages are fetched as headers only until chosen
+	firstIndex  int   // the index of the first row run adds, less one
+	noServer    error // IMAP: why the server is not asked (the cache alone is read)
 }
 
 type reported struct {
@@ -207,123 +248,6 @@ func (l *loader) loadBytes(ctx context.Context, name string, raw []byte) {
 	l.run(ctx, name, fromBytes(raw), l.opts)
 }
 
-// maxIMAPMessage is the size above which a message is not fetched whole
-// (its headers still are: SPF, DMARC and the path work on them).
-const maxIMAPMessage = 25 << 20
-
-// loadIMAP inspects a folder read-only (EXAMINE, BODY.PEEK). Messages stay
-// in memory for this session; an on-disk cache is not there yet.
-func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string) {
-	name := a.Username + "@" + a.Server + ": " + folder
-	key := a.Username + "@" + a.Server
-	f, err := mailbox.Examine(a, folder)
-	if err != nil {
-		if validity, uids := l.cache.Folder(key, folder); len(uids) > 0 && !errors.Is(err, mailbox.ErrLogin) {
-			// Offline: the folder as it was last read.
-			l.onError(fmt.Errorf("%s: %w; showing the %d messages of the cache (offline)", name, err, len(uids)))
-			i := 0
-			l.run(ctx, name+" (offline)", func() (item, bool) {
-				for ; i < len(uids); i++ {
-					if raw, ok := l.cache.Get(key, folder, validity, uids[i]); ok {
-						i++
-						return item{raw: raw, load: func() ([]byte, error) { return raw, nil }}, true
-					}
-				}
-				return item{}, false
-			}, l.opts)
-			return
-		}
-		l.onError(fmt.Errorf("%s: %w", name, err))
-		return
-	}
-	defer f.Close()
-	defer context.AfterFunc(ctx, f.Abort)() // Cancel also ends a command waiting on the server
-	// Messages are written to the cache by a goroutine of their own, so
-	// that the disk does not slow the folder down.
-	type put struct {
-		uid uint32
-		raw []byte
-	}
-	puts := make(chan put, 256)
-	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		reported := false
-		for p := range puts {
-			if err := l.cache.Put(key, folder, f.UIDValidity(), p.uid, p.raw); err != nil && !reported {
-				reported = true // once: the folder still loads, only without the cache
-				l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
-			}
-		}
-	}()
-	defer func() { close(puts); <-written }()
-	if l.onFolderOpen != nil && f.UIDNext() != 0 {
-		l.onFolderOpen(f.UIDNext())
-	}
-	// List data page by page (UID ranges of 500), so the first rows show
-	// before a large folder is listed; whole messages in batches of 50 per
-	// command, those over the size cap as headers only.
-	const page, batch = 500, 50
-	var pending []mailbox.MessageInfo
-	nextUID := uint32(1)
-	var got map[uint32][]byte
-	inBatch := 0
-	l.run(ctx, name, func() (item, bool) {
-		for len(pending) == 0 {
-			last := f.UIDNext() - 1
-			if f.UIDNext() == 0 { // not reported: everything in one listing
-				if nextUID > 1 {
-					return item{}, false
-				}
-				last = 0
-			} else if nextUID > last {
-				return item{}, false
-			}
-			to := last
-			if last != 0 {
-				to = min(nextUID+page-1, last)
-			}
-			list, err := f.Page(nextUID, to)
-			if err != nil {
-				return item{err: err}, true
-			}
-			nextUID += page
-			pending, inBatch = list, 0
-		}
-		if inBatch == 0 {
-			got = map[uint32][]byte{}
-			var uids []uint32
-			for _, mi := range pending[:min(batch, len(pending))] {
-				if raw, ok := l.cache.Get(key, folder, f.UIDValidity(), mi.UID); ok {
-					got[mi.UID] = raw
-				} else if mi.Size <= maxIMAPMessage {
-					uids = append(uids, mi.UID)
-				}
-			}
-			if len(uids) > 0 {
-				fetched, err := f.Messages(uids) // reconnects and resumes after a drop
-				if err != nil {
-					return item{err: err}, true
-				}
-				for uid, raw := range fetched {
-					got[uid] = raw
-					if l.cache != nil {
-						puts <- put{uid, raw}
-					}
-				}
-			}
-		}
-		mi := pending[0]
-		pending = pending[1:]
-		inBatch = (inBatch + 1) % batch
-		raw, ok := got[mi.UID]
-		if !ok {
-			raw = mi.Header
-		}
-		return item{raw: raw, load: func() ([]byte, error) { return raw, nil }}, true
-	}, l.opts)
-}
-
 // run reads messages (from r, or the given raw ones), shows rows at once in
 // batches, and inspects with one worker per core.
 // item is one message a source yields: its bytes, how to read it again, or
@@ -332,6 +256,12 @@ type item struct {
 	raw  []byte
 	load func() ([]byte, error)
 	err  error
+	// IMAP: the message's UID, whether raw is only its header, and how to
+	// fetch it whole when chosen.
+	uid     uint32
+	partial bool
+	size    int64
+	imap    *folderRead
 }
 
 // fromMbox yields the messages of an mbox; spanLoader makes the function
@@ -389,6 +319,9 @@ func (l *loader) run(ctx context.Context, source string, next func() (item, bool
 						plain = res.Plaintext
 					}
 				}
+				if l.onInspected != nil && ctx.Err() == nil {
+					l.onInspected(j.e, rep)
+				}
 				events <- reported{j.e, rep, plain}
 			}
 		}()
@@ -402,10 +335,14 @@ func (l *loader) run(ctx context.Context, source string, next func() (item, bool
 		}
 		lastFlush = time.Now()
 	}
-	n := 0
-	add := func(raw []byte, loadFn func() ([]byte, error)) bool {
+	n := l.firstIndex
+	add := func(it item) bool {
 		n++
-		e := &entry{source: source, index: n, load: loadFn}
+		e := &entry{source: source, index: n, load: it.load, uid: it.uid, partial: it.partial, size: it.size}
+		raw := it.raw
+		if it.imap != nil {
+			it.imap.setIMAP(e, raw)
+		}
 		e.date, e.from, e.subject, e.note = quickHeader(raw)
 		batch = append(batch, e)
 		// The first rows show at once; after that, in batches.
@@ -436,7 +373,7 @@ func (l *loader) run(ctx context.Context, source string, next func() (item, bool
 			l.onError(fmt.Errorf("%s: %w", source, it.err))
 			break
 		}
-		if !add(it.raw, it.load) {
+		if !add(it) {
 			break
 		}
 	}

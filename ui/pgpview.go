@@ -55,8 +55,11 @@ func (p *pgpView) show(e *entry) {
 	if r.PGP.SignerFingerprint != "" {
 		md += ", signer key " + r.PGP.SignerFingerprint
 	}
+	if r.PGP.Decrypted && len(e.plain) == 0 {
+		md += "\n\nDecrypted when it was inspected; the decrypted content is never kept on disk: Decrypt shows it again."
+	}
 	p.status.ParseMarkdown(md + "\n\n" + stepsMarkdown(r.PGP.Steps))
-	if r.PGP.Encrypted && !r.PGP.Decrypted {
+	if r.PGP.Encrypted && (!r.PGP.Decrypted || len(e.plain) == 0) {
 		p.decrypt.Show()
 	} else {
 		p.decrypt.Hide()
@@ -129,10 +132,11 @@ func (p *pgpView) askPassphrase() {
 			rep := *e.report
 			res := pgpreport.Attach(&rep, raw, opts)
 			p.u.post(func() {
-				e.report = &rep
+				var plain []byte
 				if res != nil {
-					e.plain = res.Plaintext
+					plain = res.Plaintext
 				}
+				e.setReport(&rep, plain)
 				p.u.table.Refresh()
 				if p.entry == e {
 					p.show(e)

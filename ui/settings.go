@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/mailbox"
 )
 
 // Preference keys. Nothing secret is stored here.
@@ -20,6 +22,7 @@ const (
 	prefKeyFiles    = "pgp.keyfiles"
 	prefTrustAnchor = "dnssec.anchor"
 	prefPassMinutes = "pgp.passphrase.minutes"
+	prefMaxBodyMB   = "imap.maxbody.mb"
 )
 
 // settingsDialog edits the DNS mode, the trusted authserv-ids and the theme.
@@ -45,6 +48,8 @@ func (u *UI) settingsDialog() {
 	anchor := widget.NewEntry()
 	anchor.SetPlaceHolder("/usr/share/dns/root.key (the IANA root anchors)")
 	anchor.SetText(p.String(prefTrustAnchor))
+	maxBody := widget.NewEntry()
+	maxBody.SetText(strconv.Itoa(p.IntWithFallback(prefMaxBodyMB, defaultMaxBody>>20)))
 	th := widget.NewSelect([]string{"System", "Light", "Dark"}, nil)
 	th.SetSelected(p.StringWithFallback(prefTheme, "System"))
 	form := []*widget.FormItem{
@@ -55,6 +60,7 @@ func (u *UI) settingsDialog() {
 		widget.NewFormItem("OpenPGP keys", keyFiles),
 		widget.NewFormItem("DNSSEC trust anchor", anchor),
 		widget.NewFormItem("Forget the passphrase after (minutes)", passMinutes),
+		widget.NewFormItem("IMAP: fetch whole messages up to (MB)", maxBody),
 		widget.NewFormItem("Theme", th),
 	}
 	d := dialog.NewForm("Settings", "Save", "Cancel", form, func(ok bool) {
@@ -69,6 +75,9 @@ func (u *UI) settingsDialog() {
 		p.SetString(prefTrustAnchor, anchor.Text)
 		if m, err := strconv.Atoi(strings.TrimSpace(passMinutes.Text)); err == nil && m > 0 {
 			p.SetInt(prefPassMinutes, m)
+		}
+		if m, err := strconv.Atoi(strings.TrimSpace(maxBody.Text)); err == nil && m > 0 {
+			p.SetInt(prefMaxBodyMB, min(m, mailbox.MaxMessageBytes>>20))
 		}
 		p.SetString(prefTheme, th.Selected)
 		applyTheme(u.app)

@@ -54,10 +54,11 @@ type UI struct {
 	keys       *keyStore     // the app's keyring, in its data folder
 	wkdClient  *http.Client  // nil: the default (tests set one)
 	creds      mailbox.Credentials
-	folders    map[string]folderRef // IMAP folders in the sidebar, by source name
-	imapRoots  *x509.CertPool       // nil: the system's (tests set one)
-	cache      *mailbox.Cache       // IMAP messages on disk
-	watchCtx   context.Context      // IDLE watchers run until the window closes
+	folders    map[string]folderRef  // IMAP folders in the sidebar, by source name
+	folderInfo map[string]folderInfo // their unread counts and offline state
+	imapRoots  *x509.CertPool        // nil: the system's (tests set one)
+	cache      *mailbox.Cache        // IMAP messages on disk
+	watchCtx   context.Context       // IDLE watchers run until the window closes
 	stopWatch  context.CancelFunc
 	running    map[int]context.CancelFunc // loads under way, by number
 	nextLoad   int
@@ -82,6 +83,7 @@ func New(a fyne.App, w fyne.Window) *UI {
 	u := &UI{app: a, win: w, loaded: make(chan struct{}), updates: make(chan func(), 64)}
 	u.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
 	u.folders = map[string]folderRef{}
+	u.folderInfo = map[string]folderInfo{}
 	if dir, err := os.UserCacheDir(); err == nil {
 		u.cache = &mailbox.Cache{Dir: filepath.Join(dir, "sealtrace", "imap"), MaxBytes: 2 << 30}
 	}
@@ -131,7 +133,7 @@ func (u *UI) build() fyne.CanvasObject {
 				l.SetText("All messages")
 				return
 			}
-			l.SetText(u.sources[i-1])
+			l.SetText(u.sourceLabel(u.sources[i-1]))
 		})
 	u.sourceList.OnSelected = func(i widget.ListItemID) {
 		u.source = ""
@@ -193,14 +195,24 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	inspected := 0
 	pass := u.passphrase
 	l := &loader{
-		cache: u.cache,
+		cache:   u.cache,
+		maxBody: int64(u.app.Preferences().IntWithFallback(prefMaxBodyMB, defaultMaxBody>>20)) << 20,
+		onRemove: func(es []*entry) {
+			u.post(func() { u.removeEntries(es) })
+		},
+		onState: func(unread int, offline bool) {
+			u.post(func() {
+				u.folderInfo[name] = folderInfo{unread: unread, known: !offline, offline: offline}
+				u.sourceList.Refresh()
+			})
+		},
 		onEntries: func(es []*entry) {
 			u.post(func() { u.addEntries(es) })
 		},
 		onReports: func(rs []reported) {
 			u.post(func() {
 				for _, x := range rs {
-					x.e.report, x.e.plain = x.r, x.plain
+					x.e.setReport(x.r, x.plain)
 					if x.e == u.selected {
 						u.view.show(x.e)
 					}
@@ -365,6 +377,47 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// removeEntries takes rows out of the list: messages the server no longer
+// has, or all of a folder recreated on the server (UI goroutine).
+func (u *UI) removeEntries(es []*entry) {
+	drop := make(map[*entry]bool, len(es))
+	for _, e := range es {
+		drop[e] = true
+	}
+	kept := u.entries[:0]
+	for _, e := range u.entries {
+		if !drop[e] {
+			kept = append(kept, e)
+		}
+	}
+	clear(u.entries[len(kept):])
+	u.entries = kept
+	if drop[u.selected] {
+		u.selected = nil
+	}
+	u.refilter()
+}
+
+// folderInfo is what the sidebar says of an IMAP folder besides its name.
+type folderInfo struct {
+	unread  int
+	known   bool // unread was counted
+	offline bool
+}
+
+// sourceLabel is a source's line in the sidebar: an IMAP folder with its
+// unread count, or marked offline.
+func (u *UI) sourceLabel(name string) string {
+	fi := u.folderInfo[name]
+	switch {
+	case fi.offline:
+		return name + " (offline)"
+	case fi.known && fi.unread > 0:
+		return fmt.Sprintf("%s (%d unread)", name, fi.unread)
+	}
+	return name
 }
 
 // selectEntry shows a message in the view (UI goroutine).

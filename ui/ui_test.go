@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -641,6 +640,13 @@ func TestIMAPAccount(t *testing.T) {
 	})
 	inbox := "alice@" + d.IMAPSAddr + ": INBOX"
 	waitFor(t, u, "the account's folders", func() bool { _, ok := u.folders[inbox]; return ok && contains(u.sources, inbox) })
+	u.postAndWait(func() {
+		// Unread counts by STATUS, pipelined: each answer names its folder.
+		archive := "alice@" + d.IMAPSAddr + ": Archive"
+		if got := u.sourceLabel(inbox) + " | " + u.sourceLabel(archive); got != inbox+" (4 unread) | "+archive+" (1 unread)" {
+			t.Errorf("sidebar: %q", got)
+		}
+	})
 	done := make(chan struct{})
 	u.postAndWait(func() { u.openFolder(inbox, done) })
 	select {
@@ -719,9 +725,13 @@ func forwarder(t *testing.T, target string) net.Listener {
 	return ln
 }
 
-// Messages read over IMAP are cached on disk; with the server gone, the
-// folder opens from the cache (offline), with the same inspections.
-func TestIMAPCacheOffline(t *testing.T) {
+// Messages read over IMAP are cached on disk with their reports and a row
+// each in the folder's index. Reopening shows the index's rows, with their
+// verdicts, before the server is asked; then only what is new is fetched and
+// inspected, and what the server no longer has is removed. With the server
+// gone, the folder opens from the cache (offline), each verdict and the DNS
+// answers it rested on as they were recorded.
+func TestIMAPCacheReopenAndOffline(t *testing.T) {
 	u, _ := newTestUI(t)
 	var seeds []dovecottest.Seed
 	for _, e := range u.entries[:6] {
@@ -734,33 +744,76 @@ func TestIMAPCacheOffline(t *testing.T) {
 	acct := mailbox.Account{Server: fw.Addr().String(), Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
 	acct.PinnedSHA256 = d.Fingerprint // the forwarder's address is not in the certificate
 	z, _ := assets.DemoResolver()
-	load := func() (n int, results []string, errs []error) {
+	type result struct {
+		rows, removed []*entry
+		reports       []reported
+		errs          []error
+		offline       bool
+		unread        int
+	}
+	load := func() (r result) {
 		l := &loader{opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }}, cache: cache,
-			onEntries: func([]*entry) {},
-			onReports: func(rs []reported) {
-				for _, r := range rs {
-					n++
-					results = append(results, r.r.DMARC.Result+"/"+r.r.SPF.Result)
-				}
-			},
-			onError: func(err error) { errs = append(errs, err) },
-			onDone:  func(int, time.Duration) {},
+			onEntries: func(es []*entry) { r.rows = append(r.rows, es...) },
+			onReports: func(rs []reported) { r.reports = append(r.reports, rs...) },
+			onRemove:  func(es []*entry) { r.removed = append(r.removed, es...) },
+			onState:   func(unread int, offline bool) { r.unread, r.offline = unread, offline },
+			onError:   func(err error) { r.errs = append(r.errs, err) },
+			onDone:    func(int, time.Duration) {},
 		}
 		l.loadIMAP(context.Background(), acct, "INBOX")
-		return
+		return r
 	}
-	n, online, errs := load()
-	if n != 6 || len(errs) != 0 {
-		t.Fatalf("online: %d messages, errors %v", n, errs)
+	first := load()
+	if len(first.reports) != 6 || len(first.errs) != 0 || first.unread != 6 {
+		t.Fatalf("first: %d reports, %d unread, errors %v", len(first.reports), first.unread, first.errs)
 	}
+	verdict := map[uint32]string{}
+	evidence := map[uint32]int{}
+	for _, x := range first.reports {
+		verdict[x.e.uid] = x.r.DMARC.Result + "/" + x.r.SPF.Result + "/" + dkimSummary(x.r.DKIM)
+		evidence[x.e.uid] = len(x.r.DNS)
+	}
+
+	// The server changes meanwhile: one message removed, one delivered.
+	d.Remove(t, "")
+	newRaw, _ := u.entries[7].load()
+	d.Deliver(t, "", newRaw)
+	second := load()
+	if len(second.rows) != 7 || len(second.removed) != 1 || len(second.reports) != 1 || len(second.errs) != 0 {
+		t.Fatalf("reopen: %d rows, %d removed, %d inspected (want 7, 1, 1), errors %v", len(second.rows), len(second.removed), len(second.reports), second.errs)
+	}
+	for _, e := range second.rows[:6] { // the cache's rows come first, with the verdicts of the first inspection
+		got := e.sum.DMARC + "/" + e.sum.SPF + "/" + e.sum.DKIM
+		if e.report != nil || got != verdict[e.uid] {
+			t.Errorf("UID %d from the cache: %q, want %q (report read early: %v)", e.uid, got, verdict[e.uid], e.report != nil)
+		}
+	}
+	if r := second.reports[0]; r.e.uid <= second.rows[5].uid || r.r.DMARC.Result == "" {
+		t.Errorf("the new message: UID %d, DMARC %q", r.e.uid, r.r.DMARC.Result)
+	}
+
 	fw.Close() // the server is gone
-	n, offline, errs := load()
-	if n != 6 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "offline") {
-		t.Fatalf("offline: %d messages, errors %v", n, errs)
+	off := load()
+	if len(off.rows) != 6 || len(off.reports) != 0 || !off.offline || len(off.errs) != 1 || !strings.Contains(off.errs[0].Error(), "offline") {
+		t.Fatalf("offline: %d rows, %d inspected, offline %v, errors %v", len(off.rows), len(off.reports), off.offline, off.errs)
 	}
-	sort.Strings(online) // reports arrive as workers finish them
-	sort.Strings(offline)
-	if strings.Join(online, ",") != strings.Join(offline, ",") {
-		t.Errorf("offline inspections differ:\n%v\n%v", online, offline)
+	replayed := 0
+	for _, e := range off.rows {
+		if want, ok := verdict[e.uid]; ok {
+			if got := e.sum.DMARC + "/" + e.sum.SPF + "/" + e.sum.DKIM; got != want {
+				t.Errorf("offline UID %d: %q, want %q", e.uid, got, want)
+			}
+			rep, _, err := e.loadReport()
+			if err != nil || len(rep.DNS) != evidence[e.uid] || rep.DMARC.Result+"/"+rep.SPF.Result+"/"+dkimSummary(rep.DKIM) != want {
+				t.Errorf("offline report of UID %d: %v, %d DNS answers (want %d)", e.uid, err, len(rep.DNS), evidence[e.uid])
+			}
+			replayed++
+		}
+		if raw, err := e.load(); err != nil || len(raw) < 200 {
+			t.Errorf("offline message UID %d: %v", e.uid, err)
+		}
+	}
+	if replayed != 5 {
+		t.Errorf("%d reports read back", replayed)
 	}
 }

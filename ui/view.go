@@ -83,10 +83,35 @@ func (v *messageView) show(e *entry) {
 	}
 	v.content.Refresh() // the note's height changes the layout
 	r := e.report
+	if r == nil && e.loadReport != nil {
+		// A folder reopened from the cache: its report is read when chosen.
+		v.path.Objects = []fyne.CanvasObject{widget.NewLabel("Reading the report made " + e.inspected.Local().Format("2006-01-02 15:04") + "…")}
+		v.path.Refresh()
+		load := e.loadReport
+		go func() {
+			rep, plain, err := load()
+			v.u.post(func() {
+				if err != nil {
+					e.loadReport = nil
+					rep = &inspect.Report{Source: fmt.Sprintf("%s#%d", e.source, e.index), Error: "the cached report cannot be read, and the message cannot be fetched: " + err.Error()}
+				}
+				if e.report == nil {
+					e.report, e.plain = rep, plain // the list keeps the cached verdict words
+				}
+				if v.entry == e {
+					v.show(e)
+				}
+			})
+		}()
+		return
+	}
 	if r == nil {
 		v.path.Objects = []fyne.CanvasObject{widget.NewLabel("Inspecting…")}
 		v.path.Refresh()
 		return
+	}
+	if e.complete != nil {
+		v.completeEntry(e)
 	}
 	if r.Error != "" {
 		v.path.Objects = []fyne.CanvasObject{widget.NewLabel("This message could not be read: " + r.Error)}
@@ -106,6 +131,31 @@ func (v *messageView) show(e *entry) {
 	v.trace.set(allSteps(r))
 	v.claims.ParseMarkdown(claimsMarkdown(r))
 	v.showRaw(e, r)
+}
+
+// completeEntry fetches whole a message that was fetched as headers only
+// (over the size cap) once it is chosen, and inspects it again, so that
+// DKIM, ARC and OpenPGP see its body.
+func (v *messageView) completeEntry(e *entry) {
+	complete := e.complete
+	e.complete = nil
+	v.u.status.SetText(fmt.Sprintf("Fetching the whole message (%d MB) to check its body…", e.size>>20))
+	go func() {
+		rep, plain, err := complete()
+		v.u.post(func() {
+			if err != nil {
+				v.u.status.SetText("Checked from its header only: " + err.Error())
+				return
+			}
+			e.partial = false
+			e.setReport(rep, plain)
+			v.u.status.SetText("Fetched and inspected whole: " + e.subject)
+			v.u.table.Refresh()
+			if v.entry == e {
+				v.show(e)
+			}
+		})
+	}()
 }
 
 func firstBroken(nodes []pathNode) int {

@@ -253,3 +253,25 @@ func (d *Server) Deliver(t testing.TB, folder string, raw []byte) {
 		t.Fatal(err)
 	}
 }
+
+// Remove deletes the first message file (by name) of folder, as another
+// client's EXPUNGE would; Dovecot notices it at its next look.
+func (d *Server) Remove(t testing.TB, folder string) {
+	t.Helper()
+	dir := d.Maildir
+	if folder != "" {
+		dir = filepath.Join(d.Maildir, "."+strings.ReplaceAll(folder, "/", "."))
+	}
+	var names []string
+	for _, sub := range []string{"cur", "new"} {
+		files, _ := filepath.Glob(filepath.Join(dir, sub, "*"))
+		names = append(names, files...)
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		t.Fatal("dovecottest: no message to remove")
+	}
+	if err := os.Remove(names[0]); err != nil {
+		t.Fatal(err)
+	}
+}

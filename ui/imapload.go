@@ -1,0 +1,336 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/pgpreport"
+	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/pgp"
+)
+
+// Reading an IMAP folder, read-only (EXAMINE, BODY.PEEK), with the on-disk
+// cache: every message inspected is kept there with its report (which
+// carries the DNS answers it was based on) and a row in the folder's index.
+// Reopening shows the index at once, before the server is asked anything;
+// then only what is new on the server is fetched and inspected, and what
+// the server no longer has is removed. Offline, the folder is what was
+// inspected last time, each verdict as it was then.
+
+// defaultMaxBody is the size above which a message is fetched as headers
+// only in the background (SPF, DMARC and the path work on them); it is
+// fetched whole when chosen.
+const defaultMaxBody = 25 << 20
+
+// folderRead is what entries of one folder share to reach their message
+// and report.
+type folderRead struct {
+	acct     mailbox.Account
+	folder   string
+	validity uint32
+	cache    *mailbox.Cache
+	opts     inspect.Options
+	pgp      pgp.Options
+}
+
+func (r *folderRead) key() string { return r.acct.Username + "@" + r.acct.Server }
+
+// raw is the whole message: from the cache, or fetched now (and cached).
+func (r *folderRead) raw(uid uint32) ([]byte, error) {
+	if raw, ok := r.cache.Get(r.key(), r.folder, r.validity, uid); ok {
+		return raw, nil
+	}
+	raw, err := mailbox.FetchOne(r.acct, r.folder, r.validity, uid)
+	if err != nil {
+		return nil, err
+	}
+	_ = r.cache.Put(r.key(), r.folder, r.validity, uid, raw) // a cache that cannot be written was said when the folder loaded
+	return raw, nil
+}
+
+// inspect inspects a message again (its cached report is gone, or only its
+// header had been fetched).
+func (r *folderRead) inspect(e *entry, raw []byte) (*inspect.Report, []byte) {
+	o := r.opts
+	o.Source = fmt.Sprintf("%s#%d", e.source, e.index)
+	rep, err := inspect.Inspect(context.Background(), raw, o)
+	var plain []byte
+	if err == nil {
+		if res := pgpreport.Attach(rep, raw, r.pgp); res != nil {
+			plain = res.Plaintext
+		}
+	}
+	return rep, plain
+}
+
+// indexRow is what the folder's index keeps of a message: its row.
+type indexRow struct {
+	Date      time.Time `json:"date"`
+	From      string    `json:"from"`
+	Subject   string    `json:"subject"`
+	Note      string    `json:"note,omitempty"`
+	Partial   bool      `json:"partial,omitempty"`
+	Size      int64     `json:"size,omitempty"`
+	Sum       summary   `json:"sum"`
+	Inspected time.Time `json:"inspected"`
+}
+
+// row is the index row of an entry (its fields other than the report and
+// completion never change once made).
+func row(e *entry, partial bool, rep *inspect.Report, at time.Time) indexRow {
+	return indexRow{Date: e.date, From: e.from, Subject: e.subject, Note: e.note, Partial: partial, Size: e.size, Sum: *summarize(rep), Inspected: at}
+}
+
+// save keeps a message's report and row in the cache. The decrypted
+// OpenPGP content is never written: it is not in the report.
+func (r *folderRead) save(uid uint32, row indexRow, rep *inspect.Report) error {
+	if r.cache == nil {
+		return nil
+	}
+	b, err := rep.JSON()
+	if err != nil {
+		return err
+	}
+	if err := r.cache.PutReport(r.key(), r.folder, r.validity, uid, b); err != nil {
+		return err
+	}
+	rb, err := json.Marshal(row)
+	if err != nil {
+		return err
+	}
+	return r.cache.AppendIndex(r.key(), r.folder, r.validity, []mailbox.IndexRecord{{UID: uid, Data: rb}})
+}
+
+// setIMAP gives an entry its ways to reach its message: the cache or the
+// server (raw, when there is no cache, is all there is), and for a message
+// fetched as headers only, a way to fetch it whole and inspect it again.
+func (r *folderRead) setIMAP(e *entry, raw []byte) {
+	uid := e.uid
+	e.load = func() ([]byte, error) { return r.raw(uid) }
+	if r.cache == nil && !e.partial && raw != nil {
+		e.load = func() ([]byte, error) { return raw, nil }
+	}
+	if e.partial {
+		e.complete = func() (*inspect.Report, []byte, error) {
+			if e.size > mailbox.MaxMessageBytes {
+				return nil, nil, fmt.Errorf("%w: %d MB, over the limit of %d MB; checked from its header only", mailbox.ErrTooLarge, e.size>>20, mailbox.MaxMessageBytes>>20)
+			}
+			raw, err := r.raw(uid)
+			if err != nil {
+				return nil, nil, err
+			}
+			rep, plain := r.inspect(e, raw)
+			_ = r.save(uid, row(e, false, rep, time.Now()), rep)
+			return rep, plain, nil
+		}
+	}
+}
+
+// cachedEntries makes the rows of a folder's index, their reports left on
+// disk until chosen.
+func (r *folderRead) cachedEntries(name string, recs []mailbox.IndexRecord) []*entry {
+	out := make([]*entry, 0, len(recs))
+	for _, rec := range recs {
+		var x indexRow
+		if json.Unmarshal(rec.Data, &x) != nil {
+			continue // a damaged record: the message is fetched again
+		}
+		sum := x.Sum
+		e := &entry{source: name, index: len(out) + 1, date: x.Date, from: x.From, subject: x.Subject, note: x.Note,
+			sum: &sum, uid: rec.UID, partial: x.Partial, inspected: x.Inspected, size: x.Size}
+		r.setIMAP(e, nil)
+		e.loadReport = func() (*inspect.Report, []byte, error) {
+			if b, ok := r.cache.Report(r.key(), r.folder, r.validity, e.uid); ok {
+				var rep inspect.Report
+				if err := json.Unmarshal(b, &rep); err == nil {
+					return &rep, nil, nil
+				}
+			}
+			raw, err := r.raw(e.uid) // the report was evicted or damaged: inspect again
+			if err != nil {
+				return nil, nil, err
+			}
+			rep, plain := r.inspect(e, raw)
+			return rep, plain, nil
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// loadIMAP shows a folder: the cache's index at once, then what the server
+// has that the index does not.
+func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string) {
+	start := time.Now()
+	name := a.Username + "@" + a.Server + ": " + folder
+	r := &folderRead{acct: a, folder: folder, cache: l.cache, opts: l.opts, pgp: l.pgp}
+	validity, recs := l.cache.Index(r.key(), folder)
+	r.validity = validity
+	known := r.cachedEntries(name, recs)
+	if len(known) > 0 {
+		l.onEntries(known)
+	}
+	f, err := (*mailbox.Fetcher)(nil), l.noServer
+	if err == nil {
+		f, err = mailbox.Examine(a, folder)
+	}
+	if err != nil {
+		if len(known) > 0 {
+			l.state(0, true)
+			l.onError(fmt.Errorf("%s: %w; showing the %d messages as they were inspected before (offline)", name, err, len(known)))
+			l.onDone(len(known), time.Since(start))
+			return
+		}
+		l.onError(fmt.Errorf("%s: %w", name, err))
+		return
+	}
+	defer f.Close()
+	defer context.AfterFunc(ctx, f.Abort)() // Cancel also ends a command waiting on the server
+	if f.UIDValidity() != validity && len(known) > 0 {
+		// The folder was recreated: its UIDs name other messages now.
+		l.remove(known)
+		known = nil
+	}
+	r.validity = f.UIDValidity()
+	uids, unread, err := f.UIDs()
+	if err != nil {
+		l.onError(fmt.Errorf("%s: %w", name, err))
+		return
+	}
+	l.state(unread, false)
+	onServer := make(map[uint32]bool, len(uids))
+	for _, u := range uids {
+		onServer[u] = true
+	}
+	have := make(map[uint32]bool, len(known))
+	var gone []*entry
+	var goneUIDs []uint32
+	for _, e := range known {
+		if onServer[e.uid] {
+			have[e.uid] = true
+		} else {
+			gone, goneUIDs = append(gone, e), append(goneUIDs, e.uid)
+		}
+	}
+	if len(gone) > 0 {
+		l.remove(gone)
+		_ = l.cache.Forget(r.key(), folder, r.validity, goneUIDs)
+	}
+	var fresh []uint32
+	for _, u := range uids {
+		if !have[u] {
+			fresh = append(fresh, u)
+		}
+	}
+	if l.onFolderOpen != nil && f.UIDNext() != 0 {
+		l.onFolderOpen(f.UIDNext())
+	}
+	l.fetchNew(ctx, f, r, name, fresh, len(known))
+}
+
+func (l *loader) state(unread int, offline bool) {
+	if l.onState != nil {
+		l.onState(unread, offline)
+	}
+}
+
+func (l *loader) remove(es []*entry) {
+	if l.onRemove != nil {
+		l.onRemove(es)
+	}
+}
+
+// fetchNew lists, fetches and inspects the given messages: list data in
+// pages of 500, whole messages 50 per command (those over the size cap as
+// headers only), each written to the cache with its report by a goroutine
+// of its own, so that the disk does not slow the folder down.
+func (l *loader) fetchNew(ctx context.Context, f *mailbox.Fetcher, r *folderRead, name string, uids []uint32, before int) {
+	type put struct {
+		uid uint32
+		raw []byte
+		row indexRow
+		rep *inspect.Report
+	}
+	puts := make(chan put, 256)
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		reported := false
+		for p := range puts {
+			var err error
+			if p.rep != nil {
+				err = r.save(p.uid, p.row, p.rep)
+			} else {
+				err = l.cache.Put(r.key(), r.folder, r.validity, p.uid, p.raw)
+			}
+			if err != nil && !reported {
+				reported = true // once: the folder still loads, only without the cache
+				l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
+			}
+		}
+	}()
+	defer func() { close(puts); <-written }()
+	if l.cache != nil {
+		l.onInspected = func(e *entry, rep *inspect.Report) {
+			puts <- put{uid: e.uid, rep: rep, row: row(e, e.partial, rep, time.Now())}
+		}
+	}
+	maxBody := l.maxBody
+	if maxBody == 0 {
+		maxBody = defaultMaxBody
+	}
+	const page, batch = 500, 50
+	var pending []mailbox.MessageInfo
+	var got map[uint32][]byte
+	inBatch := 0
+	l.firstIndex = before
+	l.run(ctx, name, func() (item, bool) {
+		for len(pending) == 0 {
+			if len(uids) == 0 {
+				return item{}, false
+			}
+			list, err := f.PageUIDs(uids[:min(page, len(uids))])
+			if err != nil {
+				return item{err: err}, true
+			}
+			uids = uids[min(page, len(uids)):]
+			pending, inBatch = list, 0
+		}
+		if inBatch == 0 {
+			got = map[uint32][]byte{}
+			var want []uint32
+			for _, mi := range pending[:min(batch, len(pending))] {
+				if raw, ok := l.cache.Get(r.key(), r.folder, r.validity, mi.UID); ok {
+					got[mi.UID] = raw
+				} else if mi.Size <= maxBody {
+					want = append(want, mi.UID)
+				}
+			}
+			if len(want) > 0 {
+				fetched, err := f.Messages(want) // reconnects and resumes after a drop or a stall
+				if err != nil {
+					return item{err: err}, true
+				}
+				for uid, raw := range fetched {
+					got[uid] = raw
+					if l.cache != nil {
+						puts <- put{uid: uid, raw: raw}
+					}
+				}
+			}
+		}
+		mi := pending[0]
+		pending = pending[1:]
+		inBatch = (inBatch + 1) % batch
+		it := item{uid: mi.UID, size: mi.Size, imap: r}
+		raw, ok := got[mi.UID]
+		if !ok {
+			raw, it.partial = mi.Header, true
+		}
+		it.raw = raw
+		return it, true
+	}, l.opts)
+}
