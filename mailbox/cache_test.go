@@ -2,49 +2,70 @@ package mailbox
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCache(t *testing.T) {
 	c := &Cache{Dir: t.TempDir(), MaxBytes: 10_000}
+	defer c.Close()
+	const acct = "alice@imap.example:993"
 	msg := []byte(strings.Repeat("x", 1000))
 	for uid := uint32(1); uid <= 5; uid++ {
-		if err := c.Put("alice@imap.example:993", "INBOX", 7, uid, msg); err != nil {
+		if err := c.Put(acct, "INBOX", 7, uid, msg); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if raw, ok := c.Get("alice@imap.example:993", "INBOX", 7, 3); !ok || len(raw) != 1000 {
+	if raw, ok := c.Get(acct, "INBOX", 7, 3); !ok || len(raw) != 1000 {
 		t.Error("a cached message is missing")
 	}
-	if _, ok := c.Get("alice@imap.example:993", "INBOX", 8, 3); ok {
+	if _, ok := c.Get(acct, "INBOX", 8, 3); ok {
 		t.Error("another UIDVALIDITY found the message")
 	}
-	if v := c.validity("alice@imap.example:993", "INBOX"); v != 7 {
+	if v := c.validity(acct, "INBOX"); v != 7 {
 		t.Errorf("UIDVALIDITY %d", v)
 	}
-	// Bounded: 20 more messages keep it under MaxBytes, the oldest go first.
-	for uid := uint32(6); uid <= 25; uid++ {
-		c.Put("alice@imap.example:993", "INBOX", 7, uid, msg)
+	// Another cache on the same folder (the app started again) finds them.
+	again := &Cache{Dir: c.Dir, MaxBytes: 10_000}
+	if raw, ok := again.Get(acct, "INBOX", 7, 5); !ok || len(raw) != 1000 {
+		t.Error("a new Cache does not find the message")
+	}
+	// Bounded: a second folder pushes the first, least recently written, out.
+	time.Sleep(10 * time.Millisecond) // distinct modification times
+	for uid := uint32(1); uid <= 5; uid++ {
+		if err := c.Put(acct, "Archive", 3, uid, msg); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if c.measure() > c.MaxBytes {
 		t.Errorf("the cache holds %d bytes, more than %d", c.measure(), c.MaxBytes)
 	}
-	if _, ok := c.Get("alice@imap.example:993", "INBOX", 7, 1); ok {
-		t.Error("the oldest message was not evicted")
+	if _, ok := c.Get(acct, "INBOX", 7, 1); ok {
+		t.Error("the older folder was not evicted")
 	}
-	if _, ok := c.Get("alice@imap.example:993", "INBOX", 7, 25); !ok {
-		t.Error("the newest message was evicted")
+	if _, ok := c.Get(acct, "Archive", 3, 5); !ok {
+		t.Error("the newest folder was evicted")
+	}
+	// One folder alone cannot pass the bound.
+	var err error
+	for uid := uint32(6); uid <= 20 && err == nil; uid++ {
+		err = c.Put(acct, "Archive", 3, uid, msg)
+	}
+	if !errors.Is(err, ErrCacheFull) || c.measure() > c.MaxBytes {
+		t.Errorf("a folder over the bound: %v, %d bytes", err, c.measure())
 	}
 	// A new UIDVALIDITY invalidates the folder's old entries.
-	c.Put("alice@imap.example:993", "INBOX", 9, 1, msg)
-	if v := c.validity("alice@imap.example:993", "INBOX"); v != 9 {
+	c.Put(acct, "INBOX", 9, 1, msg)
+	c.Put(acct, "INBOX", 10, 1, msg)
+	if v := c.validity(acct, "INBOX"); v != 10 {
 		t.Errorf("after a new UIDVALIDITY: %d", v)
 	}
-	if _, ok := c.Get("alice@imap.example:993", "INBOX", 7, 25); ok {
+	if _, ok := c.Get(acct, "INBOX", 9, 1); ok {
 		t.Error("a message of the old UIDVALIDITY is still there")
 	}
 	// Files are private; names carry no account or folder in clear.
@@ -64,6 +85,7 @@ func TestCache(t *testing.T) {
 // ignored, the records before it kept; a new UIDVALIDITY starts afresh.
 func TestCacheIndex(t *testing.T) {
 	c := &Cache{Dir: t.TempDir(), MaxBytes: 1 << 20}
+	defer c.Close()
 	const acct, folder = "alice@imap.example:993", "INBOX"
 	if err := c.AppendIndex(acct, folder, 7, []IndexRecord{{3, []byte("three")}, {1, []byte("one")}}); err != nil {
 		t.Fatal(err)
@@ -91,13 +113,23 @@ func TestCacheIndex(t *testing.T) {
 	if _, ok := c.Report(acct, folder, 7, 2); ok {
 		t.Error("the forgotten report is still cached")
 	}
-	// A write cut short: a record that claims more bytes than follow.
-	path := filepath.Join(c.folderDir(acct, folder), "7", "index")
-	f, _ := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	f.Write([]byte{0, 0, 0, 9, 0, 0, 1, 0, 'x'})
-	f.Close()
+	// A write cut short: a record that claims more bytes than follow. The
+	// records before it stay; the log is cut back and written on.
+	c.Close()
+	for _, name := range []string{"index", "messages"} {
+		f, _ := os.OpenFile(filepath.Join(c.folderDir(acct, folder), "7", name), os.O_WRONLY|os.O_APPEND, 0)
+		f.Write([]byte{0, 0, 0, 9, 0, 0, 1, 0, 'x'})
+		f.Close()
+	}
 	if _, recs = c.Index(acct, folder); len(recs) != 2 {
 		t.Errorf("damaged end: %v", recs)
+	}
+	c.Put(acct, folder, 7, 4, []byte("four"))
+	if b, ok := c.Get(acct, folder, 7, 4); !ok || string(b) != "four" {
+		t.Errorf("written after a damaged end: %q %v", b, ok)
+	}
+	if _, ok := c.Get(acct, folder, 7, 9); ok {
+		t.Error("the damaged record was read")
 	}
 	c.AppendIndex(acct, folder, 8, []IndexRecord{{1, []byte("new")}})
 	if v, recs = c.Index(acct, folder); v != 8 || len(recs) != 1 || string(recs[0].Data) != "new" {

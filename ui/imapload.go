@@ -87,21 +87,28 @@ func row(e *entry, partial bool, rep *inspect.Report, at time.Time) indexRow {
 // save keeps a message's report and row in the cache. The decrypted
 // OpenPGP content is never written: it is not in the report.
 func (r *folderRead) save(uid uint32, row indexRow, rep *inspect.Report) error {
-	if r.cache == nil {
-		return nil
-	}
-	b, err := rep.JSON()
+	rec, err := r.saveReport(uid, row, rep)
 	if err != nil {
 		return err
+	}
+	return r.cache.AppendIndex(r.key(), r.folder, r.validity, []mailbox.IndexRecord{rec})
+}
+
+// saveReport writes the report and returns the index record to append
+// (the caller may gather several: the index is one file).
+func (r *folderRead) saveReport(uid uint32, row indexRow, rep *inspect.Report) (mailbox.IndexRecord, error) {
+	if r.cache == nil {
+		return mailbox.IndexRecord{}, nil
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return mailbox.IndexRecord{}, err
 	}
 	if err := r.cache.PutReport(r.key(), r.folder, r.validity, uid, b); err != nil {
-		return err
+		return mailbox.IndexRecord{}, err
 	}
 	rb, err := json.Marshal(row)
-	if err != nil {
-		return err
-	}
-	return r.cache.AppendIndex(r.key(), r.folder, r.validity, []mailbox.IndexRecord{{UID: uid, Data: rb}})
+	return mailbox.IndexRecord{UID: uid, Data: rb}, err
 }
 
 // setIMAP gives an entry its ways to reach its message: the cache or the
@@ -259,18 +266,35 @@ func (l *loader) fetchNew(ctx context.Context, f *mailbox.Fetcher, r *folderRead
 	go func() {
 		defer close(written)
 		reported := false
-		for p := range puts {
-			var err error
-			if p.rep != nil {
-				err = r.save(p.uid, p.row, p.rep)
-			} else {
-				err = l.cache.Put(r.key(), r.folder, r.validity, p.uid, p.raw)
-			}
+		fail := func(err error) {
 			if err != nil && !reported {
 				reported = true // once: the folder still loads, only without the cache
 				l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
 			}
 		}
+		// Index records are appended together when nothing else waits.
+		var recs []mailbox.IndexRecord
+		flush := func() {
+			if len(recs) > 0 {
+				fail(l.cache.AppendIndex(r.key(), r.folder, r.validity, recs))
+				recs = recs[:0]
+			}
+		}
+		for p := range puts {
+			if p.rep != nil {
+				rec, err := r.saveReport(p.uid, p.row, p.rep)
+				fail(err)
+				if err == nil {
+					recs = append(recs, rec)
+				}
+			} else {
+				fail(l.cache.Put(r.key(), r.folder, r.validity, p.uid, p.raw))
+			}
+			if len(puts) == 0 || len(recs) >= 500 {
+				flush()
+			}
+		}
+		flush()
 	}()
 	defer func() { close(puts); <-written }()
 	if l.cache != nil {
@@ -282,55 +306,83 @@ func (l *loader) fetchNew(ctx context.Context, f *mailbox.Fetcher, r *folderRead
 	if maxBody == 0 {
 		maxBody = defaultMaxBody
 	}
+	// The next batch is fetched while the last one is inspected.
 	const page, batch = 500, 50
-	var pending []mailbox.MessageInfo
-	var got map[uint32][]byte
-	inBatch := 0
-	l.firstIndex = before
-	l.run(ctx, name, func() (item, bool) {
-		for len(pending) == 0 {
-			if len(uids) == 0 {
-				return item{}, false
+	batches := make(chan []item, 2)
+	go func() {
+		defer close(batches)
+		send := func(b []item) bool {
+			select {
+			case batches <- b:
+				return true
+			case <-ctx.Done():
+				return false
 			}
+		}
+		for len(uids) > 0 {
 			list, err := f.PageUIDs(uids[:min(page, len(uids))])
 			if err != nil {
-				return item{err: err}, true
+				send([]item{{err: err}})
+				return
 			}
 			uids = uids[min(page, len(uids)):]
-			pending, inBatch = list, 0
-		}
-		if inBatch == 0 {
-			got = map[uint32][]byte{}
-			var want []uint32
-			for _, mi := range pending[:min(batch, len(pending))] {
-				if raw, ok := l.cache.Get(r.key(), r.folder, r.validity, mi.UID); ok {
-					got[mi.UID] = raw
-				} else if mi.Size <= maxBody {
-					want = append(want, mi.UID)
-				}
-			}
-			if len(want) > 0 {
-				fetched, err := f.Messages(want) // reconnects and resumes after a drop or a stall
-				if err != nil {
-					return item{err: err}, true
-				}
-				for uid, raw := range fetched {
-					got[uid] = raw
-					if l.cache != nil {
-						puts <- put{uid: uid, raw: raw}
+			for len(list) > 0 {
+				part := list[:min(batch, len(list))]
+				list = list[len(part):]
+				got := map[uint32][]byte{}
+				var want []uint32
+				for _, mi := range part {
+					if raw, ok := l.cache.Get(r.key(), r.folder, r.validity, mi.UID); ok {
+						got[mi.UID] = raw
+					} else if mi.Size <= maxBody {
+						want = append(want, mi.UID)
 					}
 				}
+				if len(want) > 0 {
+					fetched, err := f.Messages(want) // reconnects and resumes after a drop or a stall
+					if err != nil {
+						send([]item{{err: err}})
+						return
+					}
+					for uid, raw := range fetched {
+						got[uid] = raw
+						if l.cache != nil {
+							puts <- put{uid: uid, raw: raw}
+						}
+					}
+				}
+				items := make([]item, len(part))
+				for i, mi := range part {
+					it := item{uid: mi.UID, size: mi.Size, imap: r}
+					raw, ok := got[mi.UID]
+					if !ok {
+						raw, it.partial = mi.Header, true
+					}
+					it.raw = raw
+					items[i] = it
+				}
+				if !send(items) {
+					return
+				}
 			}
 		}
-		mi := pending[0]
-		pending = pending[1:]
-		inBatch = (inBatch + 1) % batch
-		it := item{uid: mi.UID, size: mi.Size, imap: r}
-		raw, ok := got[mi.UID]
-		if !ok {
-			raw, it.partial = mi.Header, true
+	}()
+	defer func() {
+		for range batches { // run stopped early: let the fetching end
 		}
-		it.raw = raw
+	}()
+	var cur []item
+	l.firstIndex = before
+	l.run(ctx, name, func() (item, bool) {
+		for len(cur) == 0 {
+			b, ok := <-batches
+			if !ok {
+				return item{}, false
+			}
+			cur = b
+		}
+		it := cur[0]
+		cur = cur[1:]
 		return it, true
 	}, l.opts)
 }
