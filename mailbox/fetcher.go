@@ -75,6 +75,13 @@ func (f *Fetcher) UIDs() (all []uint32, unread int, err error) {
 	return all, unread, err
 }
 
+// UIDsSince returns the UIDs of the messages that arrived on or after the
+// day of since.
+func (f *Fetcher) UIDsSince(since time.Time) (uids []uint32, err error) {
+	err = f.retry(func() (err error) { uids, err = f.conn.UIDsSince(since); return err })
+	return uids, err
+}
+
 // FetchOne fetches one whole message on its own connection (the message the
 // user chose, when it is not at hand), provided the folder still has the
 // given UIDVALIDITY.

@@ -374,6 +374,25 @@ func (m *IMAP) Messages(uids []uint32) (map[uint32][]byte, error) {
 	return out, nil
 }
 
+// UIDsSince returns the UIDs of the messages that arrived on or after the
+// day of since (SEARCH SINCE compares the server's arrival date, by day).
+func (m *IMAP) UIDsSince(since time.Time) ([]uint32, error) {
+	var d *imap.SearchData
+	err := m.do(func() (err error) {
+		d, err = m.c.UIDSearch(&imap.SearchCriteria{Since: since}, nil).Wait()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []uint32
+	for _, u := range d.AllUIDs() {
+		out = append(out, uint32(u))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // UIDs returns the UIDs of the examined folder's messages, in order, and
 // how many of them are unread (UID SEARCH ALL, UID SEARCH UNSEEN: searching
 // changes nothing).

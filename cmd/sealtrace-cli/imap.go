@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -21,6 +22,7 @@ import (
 type imapFlags struct {
 	url       string
 	limit     int
+	since     string // YYYY-MM-DD
 	plaintext bool
 	pin       string
 }
@@ -80,33 +82,63 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 	if a.Security == mailbox.Plaintext {
 		fmt.Fprintln(stderr, "sealtrace-cli: warning: plaintext IMAP: the password and the mail cross the connection unencrypted")
 	}
-	fetcher, list, err := mailbox.OpenFolder(a, folder)
+	var since time.Time
+	if f.since != "" {
+		if since, err = time.Parse("2006-01-02", f.since); err != nil {
+			return fmt.Errorf("--since %q: not a date (YYYY-MM-DD)", f.since)
+		}
+	}
+	fetcher, err := mailbox.Examine(a, folder)
 	if err != nil {
 		return err
 	}
 	defer fetcher.Close()
 	defer context.AfterFunc(ctx, fetcher.Abort)() // Ctrl-C ends a command waiting on the server
-	if f.limit > 0 && len(list) > f.limit {
-		list = list[len(list)-f.limit:] // the newest
+	var uids []uint32
+	if f.since != "" {
+		uids, err = fetcher.UIDsSince(since)
+	} else {
+		uids, _, err = fetcher.UIDs()
+	}
+	if err != nil {
+		return err
+	}
+	if f.limit > 0 && len(uids) > f.limit {
+		uids = uids[len(uids)-f.limit:] // the newest
 	}
 	host, _, _ := net.SplitHostPort(a.Server)
 	return inspectAll(ctx, func(emit func([]byte, string, error) bool) {
-		const batch = 50 // whole messages per FETCH command
-		for start := 0; start < len(list); start += batch {
-			part := list[start:min(start+batch, len(list))]
-			uids := make([]uint32, len(part))
-			for i, mi := range part {
-				uids[i] = mi.UID
+		const page, batch = 500, 50 // list data per command (for the sizes), whole messages per command
+		for len(uids) > 0 {
+			list, err := fetcher.PageUIDs(uids[:min(page, len(uids))])
+			uids = uids[min(page, len(uids)):]
+			if err != nil {
+				emit(nil, "imap://"+host+"/"+folder, err)
+				return
 			}
-			got, err := fetcher.Messages(uids)
-			for _, mi := range part {
-				src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, fetcher.UIDValidity(), mi.UID)
-				raw, ok := got[mi.UID]
-				if err == nil && !ok {
-					err = fmt.Errorf("the server sent no message for UID %d", mi.UID)
+			for len(list) > 0 {
+				part := list[:min(batch, len(list))]
+				list = list[len(part):]
+				var want []uint32
+				for _, mi := range part {
+					if mi.Size <= mailbox.MaxMessageBytes {
+						want = append(want, mi.UID)
+					}
 				}
-				if !emit(raw, src, err) {
-					return
+				got, err := fetcher.Messages(want)
+				for _, mi := range part {
+					src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, fetcher.UIDValidity(), mi.UID)
+					raw, ok := got[mi.UID]
+					merr := err
+					switch {
+					case mi.Size > mailbox.MaxMessageBytes:
+						merr = fmt.Errorf("%w (%d bytes)", mailbox.ErrTooLarge, mi.Size)
+					case merr == nil && !ok:
+						merr = fmt.Errorf("the server sent no message for UID %d", mi.UID)
+					}
+					if !emit(raw, src, merr) {
+						return
+					}
 				}
 			}
 		}

@@ -67,6 +67,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&f.passFile, "passphrase-file", "", "read the passphrase of the private keys from this `file` (its first line)")
 	fs.StringVar(&f.imap.url, "imap", "", "inspect a folder read-only: imaps://USER@HOST[:PORT]/FOLDER (password in SEALTRACE_IMAP_PASSWORD)")
 	fs.IntVar(&f.imap.limit, "limit", 0, "with --imap: only the newest `N` messages")
+	fs.StringVar(&f.imap.since, "since", "", "with --imap: only messages that arrived on or after `DATE` (YYYY-MM-DD, the server's arrival date)")
 	fs.BoolVar(&f.imap.plaintext, "insecure-plaintext", false, "with --imap imap://: no TLS at all (loopback only)")
 	fs.StringVar(&f.imap.pin, "pin-sha256", "", "with --imap: accept the server certificate with this SHA-256 `fingerprint` although it does not verify")
 	fs.BoolVar(&f.demo, "demo", false, "inspect the embedded demo mailbox (offline, with its own DNS zone and evaluation time)")

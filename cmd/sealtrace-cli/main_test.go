@@ -353,6 +353,18 @@ func TestIMAPFolder(t *testing.T) {
 		t.Errorf("no password anywhere: exit %d, %s", code, stderr)
 	}
 	t.Setenv("SEALTRACE_IMAP_PASSWORD", "secret")
+	// --since: by the server's arrival date (the seeds arrived today).
+	folder := "imaps://alice@" + d.IMAPSAddr + "/INBOX"
+	tomorrow := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
+	if code, out, stderr := runCLI(t, "", "inspect", "--format", "json", "--imap", folder, "--pin-sha256", pin, "--since", tomorrow); code != 0 || len(jsonLines(t, out)) != 0 {
+		t.Errorf("--since tomorrow: exit %d, %d reports, %s", code, len(jsonLines(t, out)), stderr)
+	}
+	if code, out, stderr := runCLI(t, "", "inspect", "--format", "json", "--imap", folder, "--pin-sha256", pin, "--since", "2000-01-01"); code != 0 || len(jsonLines(t, out)) != len(seeds) {
+		t.Errorf("--since 2000-01-01: exit %d, %d reports, %s", code, len(jsonLines(t, out)), stderr)
+	}
+	if code, _, stderr := runCLI(t, "", "inspect", "--imap", folder, "--pin-sha256", pin, "--since", "last week"); code == 0 || !strings.Contains(stderr, "YYYY-MM-DD") {
+		t.Errorf("--since 'last week': exit %d, %s", code, stderr)
+	}
 	// Without the pin, the self-signed certificate is refused with its fingerprint.
 	code, _, stderr = runCLI(t, "", "inspect", "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX")
 	if code != 1 || !strings.Contains(stderr, pin) {
