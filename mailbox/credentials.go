@@ -223,5 +223,12 @@ func (f *EncryptedFile) Delete(account string) error {
 	return f.save(m)
 }
 
+// All returns every password the file keeps (one key derivation for all).
+func (f *EncryptedFile) All() (map[string]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.load()
+}
+
 // Where implements Credentials.
 func (f *EncryptedFile) Where() string { return "a passphrase-encrypted file (" + f.Path + ")" }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -75,6 +76,65 @@ func (u *UI) addAccount(s savedAccount, password string) error {
 	u.saveAccount(s)
 	u.listFolders(s)
 	return nil
+}
+
+// sealedPath is the passphrase-encrypted password file, used only when
+// there is no OS keyring and the user asks for it.
+func (u *UI) sealedPath() string {
+	return filepath.Join(u.app.Storage().RootURI().Path(), "imap-passwords.sealed")
+}
+
+// sealPassword keeps an account's password in the encrypted file as well
+// as for this session (off the UI goroutine: the key derivation takes a
+// moment and 64 MiB).
+func (u *UI) sealPassword(account, password string, passphrase []byte) error {
+	f := &mailbox.EncryptedFile{Path: u.sealedPath(), Passphrase: passphrase}
+	return f.Set(account, password)
+}
+
+// unlockSealed reads the encrypted password file into this session's
+// store (off the UI goroutine).
+func (u *UI) unlockSealed(passphrase []byte) (int, error) {
+	f := &mailbox.EncryptedFile{Path: u.sealedPath(), Passphrase: passphrase}
+	all, err := f.All()
+	if err != nil {
+		return 0, err
+	}
+	for acct, pw := range all {
+		if err := u.creds.Set(acct, pw); err != nil {
+			return 0, err
+		}
+	}
+	return len(all), nil
+}
+
+// askUnlock asks, at start, for the passphrase of the password file; the
+// accounts are listed once it opens (or read from the cache without it).
+func (u *UI) askUnlock(accounts []savedAccount) {
+	pass := widget.NewPasswordEntry()
+	dialog.ShowForm("Unlock the saved IMAP passwords", "Unlock", "Not now", []*widget.FormItem{
+		widget.NewFormItem("Passphrase", pass),
+	}, func(ok bool) {
+		if !ok {
+			for _, s := range accounts {
+				u.listFolders(s) // offline: folders from the cache
+			}
+			return
+		}
+		pp := []byte(pass.Text)
+		go func() {
+			_, err := u.unlockSealed(pp)
+			clear(pp)
+			u.post(func() {
+				if err != nil {
+					dialog.ShowError(err, u.win)
+				}
+				for _, s := range accounts {
+					u.listFolders(s)
+				}
+			})
+		}()
+	}, u.win)
 }
 
 // listFolders connects and shows the account's folders as sources.
@@ -240,6 +300,20 @@ func (u *UI) addAccountDialog() {
 	pass := widget.NewPasswordEntry()
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
+	// Without an OS keyring: this session only, or a passphrase-encrypted file.
+	keep := widget.NewSelect([]string{keepSession, keepSealed}, nil)
+	keep.SetSelected(keepSession)
+	sealPass := widget.NewPasswordEntry()
+	sealPass.SetPlaceHolder("passphrase for the password file")
+	sealPass.Hide()
+	keep.OnChanged = func(s string) {
+		if s == keepSealed {
+			sealPass.Show()
+		} else {
+			sealPass.Hide()
+		}
+	}
+	_, noKeyring := u.creds.(*mailbox.Memory)
 	var pinned string
 	pin := widget.NewCheck("Trust this certificate (pin its fingerprint)", nil)
 	pin.Hide()
@@ -305,9 +379,15 @@ func (u *UI) addAccountDialog() {
 			})
 		}()
 	})
+	fields := widget.NewForm(widget.NewFormItem("Address", addr), widget.NewFormItem("Server", server), widget.NewFormItem("Security", security),
+		widget.NewFormItem("User name", user), widget.NewFormItem("Password", pass))
+	if noKeyring {
+		fields.Append("Keep the password", container.NewVBox(keep, sealPass))
+	} else {
+		fields.Append("Keep the password", widget.NewLabel("in "+u.creds.Where()))
+	}
 	form := container.NewVBox(
-		widget.NewForm(widget.NewFormItem("Address", addr), widget.NewFormItem("Server", server), widget.NewFormItem("Security", security),
-			widget.NewFormItem("User name", user), widget.NewFormItem("Password", pass)),
+		fields,
 		container.NewHBox(suggest, test), pin, status,
 		widget.NewLabel("Sealtrace opens folders read-only (EXAMINE, BODY.PEEK): it never changes, moves or marks a message."))
 	d := dialog.NewCustomConfirm("Add an IMAP account", "Add", "Cancel", form, func(ok bool) {
@@ -320,11 +400,27 @@ func (u *UI) addAccountDialog() {
 		}
 		if err := u.addAccount(s, pass.Text); err != nil {
 			dialog.ShowError(err, u.win)
+			return
+		}
+		if noKeyring && keep.Selected == keepSealed {
+			password, pp := pass.Text, []byte(sealPass.Text)
+			go func() {
+				err := u.sealPassword(s.key(), password, pp)
+				clear(pp)
+				if err != nil {
+					u.post(func() { dialog.ShowError(err, u.win) })
+				}
+			}()
 		}
 	}, u.win)
 	d.Resize(fyne.NewSize(640, 520))
 	d.Show()
 }
+
+const (
+	keepSession = "For this session only"
+	keepSealed  = "In a file encrypted with a passphrase"
+)
 
 // testConnection says which step worked or failed: DNS, TCP, TLS,
 // certificate, login.

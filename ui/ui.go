@@ -114,8 +114,13 @@ func New(a fyne.App, w fyne.Window) *UI {
 	w.SetOnDropped(u.dropped)
 	w.Canvas().SetOnTypedKey(u.typedKey)
 	u.startDemo()
-	for _, s := range u.savedAccounts() {
-		u.listFolders(s)
+	accounts := u.savedAccounts()
+	if _, noKeyring := u.creds.(*mailbox.Memory); noKeyring && len(accounts) > 0 && fileExists(u.sealedPath()) {
+		u.askUnlock(accounts)
+	} else {
+		for _, s := range accounts {
+			u.listFolders(s)
+		}
 	}
 	return u
 }
@@ -473,4 +478,9 @@ func (u *UI) pasteDialog() {
 	}, u.win)
 	d.Resize(fyne.NewSize(700, 500))
 	d.Show()
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

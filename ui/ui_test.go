@@ -817,3 +817,35 @@ func TestIMAPCacheReopenAndOffline(t *testing.T) {
 		t.Errorf("%d reports read back", replayed)
 	}
 }
+
+// Without an OS keyring, a password the user asks to keep goes to a file
+// encrypted with a passphrase: the file holds neither the password nor the
+// account, a new session gets it back only with the right passphrase.
+func TestSealedPasswords(t *testing.T) {
+	u, _ := newTestUI(t)
+	u.creds = &mailbox.Memory{}
+	s := savedAccount{Server: "imap.example.com:993", Security: mailbox.ImplicitTLS, Username: "alice"}
+	if err := u.sealPassword(s.key(), "s3cret-pw", []byte("correct horse")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(u.sealedPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("s3cret-pw")) || bytes.Contains(data, []byte("alice")) {
+		t.Error("the password file holds the password or the account in clear")
+	}
+	u.creds = &mailbox.Memory{} // the app started again
+	if _, err := u.account(s); !errors.Is(err, mailbox.ErrNoPassword) {
+		t.Errorf("before unlocking: %v", err)
+	}
+	if _, err := u.unlockSealed([]byte("wrong")); !errors.Is(err, mailbox.ErrWrongPassphrase) {
+		t.Errorf("wrong passphrase: %v", err)
+	}
+	if n, err := u.unlockSealed([]byte("correct horse")); n != 1 || err != nil {
+		t.Fatalf("unlock: %d, %v", n, err)
+	}
+	if a, err := u.account(s); err != nil || a.Password != "s3cret-pw" {
+		t.Errorf("after unlocking: %v", err)
+	}
+}
