@@ -14,10 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/sealtrace/sealtrace/inspect"
-	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/mailbox"
-	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -239,37 +236,37 @@ func (u *UI) openFolder(name string, done chan struct{}) {
 			a = mailbox.Account{Server: ref.account.Server, Security: ref.account.Security, Username: ref.account.Username}
 			l.noServer = err
 		}
-		l.onFolderOpen = func(uidNext uint32) { go u.watch(name, a, ref.folder, uidNext-1, l.opts, l.pgp) }
+		l.onFolderOpen = func(r *folderRead, uidNext uint32) { go u.watch(name, r, uidNext-1) }
 		l.loadIMAP(ctx, a, ref.folder)
 	}, done)
 }
 
 // watch keeps the folder in IDLE and adds each message that arrives, once
-// inspected, until the window closes. A dropped watch is retried with a
+// inspected (and kept in the cache with its report, like the rest of the
+// folder), until the window closes. A dropped watch is retried with a
 // growing pause.
-func (u *UI) watch(name string, a mailbox.Account, folder string, after uint32, opts inspect.Options, pgpOpts pgp.Options) {
+func (u *UI) watch(name string, r *folderRead, after uint32) {
 	wait := time.Second
 	for u.watchCtx.Err() == nil {
-		err := mailbox.Watch(u.watchCtx, a, folder, after, func(uid uint32, raw []byte) {
+		err := mailbox.Watch(u.watchCtx, r.acct, r.folder, after, func(uid uint32, raw []byte) {
 			after = uid
-			rep, err := inspect.Inspect(u.watchCtx, raw, opts)
-			var plain []byte
-			if err == nil {
-				if res := pgpreport.Attach(rep, raw, pgpOpts); res != nil {
-					plain = res.Plaintext
-				}
+			e := &entry{source: name, uid: uid, size: int64(len(raw))}
+			e.date, e.from, e.subject, e.note = quickHeader(raw)
+			rep, plain := r.inspect(e, raw)
+			if r.cache.Put(r.key(), r.folder, r.validity, uid, raw) == nil {
+				_ = r.save(uid, row(e, false, rep, time.Now()), rep)
 			}
+			r.setIMAP(e, raw)
 			u.post(func() {
 				n := 0
-				for _, e := range u.entries {
-					if e.source == name {
-						n++
+				for _, x := range u.entries {
+					if x.source == name {
+						n = max(n, x.index)
 					}
 				}
-				e := &entry{source: name, index: n + 1, load: func() ([]byte, error) { return raw, nil }}
-				e.setReport(rep, plain)
-				e.date, e.from, e.subject, e.note = quickHeader(raw)
+				e.index = n + 1
 				rep.Source = fmt.Sprintf("%s#%d", name, e.index)
+				e.setReport(rep, plain)
 				u.addEntries([]*entry{e})
 				u.status.SetText("New message in " + name + ": " + e.subject)
 			})

@@ -233,7 +233,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 		}
 	}
 	if l.onFolderOpen != nil && f.UIDNext() != 0 {
-		l.onFolderOpen(f.UIDNext())
+		l.onFolderOpen(r, f.UIDNext())
 	}
 	l.fetchNew(ctx, f, r, name, fresh, len(known))
 }

@@ -159,7 +159,7 @@ type loader struct {
 	pgp  pgp.Options
 	// onFolderOpen, when set, learns the UIDNEXT of an IMAP folder as it is
 	// opened: what arrives from then on comes through IDLE (UI.watch).
-	onFolderOpen func(uidNext uint32)
+	onFolderOpen func(r *folderRead, uidNext uint32)
 	cache        *mailbox.Cache   // IMAP messages on disk; nil: none
 	onEntries    func([]*entry)   // new rows, in file order
 	onReports    func([]reported) // finished inspections

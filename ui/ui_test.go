@@ -682,6 +682,10 @@ func TestIMAPAccount(t *testing.T) {
 		}
 		return false
 	})
+	// It is kept in the cache with the rest (written before it is shown).
+	if _, recs := u.cache.Index("alice@"+d.IMAPSAddr, "INBOX"); len(recs) != 5 {
+		t.Errorf("the cache's index has %d messages, want 5", len(recs))
+	}
 	// Test connection says which step failed.
 	a := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "wrong", RootCAs: d.Roots}
 	if msg, _ := testConnection(a); !strings.HasPrefix(msg, "Login:") {
