@@ -853,3 +853,56 @@ func TestSealedPasswords(t *testing.T) {
 		t.Errorf("after unlocking: %v", err)
 	}
 }
+
+// Messages over the size cap are fetched as headers only (DKIM cannot
+// check their body) and fetched whole once chosen: the view then shows the
+// verdict of the whole message.
+func TestIMAPSizeCapFetchesChosenWhole(t *testing.T) {
+	u, _ := newTestUI(t)
+	var seeds []dovecottest.Seed
+	for _, e := range u.entries {
+		if e.sum != nil && e.sum.DKIM == inspect.Pass && len(seeds) < 3 {
+			raw, _ := e.load()
+			seeds = append(seeds, dovecottest.Seed{Raw: raw})
+		}
+	}
+	d := dovecottest.Start(t, seeds)
+	u.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
+	acct := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
+	z, _ := assets.DemoResolver()
+	var rows []*entry
+	var reps []reported
+	l := &loader{opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }}, cache: u.cache, maxBody: 1,
+		onEntries: func(es []*entry) { rows = append(rows, es...) },
+		onReports: func(rs []reported) { reps = append(reps, rs...) },
+		onError:   func(err error) { t.Error(err) },
+		onDone:    func(int, time.Duration) {},
+	}
+	l.loadIMAP(context.Background(), acct, "INBOX")
+	if len(rows) != 3 || len(reps) != 3 {
+		t.Fatalf("%d rows, %d reports", len(rows), len(reps))
+	}
+	for _, x := range reps {
+		if !x.e.partial || x.e.complete == nil || dkimSummary(x.r.DKIM) == inspect.Pass {
+			t.Errorf("UID %d over the cap: partial %v, DKIM %s", x.e.uid, x.e.partial, dkimSummary(x.r.DKIM))
+		}
+	}
+	e := rows[1]
+	u.postAndWait(func() {
+		for _, x := range reps {
+			x.e.setReport(x.r, x.plain)
+		}
+		u.addEntries(rows)
+		u.selectEntry(e)
+	})
+	waitFor(t, u, "the chosen message fetched whole", func() bool { return !e.partial && e.sum.DKIM == inspect.Pass })
+	u.postAndWait(func() {
+		if rows[0].partial == false || rows[2].partial == false {
+			t.Error("messages not chosen were fetched whole")
+		}
+	})
+	// The whole message and its new verdict are in the cache for the next time.
+	if _, recs := u.cache.Index("alice@"+d.IMAPSAddr, "INBOX"); len(recs) != 3 || !strings.Contains(string(recs[1].Data), `"dkim":"pass"`) || strings.Contains(string(recs[1].Data), `"partial":true`) {
+		t.Errorf("the cache's row of the chosen message: %s", recs[1].Data)
+	}
+}
