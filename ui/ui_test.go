@@ -9,11 +9,14 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +36,16 @@ import (
 // inspected (the wait only guards against a hang; nothing is timed).
 func newTestUI(t *testing.T) (*UI, fyne.Window) {
 	t.Helper()
+	// Fyne's test storage is the temporary folder: one of the test's own,
+	// so that keys and password files of one test never meet another's.
+	// (A short name: Dovecot's socket paths, under the same folder, are
+	// limited to 108 bytes.)
+	tmp, err := os.MkdirTemp("", "st")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	t.Setenv("TMPDIR", tmp)
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
@@ -621,6 +634,10 @@ func TestPassphraseForgotten(t *testing.T) {
 // sidebar, a folder opened fills the list with inspected messages, and the
 // server is left unchanged. Test connection names the failing step.
 func TestIMAPAccount(t *testing.T) {
+	logs := &lockedBuffer{}
+	log.SetOutput(logs)
+	t.Cleanup(func() { log.SetOutput(os.Stderr) })
+	log.Print("sealtrace test: the log is captured") // so that an empty capture means a broken capture
 	u, _ := newTestUI(t)
 	var seeds []dovecottest.Seed
 	for i, e := range u.entries[:5] {
@@ -699,10 +716,42 @@ func TestIMAPAccount(t *testing.T) {
 	if msg, _ := testConnection(a); !strings.Contains(msg, "2 folders") { // INBOX and Archive
 		t.Errorf("good settings: %q", msg)
 	}
-	// The password is kept in the credentials store, not in the preferences.
+	// The password is kept in the credentials store, not in the preferences,
+	// nor in any file the app wrote (cache, storage), nor in its log.
 	if strings.Contains(u.app.Preferences().String(prefAccounts), "secret") {
 		t.Error("the password is in the preferences")
 	}
+	for _, dir := range []string{u.cache.Dir, u.app.Storage().RootURI().Path()} {
+		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+			if err == nil && !info.IsDir() {
+				if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("secret")) {
+					t.Errorf("%s holds the password", p)
+				}
+			}
+			return nil
+		})
+	}
+	if logs.String() == "" || strings.Contains(logs.String(), "secret") {
+		t.Errorf("the log (%d bytes) is empty or holds the password", len(logs.String()))
+	}
+}
+
+// lockedBuffer collects log output written from any goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // forwarder relays TCP to target until closed (to take a server "offline").

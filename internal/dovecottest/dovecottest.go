@@ -62,7 +62,10 @@ func Start(t testing.TB, seeds []Seed) *Server {
 	if err != nil {
 		t.Fatalf("dovecot is not installed (make test installs dovecot-imapd): %v", err)
 	}
-	dir, err := os.MkdirTemp("", "dove")
+	// In /tmp itself, not $TMPDIR: Dovecot's unprivileged processes must be
+	// able to reach it (a test's own temporary folder is 0700), and its
+	// socket paths must stay under 108 bytes.
+	dir, err := os.MkdirTemp("/tmp", "dove")
 	if err != nil {
 		t.Fatal(err)
 	}
