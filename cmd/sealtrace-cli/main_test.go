@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/dkimkeys"
 	"github.com/sealtrace/sealtrace/internal/dnstest"
 	"github.com/sealtrace/sealtrace/internal/dovecottest"
 	"github.com/sealtrace/sealtrace/mailbox"
@@ -379,4 +382,113 @@ func TestIMAPFolder(t *testing.T) {
 			t.Errorf("%v: accepted", args)
 		}
 	}
+}
+
+// 500 messages in a Dovecot folder, from the demo mailbox and signed at
+// test time by dkimpy: every report over IMAP equals the report of the
+// same message read from an mbox file (same zones, same evaluation time).
+func TestIMAP500SameAsFile(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, txt, err := dkimkeys.RSA(dir, "s500", "signed.example", 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone := filepath.Join(dir, "signed.zone")
+	if err := os.WriteFile(zone, []byte(txt.String()+"\n_dmarc.signed.example.\t300\tIN\tTXT\t\"v=DMARC1; p=reject\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// dkimpy signs 60 messages (a different body each).
+	script := `import dkim, sys
+key = open(sys.argv[1], 'rb').read()
+for i in range(60):
+    msg = ("From: News <news@signed.example>\r\nTo: alice@example.com\r\nSubject: signed %d\r\n"
+           "Date: Mon, 23 Nov 2026 09:00:00 +0000\r\nMessage-ID: <%d@signed.example>\r\n\r\nBody %d\r\n" % (i, i, i)).encode()
+    sig = dkim.sign(msg, b"s500", b"signed.example", key, canonicalize=(b"relaxed", b"relaxed"), include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+    sys.stdout.buffer.write(b"From dkimpy Mon Nov 23 09:00:00 2026\n" + (sig + msg).replace(b"\r\n", b"\n") + b"\n")
+`
+	signed, err := exec.Command("/usr/bin/python3", "-c", script, keyFile).Output()
+	if err != nil {
+		t.Fatalf("dkimpy (make test installs python3-dkim): %v", err)
+	}
+	var raws [][]byte
+	for _, src := range [][]byte{signed, assets.DemoMbox} {
+		r := mailbox.NewMboxReader(bytes.NewReader(src))
+		for {
+			raw, _, err := r.Next()
+			if err != nil {
+				break
+			}
+			raws = append(raws, raw)
+		}
+	}
+	if len(raws) != 75 {
+		t.Fatalf("%d messages made", len(raws))
+	}
+	var seeds []dovecottest.Seed
+	var mbox bytes.Buffer
+	for i := 0; len(seeds) < 500; i++ {
+		raw := raws[i%len(raws)]
+		seeds = append(seeds, dovecottest.Seed{Raw: raw})
+		mbox.WriteString("From sealtrace Mon Nov 23 09:00:00 2026\n")
+		mbox.Write(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")))
+		mbox.WriteString("\n")
+	}
+	mboxFile := filepath.Join(dir, "same.mbox")
+	if err := os.WriteFile(mboxFile, mbox.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	demoZone := filepath.Join(dir, "demo.zone")
+	os.WriteFile(demoZone, assets.DemoZone, 0o644)
+	d := dovecottest.Start(t, seeds)
+	t.Setenv("SEALTRACE_IMAP_PASSWORD", "secret")
+	common := []string{"inspect", "--format", "json", "--dns-zone", demoZone, "--dns-zone", zone, "--now", assets.DemoNow.Format(time.RFC3339)}
+	code, overIMAP, stderr := runCLI(t, "", append(common, "--imap", "imaps://alice@"+d.IMAPSAddr+"/INBOX", "--pin-sha256", d.Fingerprint)...)
+	if code > 1 {
+		t.Fatalf("over IMAP: exit %d: %s", code, stderr)
+	}
+	code, fromFile, stderr := runCLI(t, "", append(common, mboxFile)...)
+	if code > 1 {
+		t.Fatalf("from the file: exit %d: %s", code, stderr)
+	}
+	a, b := jsonLines(t, overIMAP), jsonLines(t, fromFile)
+	if len(a) != 500 || len(b) != 500 {
+		t.Fatalf("%d reports over IMAP, %d from the file", len(a), len(b))
+	}
+	passing := 0
+	for i := range a {
+		for _, k := range []string{"spf", "dkim", "dmarc", "arc", "claims", "hops", "pgp", "dns"} {
+			ja, _ := json.Marshal(a[i][k])
+			jb, _ := json.Marshal(b[i][k])
+			if k == "dns" { // the same answers; SPF and DKIM ask at once, so not always in the same order
+				ja, jb = sortedAnswers(t, a[i][k]), sortedAnswers(t, b[i][k])
+			}
+			if string(ja) != string(jb) {
+				t.Errorf("message %d, %s over IMAP differs from the file:\n%s\n%s", i+1, k, ja, jb)
+			}
+		}
+		if a[i]["from_domain"] == "signed.example" && a[i]["dmarc"].(map[string]any)["result"] == "pass" {
+			passing++
+		}
+	}
+	want := 0
+	for i := range 500 {
+		if i%len(raws) < 60 { // dkimpy's come first in every round
+			want++
+		}
+	}
+	if passing != want {
+		t.Errorf("%d of dkimpy's %d messages pass DMARC over IMAP", passing, want)
+	}
+}
+
+func sortedAnswers(t *testing.T, v any) []byte {
+	t.Helper()
+	list, _ := v.([]any)
+	var lines []string
+	for _, x := range list {
+		b, _ := json.Marshal(x)
+		lines = append(lines, string(b))
+	}
+	sort.Strings(lines)
+	return []byte(strings.Join(lines, "\n"))
 }
