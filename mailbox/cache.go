@@ -287,6 +287,7 @@ func (c *Cache) append(account, folder string, validity uint32, name string, rec
 			for _, e := range entries {
 				if e.Name() != filepath.Base(vdir) {
 					c.remove(filepath.Join(fdir, e.Name())) // stale UIDVALIDITY
+					c.ready = false                         // measured again below
 				}
 			}
 		}
@@ -334,7 +335,7 @@ func (c *Cache) append(account, folder string, validity uint32, name string, rec
 }
 
 // remove deletes a directory of the cache and forgets its open logs
-// (c.mu held).
+// (c.mu held; the caller keeps c.size right).
 func (c *Cache) remove(dir string) {
 	for p, l := range c.logs {
 		if rel, err := filepath.Rel(dir, p); err == nil && filepath.IsLocal(rel) {
@@ -345,7 +346,6 @@ func (c *Cache) remove(dir string) {
 		}
 	}
 	os.RemoveAll(dir)
-	c.ready = false
 }
 
 // validity is the UIDVALIDITY the folder's entries are kept under (the
@@ -419,6 +419,5 @@ func (c *Cache) evict(keep string, need int64) {
 		}
 		c.remove(f.dir)
 		c.size -= f.size
-		c.ready = true // size kept up to date by hand
 	}
 }

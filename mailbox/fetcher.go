@@ -55,13 +55,6 @@ func Examine(a Account, folder string) (*Fetcher, error) {
 // below it.
 func (f *Fetcher) UIDNext() uint32 { return f.uidNext }
 
-// Page lists the messages with UIDs from..to, reconnecting as needed.
-func (f *Fetcher) Page(from, to uint32) ([]MessageInfo, error) {
-	var list []MessageInfo
-	err := f.retry(func() (err error) { list, err = f.conn.List(from, to); return err })
-	return list, err
-}
-
 // PageUIDs lists the given messages, reconnecting as needed.
 func (f *Fetcher) PageUIDs(uids []uint32) ([]MessageInfo, error) {
 	var list []MessageInfo

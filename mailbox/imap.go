@@ -54,6 +54,10 @@ type Account struct {
 	SASL func() sasl.Client `json:"-"`
 }
 
+// Key is the name an account's password (in the keyring or the password
+// file) and its cache entries are kept under: the app and the CLI share it.
+func (a Account) Key() string { return a.Username + "@" + a.Server }
+
 // DefaultIOTimeout is the silence allowed while a command is answered.
 const DefaultIOTimeout = 60 * time.Second
 
@@ -342,19 +346,6 @@ func (m *IMAP) list(set imap.UIDSet) ([]MessageInfo, error) {
 	return out, nil
 }
 
-// Message fetches a whole message with BODY.PEEK[] (\Seen stays as it is).
-func (m *IMAP) Message(uid uint32) ([]byte, error) {
-	got, err := m.Messages([]uint32{uid})
-	if err != nil {
-		return nil, err
-	}
-	raw, ok := got[uid]
-	if !ok {
-		return nil, fmt.Errorf("mailbox: no message with UID %d", uid)
-	}
-	return raw, nil
-}
-
 // Messages fetches several whole messages in one command (BODY.PEEK[]).
 func (m *IMAP) Messages(uids []uint32) (map[uint32][]byte, error) {
 	set := uidSet(uids)
@@ -385,12 +376,16 @@ func (m *IMAP) UIDsSince(since time.Time) ([]uint32, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sortedUIDs(d), nil
+}
+
+func sortedUIDs(d *imap.SearchData) []uint32 {
 	var out []uint32
 	for _, u := range d.AllUIDs() {
 		out = append(out, uint32(u))
 	}
 	slices.Sort(out)
-	return out, nil
+	return out
 }
 
 // UIDs returns the UIDs of the examined folder's messages, in order, and
@@ -410,11 +405,7 @@ func (m *IMAP) UIDs() (all []uint32, unread int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	for _, u := range allData.AllUIDs() {
-		all = append(all, uint32(u))
-	}
-	slices.Sort(all)
-	return all, len(unseenData.AllUIDs()), nil
+	return sortedUIDs(allData), len(unseenData.AllUIDs()), nil
 }
 
 // Unread counts the unread messages of each folder (STATUS UNSEEN; the

@@ -79,10 +79,11 @@ func TestDovecotReadOnly(t *testing.T) {
 				if len(mi.Header) == 0 || mi.Subject == "" {
 					t.Errorf("%s UID %d: no header or subject", folder, mi.UID)
 				}
-				raw, err := m.Message(mi.UID)
+				got, err := m.Messages([]uint32{mi.UID})
 				if err != nil {
 					t.Fatal(err)
 				}
+				raw := got[mi.UID]
 				found := false
 				for _, s := range seeds {
 					found = found || bytes.Equal(bytes.ReplaceAll(raw, []byte("\r\n"), []byte("\n")), bytes.ReplaceAll(s.Raw, []byte("\r\n"), []byte("\n")))

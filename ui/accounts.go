@@ -34,7 +34,12 @@ type savedAccount struct {
 	Folders []string `json:"folders,omitempty"`
 }
 
-func (s savedAccount) key() string { return s.Username + "@" + s.Server }
+func (s savedAccount) key() string {
+	return mailbox.Account{Username: s.Username, Server: s.Server}.Key()
+}
+
+// folderSource is a folder's name in the sidebar (and its entries' source).
+func folderSource(accountKey, folder string) string { return accountKey + ": " + folder }
 
 func (u *UI) savedAccounts() []savedAccount {
 	var out []savedAccount
@@ -187,7 +192,7 @@ func (u *UI) listFolders(s savedAccount) {
 
 // addFolderSource puts a folder in the sidebar once (UI goroutine).
 func (u *UI) addFolderSource(s savedAccount, folder string) string {
-	name := s.Username + "@" + s.Server + ": " + folder
+	name := folderSource(s.key(), folder)
 	if _, ok := u.folders[name]; !ok {
 		u.folders[name] = folderRef{account: s, folder: folder}
 		u.sources = append(u.sources, name)
@@ -253,9 +258,8 @@ func (u *UI) watch(name string, r *folderRead, after uint32) {
 			e := &entry{source: name, uid: uid, size: int64(len(raw))}
 			e.date, e.from, e.subject, e.note = quickHeader(raw)
 			rep, plain := r.inspect(e, raw)
-			if r.cache.Put(r.key(), r.folder, r.validity, uid, raw) == nil {
-				_ = r.save(uid, row(e, false, rep, time.Now()), rep)
-			}
+			r.kept(r.cache.Put(r.key(), r.folder, r.validity, uid, raw))
+			r.kept(r.save(uid, row(e, false, rep, time.Now()), rep))
 			r.setIMAP(e, raw)
 			u.post(func() {
 				n := 0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/sealtrace/sealtrace/inspect"
@@ -34,9 +35,19 @@ type folderRead struct {
 	cache    *mailbox.Cache
 	opts     inspect.Options
 	pgp      pgp.Options
+	// cacheFailed says, once, that the cache cannot be written: the folder
+	// still works, only reopening will fetch again.
+	cacheFailed func(error)
 }
 
-func (r *folderRead) key() string { return r.acct.Username + "@" + r.acct.Server }
+// kept reports a failed cache write (through cacheFailed).
+func (r *folderRead) kept(err error) {
+	if err != nil && r.cacheFailed != nil {
+		r.cacheFailed(err)
+	}
+}
+
+func (r *folderRead) key() string { return r.acct.Key() }
 
 // raw is the whole message: from the cache, or fetched now (and cached).
 func (r *folderRead) raw(uid uint32) ([]byte, error) {
@@ -47,7 +58,7 @@ func (r *folderRead) raw(uid uint32) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	_ = r.cache.Put(r.key(), r.folder, r.validity, uid, raw) // a cache that cannot be written was said when the folder loaded
+	r.kept(r.cache.Put(r.key(), r.folder, r.validity, uid, raw))
 	return raw, nil
 }
 
@@ -130,7 +141,7 @@ func (r *folderRead) setIMAP(e *entry, raw []byte) {
 				return nil, nil, err
 			}
 			rep, plain := r.inspect(e, raw)
-			_ = r.save(uid, row(e, false, rep, time.Now()), rep)
+			r.kept(r.save(uid, row(e, false, rep, time.Now()), rep))
 			return rep, plain, nil
 		}
 	}
@@ -172,8 +183,13 @@ func (r *folderRead) cachedEntries(name string, recs []mailbox.IndexRecord) []*e
 // has that the index does not.
 func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string) {
 	start := time.Now()
-	name := a.Username + "@" + a.Server + ": " + folder
-	r := &folderRead{acct: a, folder: folder, cache: l.cache, opts: l.opts, pgp: l.pgp}
+	name := folderSource(a.Key(), folder)
+	var once sync.Once
+	r := &folderRead{acct: a, folder: folder, cache: l.cache, opts: l.opts, pgp: l.pgp, cacheFailed: func(err error) {
+		once.Do(func() {
+			l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
+		})
+	}}
 	validity, recs := l.cache.Index(r.key(), folder)
 	r.validity = validity
 	known := r.cachedEntries(name, recs)
@@ -224,7 +240,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 	}
 	if len(gone) > 0 {
 		l.remove(gone)
-		_ = l.cache.Forget(r.key(), folder, r.validity, goneUIDs)
+		r.kept(l.cache.Forget(r.key(), folder, r.validity, goneUIDs))
 	}
 	var fresh []uint32
 	for _, u := range uids {
@@ -265,30 +281,23 @@ func (l *loader) fetchNew(ctx context.Context, f *mailbox.Fetcher, r *folderRead
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		reported := false
-		fail := func(err error) {
-			if err != nil && !reported {
-				reported = true // once: the folder still loads, only without the cache
-				l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
-			}
-		}
 		// Index records are appended together when nothing else waits.
 		var recs []mailbox.IndexRecord
 		flush := func() {
 			if len(recs) > 0 {
-				fail(l.cache.AppendIndex(r.key(), r.folder, r.validity, recs))
+				r.kept(l.cache.AppendIndex(r.key(), r.folder, r.validity, recs))
 				recs = recs[:0]
 			}
 		}
 		for p := range puts {
 			if p.rep != nil {
 				rec, err := r.saveReport(p.uid, p.row, p.rep)
-				fail(err)
+				r.kept(err)
 				if err == nil {
 					recs = append(recs, rec)
 				}
 			} else {
-				fail(l.cache.Put(r.key(), r.folder, r.validity, p.uid, p.raw))
+				r.kept(l.cache.Put(r.key(), r.folder, r.validity, p.uid, p.raw))
 			}
 			if len(puts) == 0 || len(recs) >= 500 {
 				flush()

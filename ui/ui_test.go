@@ -955,3 +955,34 @@ func TestIMAPSizeCapFetchesChosenWhole(t *testing.T) {
 		t.Errorf("the cache's row of the chosen message: %s", recs[1].Data)
 	}
 }
+
+// A cache that cannot be written is said once; the folder still loads and
+// every message is inspected.
+func TestIMAPCacheUnwritable(t *testing.T) {
+	u, _ := newTestUI(t)
+	var seeds []dovecottest.Seed
+	for _, e := range u.entries[:4] {
+		raw, _ := e.load()
+		seeds = append(seeds, dovecottest.Seed{Raw: raw})
+	}
+	d := dovecottest.Start(t, seeds)
+	blocker := filepath.Join(t.TempDir(), "not-a-folder")
+	if err := os.WriteFile(blocker, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	acct := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
+	z, _ := assets.DemoResolver()
+	var errs []error
+	n := 0
+	l := &loader{opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }},
+		cache:     &mailbox.Cache{Dir: filepath.Join(blocker, "cache"), MaxBytes: 1 << 30},
+		onEntries: func([]*entry) {},
+		onReports: func(rs []reported) { n += len(rs) },
+		onError:   func(err error) { errs = append(errs, err) },
+		onDone:    func(int, time.Duration) {},
+	}
+	l.loadIMAP(context.Background(), acct, "INBOX")
+	if n != 4 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "cache cannot be written") {
+		t.Errorf("%d inspected, errors %v", n, errs)
+	}
+}

@@ -150,7 +150,7 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 // terminal without echo. It is never logged or stored by the CLI.
 func imapPassword(a mailbox.Account, stderr io.Writer) (string, error) {
 	if mailbox.KeyringReachable() {
-		if p, err := (mailbox.OSKeyring{}).Get(a.Username + "@" + a.Server); err == nil {
+		if p, err := (mailbox.OSKeyring{}).Get(a.Key()); err == nil {
 			return p, nil
 		}
 	}
