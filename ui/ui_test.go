@@ -786,12 +786,7 @@ func forwarder(t *testing.T, target string) net.Listener {
 // answers it rested on as they were recorded.
 func TestIMAPCacheReopenAndOffline(t *testing.T) {
 	u, _ := newTestUI(t)
-	var seeds []dovecottest.Seed
-	for _, e := range u.entries[:6] {
-		raw, _ := e.load()
-		seeds = append(seeds, dovecottest.Seed{Raw: raw})
-	}
-	d := dovecottest.Start(t, seeds)
+	d := dovecottest.Start(t, inboxSeeds(t, u.entries[:6]))
 	fw := forwarder(t, d.IMAPSAddr)
 	cache := &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
 	acct := mailbox.Account{Server: fw.Addr().String(), Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
@@ -960,12 +955,7 @@ func TestIMAPSizeCapFetchesChosenWhole(t *testing.T) {
 // every message is inspected.
 func TestIMAPCacheUnwritable(t *testing.T) {
 	u, _ := newTestUI(t)
-	var seeds []dovecottest.Seed
-	for _, e := range u.entries[:4] {
-		raw, _ := e.load()
-		seeds = append(seeds, dovecottest.Seed{Raw: raw})
-	}
-	d := dovecottest.Start(t, seeds)
+	d := dovecottest.Start(t, inboxSeeds(t, u.entries[:4]))
 	blocker := filepath.Join(t.TempDir(), "not-a-folder")
 	if err := os.WriteFile(blocker, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
@@ -985,4 +975,18 @@ func TestIMAPCacheUnwritable(t *testing.T) {
 	if n != 4 || len(errs) != 1 || !strings.Contains(errs[0].Error(), "cache cannot be written") {
 		t.Errorf("%d inspected, errors %v", n, errs)
 	}
+}
+
+// inboxSeeds puts the messages of entries in a Dovecot INBOX.
+func inboxSeeds(t *testing.T, es []*entry) []dovecottest.Seed {
+	t.Helper()
+	var seeds []dovecottest.Seed
+	for _, e := range es {
+		raw, err := e.load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		seeds = append(seeds, dovecottest.Seed{Raw: raw})
+	}
+	return seeds
 }
