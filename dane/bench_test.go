@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dnstest"
 )
 
 // BenchmarkLookupWarm: a DANE lookup once the zones' keys are validated

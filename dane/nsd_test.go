@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 

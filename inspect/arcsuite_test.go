@@ -10,11 +10,12 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+	"github.com/sealtrace/sealtrace/internal/testpeers/testdata"
 	"github.com/sealtrace/sealtrace/resolver"
 	"gopkg.in/yaml.v3"
 )
 
-// The ARC test suite (ValiMail, MIT) from ../shared/testdata. Its YAML repeats
+// The ARC test suite (ValiMail, MIT), found through SEALTRACE_TESTDATA. Its YAML repeats
 // some test names within a scenario, which yaml.v3 refuses when decoding
 // into a map, so the scenarios are walked as nodes.
 //
@@ -38,7 +39,7 @@ type arcCase struct {
 
 func loadARCSuite(t *testing.T) ([]arcCase, map[string]string) {
 	t.Helper()
-	path := filepath.Join(sharedTestdata(t), "arc_test_suite", "arc-draft-validation-tests.yml")
+	path := filepath.Join(testdata.Dir(t, "arc_test_suite"), "arc-draft-validation-tests.yml")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("the ARC test suite is missing: %v", err)
@@ -88,20 +89,6 @@ func mapPairs(n *yaml.Node) map[string]*yaml.Node {
 		out[n.Content[i].Value] = n.Content[i+1]
 	}
 	return out
-}
-
-// sharedTestdata finds ../shared/testdata from the repository root.
-func sharedTestdata(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for d := dir; d != "/"; d = filepath.Dir(d) {
-		p := filepath.Join(d, "..", "shared", "testdata")
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return p
-		}
-	}
-	t.Fatal("repository root not found")
-	return ""
 }
 
 func TestARCSuite(t *testing.T) {

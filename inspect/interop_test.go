@@ -14,7 +14,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/internal/dkimkeys"
-	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 

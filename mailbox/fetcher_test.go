@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sealtrace/sealtrace/internal/dovecottest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dovecottest"
 )
 
 // cuttingProxy forwards TCP to target and, once, cuts a connection after

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/sealtrace/sealtrace/assets"
-	"github.com/sealtrace/sealtrace/internal/dovecottest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dovecottest"
 )
 
 func demoSeeds(t *testing.T) []dovecottest.Seed {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
-	"github.com/sealtrace/sealtrace/internal/dovecottest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dovecottest"
 	"github.com/sealtrace/sealtrace/mailbox"
 )
 

@@ -27,8 +27,8 @@ import (
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
-	"github.com/sealtrace/sealtrace/internal/dnstest"
-	"github.com/sealtrace/sealtrace/internal/dovecottest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dnstest"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dovecottest"
 	"github.com/sealtrace/sealtrace/mailbox"
 )
 

@@ -20,7 +20,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/internal/dkimkeys"
-	"github.com/sealtrace/sealtrace/internal/dnstest"
+	"github.com/sealtrace/sealtrace/internal/dnsserve"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -177,7 +177,7 @@ func main() {
 				ar("spf=pass smtp.mailfrom=results@club.example;\n\tdkim=pass header.d=club.example;\n\tdmarc=pass header.from=club.example")},
 	}
 
-	srv, stop, err := dnstest.Serve(g.zones)
+	srv, stop, err := dnsserve.Serve(g.zones)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,13 +1,13 @@
-// Package dnstest runs a real DNS server on loopback for tests: a
-// miekg/dns server answering over UDP and TCP from resolver.Zones, so that
-// the code under test (and peers such as dkimpy) talk DNS on the wire.
-package dnstest
+// Package dnsserve runs a DNS server on loopback that answers from
+// resolver.Zones over UDP and TCP (one port), so that the code under test and
+// peers such as dkimpy talk DNS on the wire. The demo generator (assets/gen)
+// and the test fixtures in internal/testpeers use it; it does not import
+// testing.
+package dnsserve
 
 import (
 	"context"
 	"net"
-	"strings"
-	"testing"
 
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/resolver"
@@ -17,39 +17,18 @@ import (
 type Server struct {
 	Addr   string // 127.0.0.1:port, the same port for UDP and TCP
 	Zones  *resolver.Zones
-	handle func(w dns.ResponseWriter, req *dns.Msg)
-}
-
-// Start starts a server answering from zones; it stops when the test ends.
-func Start(t testing.TB, zones *resolver.Zones) *Server {
-	t.Helper()
-	s, stop, err := Serve(zones)
-	if err != nil {
-		t.Fatalf("dnstest: %v", err)
-	}
-	t.Cleanup(stop)
-	return s
-}
-
-// StartFunc starts a server that answers with h (for hostile or broken
-// answers); it stops when the test ends.
-func StartFunc(t testing.TB, h func(w dns.ResponseWriter, req *dns.Msg)) *Server {
-	t.Helper()
-	s, stop, err := serve(&Server{handle: h})
-	if err != nil {
-		t.Fatalf("dnstest: %v", err)
-	}
-	t.Cleanup(stop)
-	return s
+	Handle func(w dns.ResponseWriter, req *dns.Msg) // when set, answers instead of Zones
 }
 
 // Serve starts a server answering from zones on 127.0.0.1 (UDP and TCP on
 // one port) and returns it with the function that stops it.
 func Serve(zones *resolver.Zones) (*Server, func(), error) {
-	return serve(&Server{Zones: zones})
+	return Start(&Server{Zones: zones})
 }
 
-func serve(s *Server) (*Server, func(), error) {
+// Start starts s (its Handle or its Zones) and returns it with the function
+// that stops it.
+func Start(s *Server) (*Server, func(), error) {
 	var pc net.PacketConn
 	var ln net.Listener
 	var err error
@@ -81,8 +60,8 @@ func serve(s *Server) (*Server, func(), error) {
 }
 
 func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
-	if s.handle != nil {
-		s.handle(w, req)
+	if s.Handle != nil {
+		s.Handle(w, req)
 		return
 	}
 	resp := new(dns.Msg)
@@ -109,15 +88,4 @@ func (s *Server) serve(w dns.ResponseWriter, req *dns.Msg) {
 		resp.Truncate(size)
 	}
 	_ = w.WriteMsg(resp)
-}
-
-// Zones loads master-file lines into an offline resolver, failing the test
-// on a syntax error.
-func Zones(t testing.TB, lines ...string) *resolver.Zones {
-	t.Helper()
-	z := resolver.NewZones()
-	if err := z.Load(strings.NewReader(strings.Join(lines, "\n")+"\n"), "", "test.zone"); err != nil {
-		t.Fatalf("dnstest: %v", err)
-	}
-	return z
 }
