@@ -13,12 +13,8 @@ import (
 
 	"github.com/sealtrace/sealtrace/dane"
 	"github.com/sealtrace/sealtrace/pgp"
-	"github.com/sealtrace/sealtrace/resolver"
+	"github.com/sealtrace/sealtrace/pipeline"
 )
-
-// defaultAnchors is Debian's copy of the IANA root trust anchors
-// (dns-root-data: KSK-2017 20326 and KSK-2024 38696).
-const defaultAnchors = "/usr/share/dns/root.key"
 
 // runDane looks up the OpenPGP keys of addresses through DANE (RFC 7929)
 // with Sealtrace's own DNSSEC validation, one report per address.
@@ -26,7 +22,7 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dane", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	server := fs.String("dns-server", "", "ask this DNS server (`HOST:PORT`) instead of the system's")
-	anchor := fs.String("trust-anchor", defaultAnchors, "DS or DNSKEY records (master-file `format`) to trust")
+	anchor := fs.String("trust-anchor", "", "DS or DNSKEY records (master-file `format`) to trust (default: the IANA root anchors built in)")
 	now := fs.String("now", "", "evaluation time (`RFC3339`) for signature validity; default: now")
 	format := fs.String("format", "text", "output `format`: text or json (one object per address, one per line)")
 	wkd := fs.Bool("wkd", false, "also look the key up in the domain's Web Key Directory (HTTPS)")
@@ -34,45 +30,37 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: sealtrace-cli dane [flags] EMAIL...\n\nflags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	emails, err := parseAnywhere(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if fs.NArg() == 0 || (*format != "text" && *format != "json") {
+	if len(emails) == 0 || (*format != "text" && *format != "json") {
 		fs.Usage()
 		return 2
 	}
-	anchors, err := resolver.LoadAnchorsFile(*anchor)
-	if err != nil {
-		fmt.Fprintf(stderr, "sealtrace-cli dane: %v (install dns-root-data, or give --trust-anchor)\n", err)
-		return 2
-	}
-	var srv *resolver.Server
+	cfg := pipeline.Config{TrustAnchorFile: *anchor}
 	if *server != "" {
-		srv, err = resolver.NewServer(*server)
-	} else {
-		srv, err = resolver.NewSystem()
+		cfg.DNS, cfg.DNSServer = pipeline.DNSServer, *server
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "sealtrace-cli dane:", err)
-		return 2
-	}
-	v := &resolver.Validator{Server: srv, Anchors: anchors}
 	if *now != "" {
-		t, err := time.Parse(time.RFC3339, *now)
-		if err != nil {
+		if cfg.Now, err = time.Parse(time.RFC3339, *now); err != nil {
 			fmt.Fprintf(stderr, "sealtrace-cli dane: --now %q is not an RFC 3339 time\n", *now)
 			return 2
 		}
-		v.Now = func() time.Time { return t }
+	}
+	v, err := cfg.Validator()
+	if err != nil {
+		fmt.Fprintln(stderr, "sealtrace-cli dane:", err)
+		return 2
 	}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	code := 0
 	client := &http.Client{Timeout: 10 * time.Second}
-	for _, email := range fs.Args() {
+	for _, email := range emails {
 		r := dane.Lookup(ctx, v, email)
 		if r.Status == dane.StatusError {
 			code = 1

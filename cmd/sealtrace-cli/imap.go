@@ -13,9 +13,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/mailbox"
-	"github.com/sealtrace/sealtrace/pgp"
+	"github.com/sealtrace/sealtrace/pipeline"
 )
 
 // imapFlags are the inspect flags for a folder on an IMAP server.
@@ -69,7 +68,7 @@ func parseIMAPURL(raw string, plaintext bool) (mailbox.Account, string, error) {
 }
 
 // inspectIMAP inspects a folder read-only: EXAMINE and BODY.PEEK only.
-func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts pgp.Options, workers int, p printer, stderr io.Writer) error {
+func inspectIMAP(ctx context.Context, eng *pipeline.Engine, f imapFlags, p printer, stderr io.Writer) error {
 	a, folder, err := parseIMAPURL(f.url, f.plaintext)
 	if err != nil {
 		return err
@@ -107,42 +106,8 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 		uids = uids[len(uids)-f.limit:] // the newest
 	}
 	host, _, _ := net.SplitHostPort(a.Server)
-	return inspectAll(ctx, func(emit func([]byte, string, error) bool) {
-		const page, batch = 500, 50 // list data per command (for the sizes), whole messages per command
-		for len(uids) > 0 {
-			list, err := fetcher.PageUIDs(uids[:min(page, len(uids))])
-			uids = uids[min(page, len(uids)):]
-			if err != nil {
-				emit(nil, "imap://"+host+"/"+folder, err)
-				return
-			}
-			for len(list) > 0 {
-				part := list[:min(batch, len(list))]
-				list = list[len(part):]
-				var want []uint32
-				for _, mi := range part {
-					if mi.Size <= mailbox.MaxMessageBytes {
-						want = append(want, mi.UID)
-					}
-				}
-				got, err := fetcher.Messages(want)
-				for _, mi := range part {
-					src := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, fetcher.UIDValidity(), mi.UID)
-					raw, ok := got[mi.UID]
-					merr := err
-					switch {
-					case mi.Size > mailbox.MaxMessageBytes:
-						merr = fmt.Errorf("%w (%d bytes)", mailbox.ErrTooLarge, mi.Size)
-					case merr == nil && !ok:
-						merr = fmt.Errorf("the server sent no message for UID %d", mi.UID)
-					}
-					if !emit(raw, src, merr) {
-						return
-					}
-				}
-			}
-		}
-	}, opts, pgpOpts, workers, p, stderr)
+	src := (&pipeline.Folder{Fetcher: fetcher, UIDs: uids, Name: "imap://" + host + "/" + folder}).Source(ctx)
+	return inspectAll(ctx, eng, src, p, stderr)
 }
 
 // imapPassword finds the account's password: in the OS keyring (where the

@@ -1,0 +1,157 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/resolver"
+)
+
+func offline(t *testing.T, workers int) *Engine {
+	t.Helper()
+	e, err := New(Config{Resolver: resolver.NewZones(), Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func msg(i int) []byte {
+	// Longer messages take longer: the workers finish out of order.
+	return fmt.Appendf(nil, "From: a%d@example.com\r\nSubject: %d\r\n\r\n%s\r\n", i, i, strings.Repeat("x", (50-i%50)*2000))
+}
+
+// Reports come back in source order whatever order the workers finish in.
+func TestRunKeepsOrder(t *testing.T) {
+	var raws [][]byte
+	for i := range 200 {
+		raws = append(raws, msg(i))
+	}
+	var got []string
+	err := offline(t, 8).Run(context.Background(), Bytes("mem", raws...), func(r Result) bool {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		got = append(got, r.Report.Source)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 200 {
+		t.Fatalf("%d reports, want 200", len(got))
+	}
+	for i, s := range got {
+		if want := fmt.Sprintf("mem#%d", i+1); s != want {
+			t.Fatalf("report %d is %s, want %s", i, s, want)
+		}
+	}
+}
+
+// emit returning false stops the run; a cancelled context stops it too and
+// says so.
+func TestRunStops(t *testing.T) {
+	var raws [][]byte
+	for i := range 100 {
+		raws = append(raws, msg(i))
+	}
+	n := 0
+	offline(t, 4).Run(context.Background(), Bytes("mem", raws...), func(Result) bool { n++; return n < 3 })
+	if n != 3 {
+		t.Errorf("emit called %d times after returning false at 3", n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n = 0
+	err := offline(t, 4).Run(ctx, Bytes("mem", raws...), func(Result) bool {
+		n++
+		if n == 2 {
+			cancel()
+		}
+		return true
+	})
+	if !errors.Is(err, context.Canceled) || n >= 100 {
+		t.Errorf("cancelled run: err %v after %d reports", err, n)
+	}
+}
+
+// A message that cannot be read is emitted with its error and a report that
+// says it; the others are inspected.
+func TestFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	mbox := filepath.Join(dir, "x.mbox")
+	good := "From: a@example.com\nSubject: hi\n\nbody\n"
+	os.WriteFile(mbox, []byte("From x Mon Nov 23 10:00:00 2026\n"+good+"\nFrom x Mon Nov 23 10:00:00 2026\nno header here\n\nFrom x Mon Nov 23 10:00:00 2026\n"+good), 0o644)
+	src, err := File(mbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []bool
+	offline(t, 2).Run(context.Background(), src, func(r Result) bool {
+		errs = append(errs, r.Err != nil)
+		if r.Err != nil && r.Report.Error == "" {
+			t.Errorf("%s: error %v not in the report", r.Report.Source, r.Err)
+		}
+		if r.Err == nil {
+			raw, err := r.Item.Load()
+			if err != nil || !strings.Contains(string(raw), "Subject: hi") {
+				t.Errorf("%s: read again: %q %v", r.Report.Source, raw, err)
+			}
+		}
+		return true
+	})
+	if fmt.Sprint(errs) != "[false true false]" {
+		t.Errorf("errors %v, want [false true false]", errs)
+	}
+	if _, err := File(filepath.Join(dir, "missing.eml")); err == nil {
+		t.Error("a missing file opened")
+	}
+	// Over the size limit: an error item, not a read of the whole.
+	big := filepath.Join(dir, "big.eml")
+	f, _ := os.Create(big)
+	f.WriteString("From: a@example.com\n\n")
+	f.Truncate(mailbox.MaxMessageBytes + 10)
+	f.Close()
+	src, _ = File(big)
+	it, ok := src.Next(context.Background())
+	if !ok || !errors.Is(it.Err, mailbox.ErrTooLarge) || it.Raw != nil {
+		t.Errorf("big file: ok %v err %v raw %d bytes", ok, it.Err, len(it.Raw))
+	}
+}
+
+// The built-in root anchors are the IANA root KSKs 20326 and 38696.
+func TestBuiltInAnchors(t *testing.T) {
+	rrs, err := Anchors("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tags []string
+	for _, rr := range rrs {
+		tags = append(tags, strings.Fields(rr.String())[4])
+	}
+	if fmt.Sprint(tags) != "[20326 38696]" {
+		t.Errorf("key tags %v", tags)
+	}
+	if _, err := Anchors("/nonexistent/root.key"); err == nil {
+		t.Error("a missing anchor file gave no error")
+	}
+}
+
+// A configuration that cannot be used is ErrConfig, with the reason.
+func TestConfigErrors(t *testing.T) {
+	for _, c := range []Config{
+		{DNS: DNSZones, ZoneFiles: []string{"/nonexistent.zone"}},
+		{DNS: "carrier pigeon"},
+		{Resolver: resolver.NewZones(), KeyFiles: []string{"/nonexistent.asc"}},
+		{Resolver: resolver.NewZones(), PassphraseFile: "/nonexistent"},
+	} {
+		if _, err := New(c); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: %v, want ErrConfig", c, err)
+		}
+	}
+}

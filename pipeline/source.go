@@ -1,0 +1,170 @@
+package pipeline
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sealtrace/sealtrace/assets"
+	"github.com/sealtrace/sealtrace/mailbox"
+	"github.com/sealtrace/sealtrace/pgp"
+)
+
+// Item is one message a Source yields: its bytes (or why it could not be
+// read), its name in reports, and how to read it again later.
+type Item struct {
+	Raw    []byte
+	Source string // the message's name in its report: "file.mbox#3"
+	Index  int    // 1-based position in its source
+	Err    error  // it could not be read; Raw is nil
+	// Load reads the message again (from its byte span, the cache or the
+	// server), so a caller need not keep Raw.
+	Load func() ([]byte, error)
+	// IMAP: the message's UID and size, and whether Raw is its header only
+	// (the message is over the size cap).
+	UID     uint32
+	Size    int64
+	Partial bool
+	// Tag is the caller's (the app's list row).
+	Tag any
+}
+
+// Source yields messages one at a time; ok is false at the end. A Source is
+// read from one goroutine.
+type Source interface {
+	Next(ctx context.Context) (it Item, ok bool)
+}
+
+// SourceFunc adapts a function to Source.
+type SourceFunc func(ctx context.Context) (Item, bool)
+
+// Next calls f.
+func (f SourceFunc) Next(ctx context.Context) (Item, bool) { return f(ctx) }
+
+// Bytes yields messages held in memory (a pasted header block, a dropped
+// file), named name#1, name#2, ….
+func Bytes(name string, raws ...[]byte) Source {
+	i := 0
+	return SourceFunc(func(context.Context) (Item, bool) {
+		if i == len(raws) {
+			return Item{}, false
+		}
+		raw := raws[i]
+		i++
+		return Item{Raw: raw, Source: fmt.Sprintf("%s#%d", name, i), Index: i, Load: func() ([]byte, error) { return raw, nil }}, true
+	})
+}
+
+// Reader yields the message or the mbox that r holds (standard input). Its
+// messages cannot be read again: Load returns what was read.
+func Reader(name string, r io.Reader) Source {
+	return stream(name, r, nil)
+}
+
+// File yields the message of an .eml file or the messages of an mbox file,
+// named by path as given; each can be read again from its byte span. The
+// error is the file's: it cannot be opened.
+func File(path string) (Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s := stream(path, f, func(start, end int64) func() ([]byte, error) {
+		return func() ([]byte, error) {
+			g, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			defer g.Close()
+			buf := make([]byte, end-start)
+			if _, err := g.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			return mailbox.Unquote(buf), nil
+		}
+	})
+	return SourceFunc(func(ctx context.Context) (Item, bool) {
+		it, ok := s.Next(ctx)
+		if !ok {
+			f.Close()
+		}
+		return it, ok
+	}), nil
+}
+
+// Demo is the embedded demo mailbox and the configuration it needs: its own
+// DNS zone, evaluation time and OpenPGP key (the passphrase is shown in its
+// teaching note). cfg is the user's configuration; the demo replaces its DNS
+// source and time, and its keys unless cfg names some.
+func Demo(cfg Config) (Source, Config, error) {
+	z, err := assets.DemoResolver()
+	if err != nil {
+		return nil, cfg, fmt.Errorf("demo zone: %w", err)
+	}
+	cfg.Resolver, cfg.Now = z, assets.DemoNow
+	if cfg.Keyring == nil && len(cfg.KeyFiles) == 0 && cfg.PassphraseFile == "" {
+		kr, err := pgp.ReadKeyring(bytes.NewReader(assets.DemoKeys))
+		if err != nil {
+			return nil, cfg, fmt.Errorf("demo keys: %w", err)
+		}
+		cfg.Keyring, cfg.Passphrase = kr, []byte(assets.DemoPassphrase)
+	}
+	src := stream("demo", bytes.NewReader(assets.DemoMbox), func(start, end int64) func() ([]byte, error) {
+		return func() ([]byte, error) { return mailbox.Unquote(assets.DemoMbox[start:end]), nil }
+	})
+	return src, cfg, nil
+}
+
+// stream yields the message or mbox in r. span makes the function that
+// reads an mbox entry again from its byte span; nil keeps the bytes read.
+func stream(name string, r io.Reader, span func(start, end int64) func() ([]byte, error)) Source {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var mr *mailbox.MboxReader
+	started, ended := false, false
+	n := 0
+	return SourceFunc(func(ctx context.Context) (Item, bool) {
+		if ended || ctx.Err() != nil {
+			return Item{}, false
+		}
+		if !started {
+			started = true
+			head, _ := br.Peek(5)
+			if !mailbox.IsMbox(head) {
+				ended = true
+				raw, err := io.ReadAll(io.LimitReader(br, mailbox.MaxMessageBytes+1))
+				if err == nil && len(raw) > mailbox.MaxMessageBytes {
+					raw, err = nil, fmt.Errorf("%w: over %d MiB", mailbox.ErrTooLarge, mailbox.MaxMessageBytes>>20)
+				}
+				it := Item{Raw: raw, Source: name, Index: 1, Err: err}
+				if err == nil {
+					it.Load = func() ([]byte, error) { return raw, nil }
+				}
+				return it, true
+			}
+			mr = mailbox.NewMboxReader(br)
+		}
+		raw, idx, err := mr.Next()
+		if errors.Is(err, io.EOF) {
+			ended = true
+			return Item{}, false
+		}
+		n++
+		it := Item{Raw: raw, Source: fmt.Sprintf("%s#%d", name, idx), Index: n, Err: err}
+		if err != nil {
+			if !errors.Is(err, mailbox.ErrTooLarge) {
+				ended = true // a read error: the rest of the file is unreachable
+			}
+			return it, true
+		}
+		if span != nil {
+			it.Load = span(mr.Span())
+		} else {
+			it.Load = func() ([]byte, error) { return raw, nil }
+		}
+		return it, true
+	})
+}
