@@ -15,7 +15,7 @@ const (
 )
 
 // Report is the authentication report of one message: the contract the GUI,
-// the CLI (--format json) and exports share (see DESIGN.md).
+// the CLI (--format json) and exports share (docs/report.md).
 type Report struct {
 	Source     string              `json:"source"`
 	MessageID  string              `json:"message_id"`

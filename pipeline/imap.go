@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/sealtrace/sealtrace/mailbox"
 )
@@ -24,14 +25,18 @@ type Folder struct {
 	// Fetched, when set, learns each message fetched (to keep it), on the
 	// fetching goroutine.
 	Fetched func(uid uint32, raw []byte)
+
+	wg sync.WaitGroup
 }
 
 // Source starts fetching and returns the folder's messages as a Source.
-// Fetching stops when ctx is done.
+// Fetching stops when ctx is done; Wait waits until it has.
 func (f *Folder) Source(ctx context.Context) Source {
 	const page, batch = 500, 50
 	batches := make(chan []Item, 2)
+	f.wg.Add(1)
 	go func() {
+		defer f.wg.Done()
 		defer close(batches)
 		send := func(b []Item) bool {
 			select {
@@ -72,6 +77,10 @@ func (f *Folder) Source(ctx context.Context) Source {
 		return it, true
 	})
 }
+
+// Wait returns when the fetching goroutine has ended (after the end of the
+// folder, or after the context given to Source is done).
+func (f *Folder) Wait() { f.wg.Wait() }
 
 // fetch reads one batch: from the cache, whole, or as headers only.
 func (f *Folder) fetch(part []mailbox.MessageInfo) []Item {

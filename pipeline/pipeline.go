@@ -91,7 +91,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.workers < 1 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
-	res, err := cfg.resolver()
+	res, err := cfg.DNSResolver()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -117,9 +117,9 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// resolver builds the DNS source the configuration asks for: the one place
-// that does.
-func (c Config) resolver() (resolver.Resolver, error) {
+// DNSResolver builds the DNS source the configuration asks for: the one
+// place that does.
+func (c Config) DNSResolver() (resolver.Resolver, error) {
 	if c.Resolver != nil {
 		return c.Resolver, nil
 	}
@@ -209,6 +209,17 @@ func (e *Engine) Inspect(ctx context.Context, raw []byte, source string) Result 
 		}
 	}
 	return r
+}
+
+// JoinPGP finds the OpenPGP content of raw again with the engine's keys and
+// passphrase (a passphrase typed after the first inspection), replaces
+// rep's OpenPGP section, and returns the decrypted content.
+func (e *Engine) JoinPGP(rep *inspect.Report, raw []byte) []byte {
+	rep.PGP = nil
+	if pr := pgpreport.Attach(rep, raw, e.pgp); pr != nil {
+		return pr.Plaintext
+	}
+	return nil
 }
 
 func errText(err error) string {

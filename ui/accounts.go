@@ -341,7 +341,7 @@ func (u *UI) addAccountDialog() {
 		email := strings.TrimSpace(addr.Text)
 		status.SetText("Looking up the SRV records of " + email + "…")
 		go func() {
-			src, err := newResolver(u.app.Preferences().StringWithFallback(prefDNSMode, dnsSystem), u.app.Preferences().String(prefDNSServer), splitList(u.app.Preferences().String(prefZoneFiles)))
+			src, err := u.config(nil).DNSResolver()
 			var sugg []mailbox.Suggestion
 			if err == nil {
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -34,17 +34,13 @@ func BenchmarkOpen10k(b *testing.B) {
 	if err := os.WriteFile(path, mb.Bytes(), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	z, err := assets.DemoResolver()
-	if err != nil {
-		b.Fatal(err)
-	}
 	for b.Loop() {
 		var entries []*entry
 		var first time.Duration
 		start := time.Now()
 		inspected := 0
 		l := &loader{
-			opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }},
+			eng: demoEngine(b),
 			onEntries: func(es []*entry) {
 				if first == 0 {
 					first = time.Since(start)
@@ -84,7 +80,7 @@ func BenchmarkTable100k(b *testing.B) {
 	test.NewTempApp(b)
 	w := test.NewTempWindow(b, nil)
 	w.Resize(fyne.NewSize(1280, 800))
-	u := New(fyne.CurrentApp(), w)
+	u := newUI(fyne.CurrentApp(), w, newSerial(b).do)
 	<-u.loaded
 	words := []string{inspect.Pass, inspect.Fail, inspect.SoftFail, inspect.None}
 	var es []*entry
@@ -169,7 +165,7 @@ func BenchmarkIMAP10k(b *testing.B) {
 		var firstRows time.Duration
 		var kept []*entry
 		var reps []reported
-		l := &loader{opts: opts, cache: cache,
+		l := &loader{eng: demoEngine(b), cache: cache,
 			onEntries: func(es []*entry) {
 				if firstRows == 0 {
 					firstRows = time.Since(start)

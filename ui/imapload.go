@@ -8,9 +8,8 @@ import (
 	"time"
 
 	"github.com/sealtrace/sealtrace/inspect"
-	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/mailbox"
-	"github.com/sealtrace/sealtrace/pgp"
+	"github.com/sealtrace/sealtrace/pipeline"
 )
 
 // Reading an IMAP folder, read-only (EXAMINE, BODY.PEEK), with the on-disk
@@ -33,8 +32,8 @@ type folderRead struct {
 	folder   string
 	validity uint32
 	cache    *mailbox.Cache
-	opts     inspect.Options
-	pgp      pgp.Options
+	eng      *pipeline.Engine
+	life     context.Context // the window's: closing it ends inspections of chosen messages
 	// cacheFailed says, once, that the cache cannot be written: the folder
 	// still works, only reopening will fetch again.
 	cacheFailed func(error)
@@ -65,17 +64,18 @@ func (r *folderRead) raw(uid uint32) ([]byte, error) {
 // inspect inspects a message again (its cached report is gone, or only its
 // header had been fetched).
 func (r *folderRead) inspect(e *entry, raw []byte) (*inspect.Report, []byte) {
-	o := r.opts
-	o.Source = fmt.Sprintf("%s#%d", e.source, e.index)
-	rep, err := inspect.Inspect(context.Background(), raw, o)
-	var plain []byte
-	if err == nil {
-		if res := pgpreport.Attach(rep, raw, r.pgp); res != nil {
-			plain = res.Plaintext
-		}
+	life := r.life
+	if life == nil {
+		life = context.Background()
 	}
-	return rep, plain
+	ctx, cancel := context.WithTimeout(life, inspectTimeout)
+	defer cancel()
+	res := r.eng.Inspect(ctx, raw, fmt.Sprintf("%s#%d", e.source, e.index))
+	return res.Report, res.Plaintext
 }
+
+// inspectTimeout bounds one message inspected again when it is chosen.
+const inspectTimeout = 2 * time.Minute
 
 // indexRow is what the folder's index keeps of a message: its row.
 type indexRow struct {
@@ -185,7 +185,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 	start := time.Now()
 	name := folderSource(a.Key(), folder)
 	var once sync.Once
-	r := &folderRead{acct: a, folder: folder, cache: l.cache, opts: l.opts, pgp: l.pgp, cacheFailed: func(err error) {
+	r := &folderRead{acct: a, folder: folder, cache: l.cache, eng: l.eng, life: l.life, cacheFailed: func(err error) {
 		once.Do(func() {
 			l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
 		})
@@ -266,10 +266,10 @@ func (l *loader) remove(es []*entry) {
 	}
 }
 
-// fetchNew lists, fetches and inspects the given messages: list data in
-// pages of 500, whole messages 50 per command (those over the size cap as
-// headers only), each written to the cache with its report by a goroutine
-// of its own, so that the disk does not slow the folder down.
+// fetchNew lists, fetches and inspects the given messages (pipeline.Folder:
+// list data in pages of 500, whole messages 50 per command, those over the
+// size cap as headers only), each written to the cache with its report by a
+// goroutine of its own, so that the disk does not slow the folder down.
 func (l *loader) fetchNew(ctx context.Context, f *mailbox.Fetcher, r *folderRead, name string, uids []uint32, before int) {
 	type put struct {
 		uid uint32
@@ -306,92 +306,23 @@ func (l *loader) fetchNew(ctx context.Context, f *mailbox.Fetcher, r *folderRead
 		flush()
 	}()
 	defer func() { close(puts); <-written }()
-	if l.cache != nil {
-		l.onInspected = func(e *entry, rep *inspect.Report) {
-			puts <- put{uid: e.uid, rep: rep, row: row(e, e.partial, rep, time.Now())}
-		}
-	}
 	maxBody := l.maxBody
 	if maxBody == 0 {
 		maxBody = defaultMaxBody
 	}
-	// The next batch is fetched while the last one is inspected.
-	const page, batch = 500, 50
-	batches := make(chan []item, 2)
-	go func() {
-		defer close(batches)
-		send := func(b []item) bool {
-			select {
-			case batches <- b:
-				return true
-			case <-ctx.Done():
-				return false
-			}
+	folder := &pipeline.Folder{Fetcher: f, UIDs: uids, Name: name, HeadersOver: maxBody}
+	var inspected func(*entry, *inspect.Report)
+	if l.cache != nil {
+		folder.Cached = func(uid uint32) ([]byte, bool) { return l.cache.Get(r.key(), r.folder, r.validity, uid) }
+		folder.Fetched = func(uid uint32, raw []byte) { puts <- put{uid: uid, raw: raw} }
+		inspected = func(e *entry, rep *inspect.Report) {
+			puts <- put{uid: e.uid, rep: rep, row: row(e, e.partial, rep, time.Now())}
 		}
-		for len(uids) > 0 {
-			list, err := f.PageUIDs(uids[:min(page, len(uids))])
-			if err != nil {
-				send([]item{{err: err}})
-				return
-			}
-			uids = uids[min(page, len(uids)):]
-			for len(list) > 0 {
-				part := list[:min(batch, len(list))]
-				list = list[len(part):]
-				got := map[uint32][]byte{}
-				var want []uint32
-				for _, mi := range part {
-					if raw, ok := l.cache.Get(r.key(), r.folder, r.validity, mi.UID); ok {
-						got[mi.UID] = raw
-					} else if mi.Size <= maxBody {
-						want = append(want, mi.UID)
-					}
-				}
-				if len(want) > 0 {
-					fetched, err := f.Messages(want) // reconnects and resumes after a drop or a stall
-					if err != nil {
-						send([]item{{err: err}})
-						return
-					}
-					for uid, raw := range fetched {
-						got[uid] = raw
-						if l.cache != nil {
-							puts <- put{uid: uid, raw: raw}
-						}
-					}
-				}
-				items := make([]item, len(part))
-				for i, mi := range part {
-					it := item{uid: mi.UID, size: mi.Size, imap: r}
-					raw, ok := got[mi.UID]
-					if !ok {
-						raw, it.partial = mi.Header, true
-					}
-					it.raw = raw
-					items[i] = it
-				}
-				if !send(items) {
-					return
-				}
-			}
-		}
-	}()
-	defer func() {
-		for range batches { // run stopped early: let the fetching end
-		}
-	}()
-	var cur []item
+	}
+	fctx, stop := context.WithCancel(ctx)
+	src := folder.Source(fctx)
+	defer folder.Wait() // the fetching has ended before puts is closed
+	defer stop()        // run stopped early: let the fetching end
 	l.firstIndex = before
-	l.run(ctx, name, func() (item, bool) {
-		for len(cur) == 0 {
-			b, ok := <-batches
-			if !ok {
-				return item{}, false
-			}
-			cur = b
-		}
-		it := cur[0]
-		cur = cur[1:]
-		return it, true
-	}, l.opts)
+	l.run(ctx, name, src, r, inspected)
 }

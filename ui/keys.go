@@ -18,7 +18,6 @@ import (
 
 	"github.com/sealtrace/sealtrace/dane"
 	"github.com/sealtrace/sealtrace/pgp"
-	"github.com/sealtrace/sealtrace/resolver"
 )
 
 // keyStore is the app's OpenPGP keyring: one armored file per imported key
@@ -224,18 +223,13 @@ func (u *UI) keysDialog() {
 // lookupKey asks DANE (validated) and WKD for email's key. It returns the
 // findings as Markdown, the best key found (armored) and its source.
 func (u *UI) lookupKey(email string) (string, []byte, string) {
-	p := u.app.Preferences()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var b strings.Builder
 	var key []byte
 	var source string
 	fmt.Fprintf(&b, "## DANE (OPENPGPKEY, RFC 7929)\n\n")
-	anchor := p.String(prefTrustAnchor)
-	if anchor == "" {
-		anchor = "/usr/share/dns/root.key"
-	}
-	v, err := u.validator(anchor)
+	v, err := u.config(nil).Validator()
 	if err != nil {
 		fmt.Fprintf(&b, "Not looked up: %s\n", mdEscape(err.Error()))
 	} else {
@@ -276,25 +270,6 @@ func (u *UI) lookupKey(email string) (string, []byte, string) {
 		}
 	}
 	return b.String(), key, source
-}
-
-// validator builds a DNSSEC validator from the DNS settings.
-func (u *UI) validator(anchorFile string) (*resolver.Validator, error) {
-	anchors, err := resolver.LoadAnchorsFile(anchorFile)
-	if err != nil {
-		return nil, err
-	}
-	p := u.app.Preferences()
-	var srv *resolver.Server
-	if p.String(prefDNSMode) == dnsServer {
-		srv, err = resolver.NewServer(p.String(prefDNSServer))
-	} else {
-		srv, err = resolver.NewSystem()
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &resolver.Validator{Server: srv, Anchors: anchors}, nil
 }
 
 // httpClient is for WKD; tests replace it.

@@ -8,18 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/mail"
-	"os"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
-	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/mailbox"
-	"github.com/sealtrace/sealtrace/pgp"
-	"github.com/sealtrace/sealtrace/resolver"
+	"github.com/sealtrace/sealtrace/pipeline"
 )
 
 // entry is one message in the list. The raw message is not kept for files
@@ -151,12 +145,13 @@ func quickHeader(raw []byte) (date time.Time, from, subject, note string) {
 	return date, from, subject, note
 }
 
-// loader reads a source and inspects its messages off the UI goroutine.
-// Rows and reports go back through one goroutine, in batches, so the UI's
-// callbacks (wrapped in fyne.Do) never run concurrently with each other.
+// loader reads a source and inspects its messages off the UI goroutine,
+// through the pipeline the CLI uses too. Rows and reports go back through
+// one goroutine, in batches, so that a 10,000-message mbox costs a few
+// hundred UI updates.
 type loader struct {
-	opts inspect.Options
-	pgp  pgp.Options
+	eng  *pipeline.Engine
+	life context.Context // the window's lifetime (messages chosen later are inspected within it)
 	// onFolderOpen, when set, learns the UIDNEXT of an IMAP folder as it is
 	// opened: what arrives from then on comes through IDLE (UI.watch).
 	onFolderOpen func(r *folderRead, uidNext uint32)
@@ -165,14 +160,13 @@ type loader struct {
 	onReports    func([]reported) // finished inspections
 	onError      func(error)
 	onDone       func(n int, took time.Duration)
-	// IMAP: rows the server no longer has (or a recreated folder), the
-	// folder's state, and each inspection as it ends (worker goroutines).
-	onRemove    func([]*entry)
-	onState     func(unread int, offline bool)
-	onInspected func(*entry, *inspect.Report)
-	maxBody     int64 // IMAP: bigger messages are fetched as headers only until chosen
-	firstIndex  int   // the index of the first row run adds, less one
-	noServer    error // IMAP: why the server is not asked (the cache alone is read)
+	// IMAP: rows the server no longer has (or a recreated folder), and the
+	// folder's state.
+	onRemove   func([]*entry)
+	onState    func(unread int, offline bool)
+	maxBody    int64 // IMAP: bigger messages are fetched as headers only until chosen
+	firstIndex int   // the index of the first row run adds, less one
+	noServer   error // IMAP: why the server is not asked (the cache alone is read)
 }
 
 type reported struct {
@@ -181,151 +175,46 @@ type reported struct {
 	plain []byte
 }
 
-// loadDemo loads the embedded demo mailbox with its own zone and time.
-func (l *loader) loadDemo(ctx context.Context) {
-	z, err := assets.DemoResolver()
+// loadDemo loads the embedded demo mailbox with its own zone, time and keys.
+func (l *loader) loadDemo(ctx context.Context, cfg pipeline.Config) {
+	src, cfg, err := pipeline.Demo(cfg)
+	if err == nil {
+		l.eng, err = pipeline.New(cfg)
+	}
 	if err != nil {
 		l.onError(err)
 		return
 	}
-	opts := l.opts
-	opts.Resolver = z
-	opts.Now = func() time.Time { return assets.DemoNow }
-	if kr, err := pgp.ReadKeyring(bytes.NewReader(assets.DemoKeys)); err == nil {
-		l.pgp = pgp.Options{Keyring: kr, Passphrase: []byte(assets.DemoPassphrase)}
-	}
-	r := mailbox.NewMboxReader(bytes.NewReader(assets.DemoMbox))
-	l.run(ctx, "Demo mailbox", fromMbox(r, func(start, end int64) func() ([]byte, error) {
-		return func() ([]byte, error) { return mailbox.Unquote(assets.DemoMbox[start:end]), nil }
-	}), opts)
+	l.run(ctx, "Demo mailbox", src, nil, nil)
 }
 
 // loadFile loads an .eml or mbox file.
 func (l *loader) loadFile(ctx context.Context, path string) {
-	f, err := os.Open(path)
+	src, err := pipeline.File(path)
 	if err != nil {
 		l.onError(err)
 		return
 	}
-	defer f.Close()
-	head := make([]byte, 5)
-	n, _ := io.ReadFull(f, head)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		l.onError(err)
-		return
-	}
-	name := baseName(path)
-	if !mailbox.IsMbox(head[:n]) {
-		raw, err := io.ReadAll(io.LimitReader(f, mailbox.MaxMessageBytes+1))
-		if err == nil && len(raw) > mailbox.MaxMessageBytes {
-			err = mailbox.ErrTooLarge
-		}
-		if err != nil {
-			l.onError(fmt.Errorf("%s: %w", name, err))
-			return
-		}
-		l.loadBytes(ctx, name, raw)
-		return
-	}
-	l.run(ctx, name, fromMbox(mailbox.NewMboxReader(f), func(start, end int64) func() ([]byte, error) {
-		return func() ([]byte, error) {
-			g, err := os.Open(path)
-			if err != nil {
-				return nil, err
-			}
-			defer g.Close()
-			buf := make([]byte, end-start)
-			if _, err := g.ReadAt(buf, start); err != nil && !errors.Is(err, io.EOF) {
-				return nil, err
-			}
-			return mailbox.Unquote(buf), nil
-		}
-	}), l.opts)
+	l.run(ctx, baseName(path), src, nil, nil)
 }
 
 // loadBytes loads one message held in memory (a dropped .eml, pasted headers).
 func (l *loader) loadBytes(ctx context.Context, name string, raw []byte) {
-	l.run(ctx, name, fromBytes(raw), l.opts)
+	l.run(ctx, name, pipeline.Bytes(name, raw), nil, nil)
 }
 
-// run reads messages (from r, or the given raw ones), shows rows at once in
-// batches, and inspects with one worker per core.
-// item is one message a source yields: its bytes, how to read it again, or
-// why it could not be read.
-type item struct {
-	raw  []byte
-	load func() ([]byte, error)
-	err  error
-	// IMAP: the message's UID, whether raw is only its header, and how to
-	// fetch it whole when chosen.
-	uid     uint32
-	partial bool
-	size    int64
-	imap    *folderRead
-}
-
-// fromMbox yields the messages of an mbox; spanLoader makes the function
-// that reads one again from its byte span.
-func fromMbox(r *mailbox.MboxReader, spanLoader func(int64, int64) func() ([]byte, error)) func() (item, bool) {
-	return func() (item, bool) {
-		raw, _, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return item{}, false
-		}
-		if err != nil {
-			return item{err: err}, true
-		}
-		s, e := r.Span()
-		return item{raw: raw, load: spanLoader(s, e)}, true
-	}
-}
-
-// fromBytes yields messages held in memory.
-func fromBytes(raws ...[]byte) func() (item, bool) {
-	i := 0
-	return func() (item, bool) {
-		if i == len(raws) {
-			return item{}, false
-		}
-		raw := raws[i]
-		i++
-		return item{raw: raw, load: func() ([]byte, error) { return raw, nil }}, true
-	}
-}
-
-func (l *loader) run(ctx context.Context, source string, next func() (item, bool), opts inspect.Options) {
+// run shows a row for each message src yields as it is read (the first 50
+// at once, then in batches), inspects them with l.eng, and hands the reports
+// back. folder, for an IMAP folder, gives the rows their ways to the cache
+// and the server; inspected, when set, learns each report (to cache it).
+func (l *loader) run(ctx context.Context, name string, src pipeline.Source, folder *folderRead, inspected func(*entry, *inspect.Report)) {
 	start := time.Now()
-	type job struct {
-		e   *entry
-		raw []byte
-	}
-	jobs := make(chan job, runtime.GOMAXPROCS(0)*2)
 	events := make(chan any, 256) // []*entry or reported
 	forwarded := make(chan struct{})
 	go l.forward(events, forwarded)
 
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				o := opts
-				o.Source = fmt.Sprintf("%s#%d", j.e.source, j.e.index)
-				rep, err := inspect.Inspect(ctx, j.raw, o)
-				var plain []byte
-				if err == nil {
-					if res := pgpreport.Attach(rep, j.raw, l.pgp); res != nil {
-						plain = res.Plaintext
-					}
-				}
-				if l.onInspected != nil && ctx.Err() == nil {
-					l.onInspected(j.e, rep)
-				}
-				events <- reported{j.e, rep, plain}
-			}
-		}()
-	}
+	// rows runs on the pipeline's reading goroutine; batch is its own until
+	// Run has returned.
 	var batch []*entry
 	lastFlush := time.Now()
 	flush := func() {
@@ -336,50 +225,42 @@ func (l *loader) run(ctx context.Context, source string, next func() (item, bool
 		lastFlush = time.Now()
 	}
 	n := l.firstIndex
-	add := func(it item) bool {
-		n++
-		e := &entry{source: source, index: n, load: it.load, uid: it.uid, partial: it.partial, size: it.size}
-		raw := it.raw
-		if it.imap != nil {
-			it.imap.setIMAP(e, raw)
-		}
-		e.date, e.from, e.subject, e.note = quickHeader(raw)
-		batch = append(batch, e)
-		// The first rows show at once; after that, in batches.
-		if n <= 50 || len(batch) >= 500 || time.Since(lastFlush) > 100*time.Millisecond {
-			flush()
-		}
-		select {
-		case jobs <- job{e, raw}:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	for ctx.Err() == nil {
-		it, ok := next()
+	rows := pipeline.SourceFunc(func(ctx context.Context) (pipeline.Item, bool) {
+		it, ok := src.Next(ctx)
 		if !ok {
-			break
+			return it, false
 		}
-		if errors.Is(it.err, mailbox.ErrTooLarge) {
-			n++
-			e := &entry{source: source, index: n, subject: "(not read: too large)", load: func() ([]byte, error) { return nil, it.err }}
-			batch = append(batch, e)
+		if it.Err != nil && !errors.Is(it.Err, mailbox.ErrTooLarge) {
+			l.onError(fmt.Errorf("%s: %w", name, it.Err))
+			return pipeline.Item{}, false // the rest of the source is unreachable
+		}
+		n++
+		e := &entry{source: name, index: n, load: it.Load, uid: it.UID, partial: it.Partial, size: it.Size}
+		if it.Err != nil {
+			e.subject = "(not read: too large)"
+			e.load = func() ([]byte, error) { return nil, it.Err }
+		} else {
+			if folder != nil {
+				folder.setIMAP(e, it.Raw)
+			}
+			e.date, e.from, e.subject, e.note = quickHeader(it.Raw)
+		}
+		it.Source, it.Tag = fmt.Sprintf("%s#%d", name, n), e
+		batch = append(batch, e)
+		if n <= 50 || len(batch) >= 500 || time.Since(lastFlush) > 100*time.Millisecond || it.Err != nil {
 			flush()
-			events <- reported{e, &inspect.Report{Source: fmt.Sprintf("%s#%d", source, n), Error: it.err.Error()}, nil}
-			continue
 		}
-		if it.err != nil {
-			l.onError(fmt.Errorf("%s: %w", source, it.err))
-			break
+		return it, true
+	})
+	l.eng.Run(ctx, rows, func(r pipeline.Result) bool {
+		e := r.Item.Tag.(*entry)
+		if inspected != nil && r.Item.Err == nil && ctx.Err() == nil {
+			inspected(e, r.Report)
 		}
-		if !add(it) {
-			break
-		}
-	}
+		events <- reported{e, r.Report, r.Plaintext}
+		return true
+	})
 	flush()
-	close(jobs)
-	wg.Wait()
 	close(events)
 	<-forwarded
 	l.onDone(n, time.Since(start))
@@ -423,23 +304,6 @@ func baseName(path string) string {
 		return path[i+1:]
 	}
 	return path
-}
-
-// newResolver builds the DNS source the settings ask for.
-func newResolver(mode, server string, zoneFiles []string) (resolver.Resolver, error) {
-	switch mode {
-	case dnsServer:
-		return resolver.NewServer(server)
-	case dnsZones:
-		z := resolver.NewZones()
-		for _, f := range zoneFiles {
-			if err := z.LoadFile(f); err != nil {
-				return nil, err
-			}
-		}
-		return z, nil
-	}
-	return resolver.NewSystem()
 }
 
 const (

@@ -10,8 +10,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/pgp"
+	"github.com/sealtrace/sealtrace/pipeline"
 )
 
 // The PGP tab: what the OpenPGP checks found, and the decrypted content in
@@ -117,31 +117,27 @@ func (p *pgpView) askPassphrase() {
 			return
 		}
 		p.u.rememberPassphrase([]byte(pass.Text))
-		kr, err := pgp.LoadKeyring(splitList(p.u.app.Preferences().String(prefKeyFiles))...)
-		if err != nil {
-			dialog.ShowError(err, p.u.win)
-			return
-		}
-		opts := pgp.Options{Keyring: kr, Passphrase: p.u.passphrase}
+		pass := p.u.passphrase
 		go func() {
-			raw, err := e.load()
-			if err != nil {
-				p.u.post(func() { dialog.ShowError(err, p.u.win) })
-				return
+			// The same keys as every inspection: the settings' files and
+			// the keys imported through Keys….
+			eng, err := pipeline.New(p.u.config(pass))
+			if err == nil {
+				var raw []byte
+				if raw, err = e.load(); err == nil {
+					rep := *e.report
+					plain := eng.JoinPGP(&rep, raw)
+					p.u.post(func() {
+						e.setReport(&rep, plain)
+						p.u.table.Refresh()
+						if p.entry == e {
+							p.show(e)
+						}
+					})
+					return
+				}
 			}
-			rep := *e.report
-			res := pgpreport.Attach(&rep, raw, opts)
-			p.u.post(func() {
-				var plain []byte
-				if res != nil {
-					plain = res.Plaintext
-				}
-				e.setReport(&rep, plain)
-				p.u.table.Refresh()
-				if p.entry == e {
-					p.show(e)
-				}
-			})
+			p.u.post(func() { dialog.ShowError(err, p.u.win) })
 		}()
 	}, p.u.win)
 }

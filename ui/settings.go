@@ -46,7 +46,7 @@ func (u *UI) settingsDialog() {
 	passMinutes := widget.NewEntry()
 	passMinutes.SetText(strconv.Itoa(p.IntWithFallback(prefPassMinutes, 15)))
 	anchor := widget.NewEntry()
-	anchor.SetPlaceHolder("/usr/share/dns/root.key (the IANA root anchors)")
+	anchor.SetPlaceHolder("empty: the IANA root anchors built into Sealtrace")
 	anchor.SetText(p.String(prefTrustAnchor))
 	maxBody := widget.NewEntry()
 	maxBody.SetText(strconv.Itoa(p.IntWithFallback(prefMaxBodyMB, defaultMaxBody>>20)))

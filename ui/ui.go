@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -27,9 +28,9 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/mailbox"
-	"github.com/sealtrace/sealtrace/pgp"
+	"github.com/sealtrace/sealtrace/pipeline"
+	"github.com/sealtrace/sealtrace/resolver"
 )
 
 // UI is the main window's content and state.
@@ -72,15 +73,18 @@ type UI struct {
 
 	// loaded is closed when the demo mailbox is fully inspected (for tests).
 	loaded chan struct{}
-	// updates carries widget changes from background work to one goroutine
-	// that hands them to fyne.DoAndWait in order, so they never run
-	// concurrently with each other, whatever the driver.
-	updates chan func()
+	// do runs a widget change on the UI goroutine, in the order posted:
+	// fyne.Do. (Fyne's test driver runs fyne.Do on the caller's goroutine,
+	// so the tests give one that serializes.)
+	do     func(func())
+	closed atomic.Bool // the window is closed: later changes are dropped
 }
 
 // New builds the interface into w and starts loading the demo mailbox.
-func New(a fyne.App, w fyne.Window) *UI {
-	u := &UI{app: a, win: w, loaded: make(chan struct{}), updates: make(chan func(), 64)}
+func New(a fyne.App, w fyne.Window) *UI { return newUI(a, w, fyne.Do) }
+
+func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
+	u := &UI{app: a, win: w, loaded: make(chan struct{}), do: do}
 	u.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
 	u.folders = map[string]folderRef{}
 	u.folderInfo = map[string]folderInfo{}
@@ -88,27 +92,17 @@ func New(a fyne.App, w fyne.Window) *UI {
 		u.cache = &mailbox.Cache{Dir: filepath.Join(dir, "sealtrace", "imap"), MaxBytes: 2 << 30}
 	}
 	u.watchCtx, u.stopWatch = context.WithCancel(context.Background())
-	updaterDone := make(chan struct{})
 	w.SetOnClosed(func() {
-		// Stop the watchers and the updater; what is posted later is dropped.
+		// Stop the watchers and the loads; what is posted later is dropped.
+		// Nothing here waits: the UI goroutine must stay free to exit.
+		u.closed.Store(true)
 		u.stopWatch()
-		<-updaterDone
+		u.cancelAll()
 	})
 	u.creds = &mailbox.Memory{}
 	if mailbox.KeyringReachable() {
 		u.creds = mailbox.OSKeyring{}
 	}
-	go func() {
-		defer close(updaterDone)
-		for {
-			select {
-			case f := <-u.updates:
-				fyne.DoAndWait(f)
-			case <-u.watchCtx.Done():
-				return
-			}
-		}
-	}()
 	w.SetTitle("Sealtrace")
 	w.SetContent(u.build())
 	w.SetOnDropped(u.dropped)
@@ -182,7 +176,7 @@ func (u *UI) build() fyne.CanvasObject {
 
 // startDemo loads the embedded demo mailbox.
 func (u *UI) startDemo() {
-	u.startLoad("Demo mailbox", func(ctx context.Context, l *loader) { l.loadDemo(ctx) }, u.loaded)
+	u.startLoad("Demo mailbox", func(ctx context.Context, l *loader) { l.loadDemo(ctx, u.config(nil)) }, u.loaded)
 }
 
 // startLoad runs one loading job in the background with progress and Cancel.
@@ -200,6 +194,7 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	inspected := 0
 	pass := u.passphrase
 	l := &loader{
+		life:    u.watchCtx,
 		cache:   u.cache,
 		maxBody: int64(u.app.Preferences().IntWithFallback(prefMaxBodyMB, defaultMaxBody>>20)) << 20,
 		onRemove: func(es []*entry) {
@@ -253,7 +248,7 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 		defer cancel()
 		// The settings may name zone and key files: read them here, not on
 		// the UI goroutine.
-		l.opts, l.pgp = u.inspectOptions(), u.pgpOptions(pass)
+		l.eng = u.engine(u.config(pass))
 		work(ctx, l)
 		l.onDone(0, 0)
 	}()
@@ -287,27 +282,17 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 	u.table.ScrollTo(widget.TableCellID{Row: cur, Col: 0})
 }
 
-// post runs f on the UI goroutine, after every change posted before it.
+// post runs f on the UI goroutine, after every change posted before it;
+// once the window is closed, f is dropped.
 func (u *UI) post(f func()) {
-	select {
-	case u.updates <- f:
-	case <-u.watchCtx.Done(): // the window is closed
-	}
-}
-
-// postAndWait is post that returns when f has run (or at once when the
-// window is closed).
-func (u *UI) postAndWait(f func()) {
-	done := make(chan struct{})
-	select {
-	case u.updates <- func() { f(); close(done) }:
-	case <-u.watchCtx.Done():
+	if u.closed.Load() {
 		return
 	}
-	select {
-	case <-done:
-	case <-u.watchCtx.Done():
-	}
+	u.do(func() {
+		if !u.closed.Load() {
+			f()
+		}
+	})
 }
 
 // cancelAll stops every load under way (UI goroutine).
@@ -317,37 +302,47 @@ func (u *UI) cancelAll() {
 	}
 }
 
-// inspectOptions reads the DNS and trust settings (any goroutine).
-func (u *UI) inspectOptions() inspect.Options {
+// config is the pipeline configuration the settings describe (any
+// goroutine): DNS, trust anchors, trusted receivers, and every OpenPGP key
+// (the settings' key files and those imported through Keys…).
+func (u *UI) config(passphrase []byte) pipeline.Config {
 	p := u.app.Preferences()
-	opts := inspect.Options{}
-	if ids := strings.Fields(p.String(prefTrusted)); len(ids) > 0 {
-		opts.TrustedAuthservIDs = ids
+	cfg := pipeline.Config{
+		TrustedAuthservIDs: strings.Fields(p.String(prefTrusted)),
+		TrustAnchorFile:    p.String(prefTrustAnchor),
+		KeyFiles:           splitList(p.String(prefKeyFiles)),
+		Passphrase:         passphrase,
 	}
-	res, err := newResolver(p.StringWithFallback(prefDNSMode, dnsSystem), p.String(prefDNSServer), splitList(p.String(prefZoneFiles)))
-	if err != nil {
-		u.post(func() { u.status.SetText("DNS: " + err.Error() + " (using offline zones: nothing resolves)") })
-		res, _ = newResolver(dnsZones, "", nil)
+	switch p.StringWithFallback(prefDNSMode, dnsSystem) {
+	case dnsServer:
+		cfg.DNS, cfg.DNSServer = pipeline.DNSServer, p.String(prefDNSServer)
+	case dnsZones:
+		cfg.DNS, cfg.ZoneFiles = pipeline.DNSZones, splitList(p.String(prefZoneFiles))
 	}
-	opts.Resolver = res
-	return opts
+	stored, _ := filepath.Glob(filepath.Join(u.keys.dir, "*.asc"))
+	cfg.KeyFiles = append(cfg.KeyFiles, stored...)
+	return cfg
 }
 
-// pgpOptions reads the OpenPGP key files of the settings (the demo brings
-// its own keys).
-func (u *UI) pgpOptions(passphrase []byte) pgp.Options {
-	files := splitList(u.app.Preferences().String(prefKeyFiles))
-	stored, _ := filepath.Glob(filepath.Join(u.keys.dir, "*.asc"))
-	files = append(files, stored...)
-	if len(files) == 0 {
-		return pgp.Options{}
+// engine builds the pipeline of a load (any goroutine). A setting that
+// cannot be used is said in the status bar and left out: keys that cannot
+// be read, or a DNS source that cannot be made (then nothing resolves).
+func (u *UI) engine(cfg pipeline.Config) *pipeline.Engine {
+	eng, err := pipeline.New(cfg)
+	if err == nil {
+		return eng
 	}
-	kr, err := pgp.LoadKeyring(files...)
-	if err != nil {
+	noKeys := cfg
+	noKeys.KeyFiles = nil
+	if eng, err2 := pipeline.New(noKeys); err2 == nil {
 		u.post(func() { u.status.SetText("OpenPGP keys: " + err.Error()) })
-		return pgp.Options{}
+		return eng
 	}
-	return pgp.Options{Keyring: kr, Passphrase: passphrase}
+	offline := noKeys
+	offline.Resolver = resolver.NewZones()
+	eng, _ = pipeline.New(offline) // reads no file: cannot fail
+	u.post(func() { u.status.SetText("DNS: " + err.Error() + " (using offline zones: nothing resolves)") })
+	return eng
 }
 
 func splitList(s string) []string {

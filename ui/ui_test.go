@@ -25,7 +25,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/internal/testpeers/dnstest"
 	"github.com/sealtrace/sealtrace/internal/testpeers/dovecottest"
@@ -49,7 +48,7 @@ func newTestUI(t *testing.T) (*UI, fyne.Window) {
 	a := test.NewTempApp(t)
 	w := test.NewTempWindow(t, nil)
 	w.Resize(fyne.NewSize(1280, 800))
-	u := New(a, w)
+	u := newUI(a, w, newSerial(t).do)
 	select {
 	case <-u.loaded:
 	case <-time.After(60 * time.Second):
@@ -466,17 +465,17 @@ func TestSettingsChooseDNS(t *testing.T) {
 	p.SetString(prefDNSMode, dnsZones)
 	p.SetString(prefZoneFiles, zone)
 	p.SetString(prefTrusted, "mx.example.org other.example")
-	opts := u.inspectOptions()
-	if len(opts.TrustedAuthservIDs) != 2 || opts.TrustedAuthservIDs[0] != "mx.example.org" {
-		t.Errorf("trusted: %v", opts.TrustedAuthservIDs)
+	eng := u.engine(u.config(nil))
+	if ids := eng.Config().TrustedAuthservIDs; len(ids) != 2 || ids[0] != "mx.example.org" {
+		t.Errorf("trusted: %v", ids)
 	}
-	ans, err := opts.Resolver.Query(context.Background(), "example.org", 16)
+	ans, err := eng.Resolver().Query(context.Background(), "example.org", 16)
 	if err != nil || len(ans.TXT()) != 1 {
 		t.Errorf("the zone file is not the resolver: %+v %v", ans, err)
 	}
 	p.SetString(prefDNSMode, dnsServer)
 	p.SetString(prefDNSServer, "not a server at all")
-	_ = u.inspectOptions()
+	_ = u.engine(u.config(nil))
 	waitFor(t, u, "a bad DNS server to be reported", func() bool { return strings.Contains(u.status.Text, "DNS:") })
 }
 
@@ -580,7 +579,7 @@ func TestKeysLookupAndImport(t *testing.T) {
 	if len(list) != 1 || list[0].source != "DANE (secure)" || list[0].keys[0].Fingerprint != z.KeyFpr {
 		t.Fatalf("stored: %+v", list)
 	}
-	if opts := u.pgpOptions(nil); opts.Keyring == nil || opts.Keyring.Keys()[0].Fingerprint != z.KeyFpr {
+	if opts := u.engine(u.config(nil)).PGPOptions(); opts.Keyring == nil || opts.Keyring.Keys()[0].Fingerprint != z.KeyFpr {
 		t.Error("the imported key is not used for OpenPGP")
 	}
 	if _, err := u.keys.add([]byte("not a key"), "pasted"); err == nil {
@@ -791,7 +790,6 @@ func TestIMAPCacheReopenAndOffline(t *testing.T) {
 	cache := &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
 	acct := mailbox.Account{Server: fw.Addr().String(), Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
 	acct.PinnedSHA256 = d.Fingerprint // the forwarder's address is not in the certificate
-	z, _ := assets.DemoResolver()
 	type result struct {
 		rows, removed []*entry
 		reports       []reported
@@ -800,7 +798,7 @@ func TestIMAPCacheReopenAndOffline(t *testing.T) {
 		unread        int
 	}
 	load := func() (r result) {
-		l := &loader{opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }}, cache: cache,
+		l := &loader{eng: demoEngine(t), cache: cache,
 			onEntries: func(es []*entry) { r.rows = append(r.rows, es...) },
 			onReports: func(rs []reported) { r.reports = append(r.reports, rs...) },
 			onRemove:  func(es []*entry) { r.removed = append(r.removed, es...) },
@@ -913,10 +911,9 @@ func TestIMAPSizeCapFetchesChosenWhole(t *testing.T) {
 	d := dovecottest.Start(t, seeds)
 	u.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
 	acct := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
-	z, _ := assets.DemoResolver()
 	var rows []*entry
 	var reps []reported
-	l := &loader{opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }}, cache: u.cache, maxBody: 1,
+	l := &loader{eng: demoEngine(t), cache: u.cache, maxBody: 1,
 		onEntries: func(es []*entry) { rows = append(rows, es...) },
 		onReports: func(rs []reported) { reps = append(reps, rs...) },
 		onError:   func(err error) { t.Error(err) },
@@ -961,10 +958,9 @@ func TestIMAPCacheUnwritable(t *testing.T) {
 		t.Fatal(err)
 	}
 	acct := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
-	z, _ := assets.DemoResolver()
 	var errs []error
 	n := 0
-	l := &loader{opts: inspect.Options{Resolver: z, Now: func() time.Time { return assets.DemoNow }},
+	l := &loader{eng: demoEngine(t),
 		cache:     &mailbox.Cache{Dir: filepath.Join(blocker, "cache"), MaxBytes: 1 << 30},
 		onEntries: func([]*entry) {},
 		onReports: func(rs []reported) { n += len(rs) },

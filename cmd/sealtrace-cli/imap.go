@@ -68,8 +68,8 @@ func parseIMAPURL(raw string, plaintext bool) (mailbox.Account, string, error) {
 }
 
 // inspectIMAP inspects a folder read-only: EXAMINE and BODY.PEEK only.
-func inspectIMAP(ctx context.Context, eng *pipeline.Engine, f imapFlags, p printer, stderr io.Writer) error {
-	a, folder, err := parseIMAPURL(f.url, f.plaintext)
+func inspectIMAP(ctx context.Context, eng *pipeline.Engine, fl imapFlags, p printer, stderr io.Writer) error {
+	a, folder, err := parseIMAPURL(fl.url, fl.plaintext)
 	if err != nil {
 		return err
 	}
@@ -77,14 +77,14 @@ func inspectIMAP(ctx context.Context, eng *pipeline.Engine, f imapFlags, p print
 	if err != nil {
 		return err
 	}
-	a.PinnedSHA256 = f.pin
+	a.PinnedSHA256 = fl.pin
 	if a.Security == mailbox.Plaintext {
 		fmt.Fprintln(stderr, "sealtrace-cli: warning: plaintext IMAP: the password and the mail cross the connection unencrypted")
 	}
 	var since time.Time
-	if f.since != "" {
-		if since, err = time.Parse("2006-01-02", f.since); err != nil {
-			return fmt.Errorf("--since %q: not a date (YYYY-MM-DD)", f.since)
+	if fl.since != "" {
+		if since, err = time.Parse("2006-01-02", fl.since); err != nil {
+			return fmt.Errorf("--since %q: not a date (YYYY-MM-DD)", fl.since)
 		}
 	}
 	fetcher, err := mailbox.Examine(a, folder)
@@ -94,7 +94,7 @@ func inspectIMAP(ctx context.Context, eng *pipeline.Engine, f imapFlags, p print
 	defer fetcher.Close()
 	defer context.AfterFunc(ctx, fetcher.Abort)() // Ctrl-C ends a command waiting on the server
 	var uids []uint32
-	if f.since != "" {
+	if fl.since != "" {
 		uids, err = fetcher.UIDsSince(since)
 	} else {
 		uids, _, err = fetcher.UIDs()
@@ -102,11 +102,15 @@ func inspectIMAP(ctx context.Context, eng *pipeline.Engine, f imapFlags, p print
 	if err != nil {
 		return err
 	}
-	if f.limit > 0 && len(uids) > f.limit {
-		uids = uids[len(uids)-f.limit:] // the newest
+	if fl.limit > 0 && len(uids) > fl.limit {
+		uids = uids[len(uids)-fl.limit:] // the newest
 	}
 	host, _, _ := net.SplitHostPort(a.Server)
-	src := (&pipeline.Folder{Fetcher: fetcher, UIDs: uids, Name: "imap://" + host + "/" + folder}).Source(ctx)
+	fctx, stop := context.WithCancel(ctx)
+	f := &pipeline.Folder{Fetcher: fetcher, UIDs: uids, Name: "imap://" + host + "/" + folder}
+	src := f.Source(fctx)
+	defer f.Wait() // before the connection is closed
+	defer stop()
 	return inspectAll(ctx, eng, src, p, stderr)
 }
 
