@@ -241,7 +241,7 @@ func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyH
 			return PermError, "h= includes ARC-Seal, which an ARC-Message-Signature must not sign", "", signed
 		}
 	}
-	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
+	key, ev, kerr := fetchKey(ctx, rec, s)
 	detail = evidenceLine(ev)
 	if kerr == nil {
 		kerr = checkKey(s, key)
@@ -269,7 +269,7 @@ func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyH
 // (RFC 8617 5.1.1): for each instance in order its AAR, AMS and AS, relaxed,
 // the seal being verified last with b= emptied and no final CRLF.
 func verifySeal(ctx context.Context, m *Message, sets []*arcSet, s *signature, rec *resolver.Recorder) (result, reason, detail string) {
-	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
+	key, ev, kerr := fetchKey(ctx, rec, s)
 	detail = evidenceLine(ev)
 	if kerr == nil {
 		kerr = checkKey(s, key)

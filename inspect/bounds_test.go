@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,6 +65,81 @@ func TestReportJSONDeterministic(t *testing.T) {
 		}
 		if !bytes.Equal(b, first) {
 			t.Fatalf("run %d gave a different JSON report than run 0:\n%s\n---\n%s", i, first, b)
+		}
+	}
+}
+
+// countingSource counts the questions that reach DNS.
+type countingSource struct {
+	src resolver.Resolver
+	mu  sync.Mutex
+	n   map[string]int
+}
+
+func (c *countingSource) Query(ctx context.Context, name string, qtype uint16) (*resolver.Answer, error) {
+	c.mu.Lock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[name]++
+	c.mu.Unlock()
+	return c.src.Query(ctx, name, qtype)
+}
+
+// A d= or s= that is not a domain name / selector is a permerror when the
+// signature is read: no DNS question is ever made of markup such as
+// `x](https://…)` (issue 9).
+func TestDKIMDomainSyntax(t *testing.T) {
+	z := resolver.NewZones()
+	z.Add(resolver.TXT("s1._domainkey.example.com", rsaRecord(""), 300))
+	sig := func(d, s string) string {
+		return "DKIM-Signature: v=1; a=rsa-sha256; d=" + d + "; s=" + s + "; c=relaxed/relaxed; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n" + plainMsg
+	}
+	for _, c := range []struct{ d, s string }{
+		{"x](https://evil.example/a.png)", "s1"},
+		{"example.com", "x](https://evil.example/a.png)"},
+		{"![](http://127.0.0.1:1/p.png)", "s1"},
+		{"exa mple.com", "s1"},
+		{"example..com", "s1"},
+		{".example.com", "s1"},
+		{"example.com", "s1.."},
+		{"exa`mple.com", "s1"},
+		{"example.com\\046evil", "s1"},
+		{"a@example.com", "s1"},
+		{"example.com", "s/1"},
+		{strings.Repeat("a", 64) + ".example", "s1"},
+		{strings.Repeat("abcdefghi.", 26) + "example", "s1"},
+	} {
+		src := &countingSource{src: z}
+		m, err := Parse([]byte(sig(c.d, c.s)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), time.Now())
+		if len(res) != 1 || res[0].Result != PermError {
+			t.Errorf("d=%q s=%q: %+v, want permerror", c.d, c.s, res)
+			continue
+		}
+		if len(src.n) != 0 {
+			t.Errorf("d=%q s=%q: DNS was asked %v", c.d, c.s, src.n)
+		}
+		if !strings.Contains(res[0].Reason, "not a valid") {
+			t.Errorf("d=%q s=%q: reason %q", c.d, c.s, res[0].Reason)
+		}
+	}
+	// Valid forms still reach DNS: letters, digits, hyphens, underscores,
+	// mixed case, and an internationalized domain (RFC 8616 3), asked as
+	// its A-label.
+	for _, c := range []struct{ d, s, asked string }{
+		{"Example.COM", "s1", "s1._domainkey.example.com."},
+		{"mail-1.example.com", "2024_01.k-2", "2024_01.k-2._domainkey.mail-1.example.com."},
+		{"bücher.example", "s1", "s1._domainkey.xn--bcher-kva.example."},
+	} {
+		src := &countingSource{src: z}
+		m, _ := Parse([]byte(sig(c.d, c.s)))
+		res := verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), time.Now())
+		if src.n[c.asked] != 1 {
+			t.Errorf("d=%q s=%q: asked %v, want %s (result %s: %s)", c.d, c.s, src.n, c.asked, res[0].Result, res[0].Reason)
 		}
 	}
 }

@@ -75,7 +75,7 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 		}
 	}
 
-	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
+	key, ev, kerr := fetchKey(ctx, rec, s)
 	keyName := s.s + "._domainkey." + s.d
 	if kerr != nil {
 		step("Fetched the public key from DNS at "+keyName+".", kerr.result, evidenceLine(ev), "RFC 6376 3.6.2")

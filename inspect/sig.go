@@ -19,6 +19,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/resolver"
+	"golang.org/x/net/idna"
 )
 
 // signature is a parsed DKIM-Signature, ARC-Message-Signature or ARC-Seal:
@@ -30,6 +31,7 @@ type signature struct {
 	keyType  string // rsa, ed25519
 	hashName string // sha1, sha256
 	d, s, i  string
+	keyName  string // s._domainkey.d in A-labels, the name the key is looked up at
 	hRelaxed bool
 	bRelaxed bool
 	canon    string
@@ -92,8 +94,18 @@ func parseSigCommon(f Field, messageSig bool) (*signature, *sigError) {
 	if s.d == "" || s.s == "" {
 		return s, permErr("RFC 6376 3.5", "d= or s= is empty")
 	}
-	if _, ok := dns.IsDomainName(s.s + "._domainkey." + s.d); !ok {
-		return s, permErr("RFC 6376 3.5", "d=%s s=%s do not form a domain name", s.d, s.s)
+	// Checked here, before any lookup: a d= or s= is hostile text, and only
+	// a name made of DNS labels may become a question (issue 9).
+	ad, ok := dnsLabels(s.d)
+	if !ok {
+		return s, permErr("RFC 6376 3.5", "d=%q is not a valid domain name", clipS(s.d))
+	}
+	as, ok := dnsLabels(s.s)
+	if !ok {
+		return s, permErr("RFC 6376 3.5", "s=%q is not a valid selector", clipS(s.s))
+	}
+	if s.keyName = as + "._domainkey." + ad; len(s.keyName) > 253 {
+		return s, permErr("RFC 6376 3.5", "s=%s and d=%s make a name longer than DNS allows (253 bytes), not a valid domain name", clipS(s.s), clipS(s.d))
 	}
 	if v, ok := tags.get("t"); ok {
 		if s.t, derr = strconv.ParseInt(stripWSP(v), 10, 64); derr != nil || s.t < 0 {
@@ -139,6 +151,42 @@ func parseSigCommon(f Field, messageSig bool) (*signature, *sigError) {
 	return s, nil
 }
 
+// dnsLabels checks a d= or s= value and returns it in A-labels. RFC 6376
+// 3.5 makes both dot-separated sub-domains of RFC 5321 4.1.2 (letters,
+// digits, hyphens); underscores are accepted too, as DNS allows them (RFC
+// 2181 11) and real selectors carry them. A label with non-ASCII letters
+// is a U-label (RFC 8616 4), looked up as its A-label. Anything else (white
+// space, brackets, slashes, backslash escapes, an empty label) is refused.
+func dnsLabels(name string) (string, bool) {
+	if name == "" {
+		return "", false
+	}
+	labels := strings.Split(name, ".")
+	for i, l := range labels {
+		if !isLDH(l) {
+			a, err := idna.Lookup.ToASCII(l)
+			if err != nil || !isLDH(a) {
+				return "", false
+			}
+			labels[i] = a
+		}
+		if len(labels[i]) == 0 || len(labels[i]) > 63 {
+			return "", false
+		}
+	}
+	return strings.ToLower(strings.Join(labels, ".")), true
+}
+
+func isLDH(l string) bool {
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !isAlpha(c) && !(c >= '0' && c <= '9') && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // publicKey is a parsed key record (RFC 6376 3.6.1).
 type publicKey struct {
 	record  string
@@ -151,10 +199,10 @@ type publicKey struct {
 	strict  bool // t=s
 }
 
-// fetchKey looks the key up at s._domainkey.d and parses it. The evidence is
-// returned even on error.
-func fetchKey(ctx context.Context, rec *resolver.Recorder, sel, domain string) (*publicKey, resolver.Evidence, *sigError) {
-	name := sel + "._domainkey." + domain
+// fetchKey looks the key of s up at s._domainkey.d and parses it. The
+// evidence is returned even on error.
+func fetchKey(ctx context.Context, rec *resolver.Recorder, s *signature) (*publicKey, resolver.Evidence, *sigError) {
+	name := s.keyName
 	ans, ev, err := rec.QueryEvidence(ctx, name, dns.TypeTXT)
 	if err != nil {
 		return nil, ev, &sigError{result: TempError, reason: "the key could not be fetched: " + err.Error(), rfc: "RFC 6376 6.1.2"}
