@@ -60,9 +60,13 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 	if s.x >= 0 {
 		exp := time.Unix(s.x, 0).UTC()
 		if now.After(exp) {
-			step("Checked the expiry time x=: the signature expired "+exp.Format(time.RFC3339)+".", Fail,
-				"evaluated at "+now.UTC().Format(time.RFC3339), "RFC 6376 3.5")
-			r.Result, r.Reason = Fail, "signature expired at "+exp.Format(time.RFC3339)
+			// An expired signature is not evaluated at all (RFC 6376 6.1.1:
+			// the verifier ignores it), which RFC 8601 2.7.1 calls permerror,
+			// as dkimpy and OpenDKIM do; "fail" would claim a broken
+			// signature, which nobody checked.
+			step("Checked the expiry time x=: the signature expired "+exp.Format(time.RFC3339)+", so it is not evaluated.", PermError,
+				"evaluated at "+now.UTC().Format(time.RFC3339), "RFC 6376 6.1.1")
+			r.Result, r.Reason = PermError, "signature expired at "+exp.Format(time.RFC3339)
 			return r
 		}
 		step("Checked the expiry time x=: the signature is valid until "+exp.Format(time.RFC3339)+".", Pass, "", "RFC 6376 3.5")
@@ -95,7 +99,10 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 
 	sum, total, berr := bodies.sum(s.bRelaxed, s.hashName, s.l)
 	if berr != nil {
-		return finish(permErr("RFC 6376 3.5", "l=%d is longer than the %d-byte canonical body", s.l, total))
+		// The body is shorter than the signer hashed, so it changed: the
+		// signature is invalid (RFC 6376 3.5, l=), a fail as dkimpy and
+		// OpenDKIM report it, not a malformed signature.
+		return finish(&sigError{result: Fail, reason: fmt.Sprintf("l=%d is longer than the %d-byte canonical body (the body was cut after signing)", s.l, total), rfc: "RFC 6376 3.5"})
 	}
 	bodyCanon := canonSimple
 	if s.bRelaxed {
