@@ -143,3 +143,48 @@ func TestDKIMDomainSyntax(t *testing.T) {
 		}
 	}
 }
+
+// temperror is not fail: a DNS failure in the DMARC walks, or an SPF/DKIM
+// temperror for an identifier that would have aligned, leaves DMARC
+// undecided (temperror) unless something aligned passed (issue 9, as mox's
+// dmarc.Verify does).
+func TestDMARCTempError(t *testing.T) {
+	z := resolver.NewZones()
+	z.Add(resolver.TXT("_dmarc.example.com", "v=DMARC1; p=reject", 300))
+	src := faultyZones{Zones: z,
+		servfail: map[string]bool{"_dmarc.broken.example.com.": true, "_dmarc.sub.example.com.": true},
+		timeout:  map[string]bool{"_dmarc.slow.example.com.": true}}
+	pass := func(d string) DKIMResult { return DKIMResult{Domain: d, Result: Pass} }
+	temp := func(d string) DKIMResult { return DKIMResult{Domain: d, Result: TempError} }
+	for _, c := range []struct {
+		name string
+		from string
+		spf  SPFResult
+		dkim []DKIMResult
+		want string
+	}{
+		{"walk of the From domain fails above it", "a.sub.example.com", SPFResult{Result: Fail}, nil, TempError},
+		{"walk of a DKIM domain fails (relaxed)", "example.com", SPFResult{Result: Fail}, []DKIMResult{pass("broken.example.com")}, TempError},
+		{"walk of the SPF domain times out (relaxed)", "example.com", SPFResult{Result: Pass, Domain: "slow.example.com"}, nil, TempError},
+		{"SPF temperror for the From domain", "example.com", SPFResult{Result: TempError, Domain: "example.com"}, nil, TempError},
+		{"DKIM temperror for the From domain", "example.com", SPFResult{Result: Fail, Domain: "example.com"}, []DKIMResult{temp("example.com")}, TempError},
+		{"DKIM temperror for a subdomain (relaxed)", "example.com", SPFResult{Result: Fail}, []DKIMResult{temp("mail.example.com")}, TempError},
+		{"DKIM temperror, unrelated domain", "example.com", SPFResult{Result: Fail}, []DKIMResult{temp("evil.example")}, Fail},
+		{"SPF temperror, unrelated domain", "example.com", SPFResult{Result: TempError, Domain: "evil.example"}, nil, Fail},
+		{"aligned DKIM pass beside a temperror", "example.com", SPFResult{Result: TempError, Domain: "example.com"}, []DKIMResult{temp("example.com"), pass("example.com")}, Pass},
+		{"exact match needs no walk", "example.com", SPFResult{Result: Fail}, []DKIMResult{pass("example.com")}, Pass},
+	} {
+		r := checkDMARC(context.Background(), resolver.NewRecorder(src, nil), c.from, c.spf, c.dkim)
+		if r.Result != c.want {
+			t.Errorf("%s: %s, want %s", c.name, r.Result, c.want)
+			continue
+		}
+		last := r.Steps[len(r.Steps)-1]
+		if c.want == TempError && (last.Result != TempError || !strings.Contains(last.What, "temperror")) {
+			t.Errorf("%s: last step %+v", c.name, last)
+		}
+		if c.want == TempError && (r.Disposition != "none" || strings.Contains(last.What, "reject")) {
+			t.Errorf("%s: a temperror says the receiver would reject: %s / %+v", c.name, r.Disposition, last)
+		}
+	}
+}
