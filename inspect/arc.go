@@ -81,8 +81,9 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 
 	// The newest ARC-Message-Signature must verify (step 3); older ones tell
 	// where the message was last intact (step 4, oldest-pass).
+	ix := indexFields(m)
 	for i := n - 1; i >= 0; i-- {
-		res, reason, detail, signed := verifyAMS(ctx, m, *sets[i].ams, sets[i].instance, bodies, rec)
+		res, reason, detail, signed := verifyAMS(ctx, ix, *sets[i].ams, sets[i].instance, bodies, rec)
 		r.Sets[i].AMSResult, r.Sets[i].SignedHeaders = res, signed
 		if res == Pass {
 			step(fmt.Sprintf("Verified the ARC-Message-Signature of instance %d (%s): the message is as intermediary %d saw it.", i+1, r.Sets[i].Domain, i+1), Pass, detail, "RFC 8617 5.2 step 3")
@@ -230,7 +231,7 @@ func checkSealTags(s *signature, inst int) *sigError {
 
 // verifyAMS verifies one ARC-Message-Signature like a DKIM signature
 // (RFC 8617 4.1.2): same tags without v=, i= is the instance.
-func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyHashes, rec *resolver.Recorder) (result, reason, detail string, signed []string) {
+func verifyAMS(ctx context.Context, ix *fieldIndex, f Field, inst int, bodies *bodyHashes, rec *resolver.Recorder) (result, reason, detail string, signed []string) {
 	s, perr := parseSigCommon(f, true)
 	if perr != nil {
 		return perr.result, perr.reason, "", nil
@@ -259,7 +260,7 @@ func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyH
 	if !bytes.Equal(sum, s.bh) {
 		return Fail, "body hash mismatch (body changed after sealing)", detail, signed
 	}
-	if !verifyData(s, key, signedHeaders(m, s, s.hRelaxed)) {
+	if !verifyData(s, key, signedHeaders(ix, s, s.hRelaxed)) {
 		return Fail, "signature mismatch (a signed header changed)", detail, signed
 	}
 	return Pass, "", detail, signed

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,7 +116,7 @@ func TestDKIMDomainSyntax(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), time.Now())
+		res := verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), time.Now(), 0)
 		if len(res) != 1 || res[0].Result != PermError {
 			t.Errorf("d=%q s=%q: %+v, want permerror", c.d, c.s, res)
 			continue
@@ -137,7 +138,7 @@ func TestDKIMDomainSyntax(t *testing.T) {
 	} {
 		src := &countingSource{src: z}
 		m, _ := Parse([]byte(sig(c.d, c.s)))
-		res := verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), time.Now())
+		res := verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), time.Now(), 0)
 		if src.n[c.asked] != 1 {
 			t.Errorf("d=%q s=%q: asked %v, want %s (result %s: %s)", c.d, c.s, src.n, c.asked, res[0].Result, res[0].Reason)
 		}
@@ -185,6 +186,118 @@ func TestDMARCTempError(t *testing.T) {
 		}
 		if c.want == TempError && (r.Disposition != "none" || strings.Contains(last.What, "reject")) {
 			t.Errorf("%s: a temperror says the receiver would reject: %s / %+v", c.name, r.Disposition, last)
+		}
+	}
+}
+
+// referenceSelect is RFC 6376 5.4.2 read plainly: for each name, scan the
+// header from the bottom for the next unused instance.
+func referenceSelect(m *Message, names []string) []int {
+	var pos []int
+	used := map[int]bool{}
+	for _, name := range names {
+		for i := len(m.Fields) - 1; i >= 0; i-- {
+			if !used[i] && strings.EqualFold(m.Fields[i].Name, name) {
+				used[i] = true
+				pos = append(pos, i)
+				break
+			}
+		}
+	}
+	return pos
+}
+
+// h= with 200,000 names over 4,000 header fields examines one candidate per
+// name, not every field per name (issue 9); the fields chosen are the ones
+// the plain reading of RFC 6376 5.4.2 chooses.
+func TestSignedHeadersIndexed(t *testing.T) {
+	var hdr strings.Builder
+	for i := range 4000 {
+		fmt.Fprintf(&hdr, "X-F%d: %d\r\n", i%500, i)
+	}
+	hdr.WriteString("From: a@example.com\r\n\r\nbody\r\n")
+	m, err := Parse([]byte(hdr.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, 200000)
+	for i := range 200000 {
+		names = append(names, fmt.Sprintf("x-f%d", (i*7)%600)) // some absent, most repeated past their count
+	}
+	ix := indexFields(m)
+	pos, probes := ix.selectFields(names)
+	if probes > len(names) {
+		t.Fatalf("%d fields examined for %d names over %d fields: the header is scanned per name", probes, len(names), len(m.Fields))
+	}
+	small := names[:3000]
+	got, _ := ix.selectFields(small)
+	if want := referenceSelect(m, small); !slices.Equal(got, want) {
+		t.Fatalf("selected %v…, the reference %v…", got[:min(10, len(got))], want[:min(10, len(want))])
+	}
+	if len(pos) != 4000 {
+		t.Errorf("%d fields selected, want all 4000", len(pos))
+	}
+	mixed, _ := Parse([]byte("A: 1\r\nb: 2\r\na: 3\r\nB: 4\r\nA: 5\r\n\r\n"))
+	for _, h := range [][]string{{"a", "A", "a", "a"}, {"B", "b", "c", "b"}, {"b", "a", "B", "A"}} {
+		got, _ := indexFields(mixed).selectFields(h)
+		if want := referenceSelect(mixed, h); !slices.Equal(got, want) {
+			t.Errorf("h=%v: %v, want %v", h, got, want)
+		}
+	}
+}
+
+// inflightSource tracks how many key lookups run at once; each waits a
+// little, so that unbounded lookups would pile up.
+type inflightSource struct {
+	src           resolver.Resolver
+	mu            sync.Mutex
+	now, max, all int
+}
+
+func (s *inflightSource) Query(ctx context.Context, name string, qtype uint16) (*resolver.Answer, error) {
+	if strings.Contains(name, "._domainkey.") {
+		s.mu.Lock()
+		s.now++
+		s.all++
+		s.max = max(s.max, s.now)
+		s.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		defer func() { s.mu.Lock(); s.now--; s.mu.Unlock() }()
+	}
+	return s.src.Query(ctx, name, qtype)
+}
+
+// At most MaxDKIMSignatures signatures are evaluated (or Options'); the
+// others are reported as not evaluated, with a step saying so, and cost no
+// DNS question; key lookups run at most MaxKeyLookups at a time (issue 9).
+func TestDKIMSignatureCap(t *testing.T) {
+	msg, z := multiSigned(t, 15)
+	for _, c := range []struct{ opt, want int }{{0, DefaultMaxDKIMSignatures}, {3, 3}} {
+		src := &inflightSource{src: z}
+		rep, err := Inspect(context.Background(), []byte(msg), Options{Resolver: src, MaxDKIMSignatures: c.opt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.DKIM) != 15 {
+			t.Fatalf("%d DKIM results, want one per signature (15)", len(rep.DKIM))
+		}
+		for i, d := range rep.DKIM {
+			if i < c.want {
+				if d.Result != Pass {
+					t.Errorf("cap %d: signature %d (%s): %s (%s), want pass", c.want, i, d.Domain, d.Result, d.Reason)
+				}
+				continue
+			}
+			if d.Result != Neutral || !strings.Contains(d.Reason, "not evaluated") || d.Domain == "" ||
+				len(d.Steps) != 1 || !strings.Contains(d.Steps[0].What, fmt.Sprintf("only the first %d", c.want)) {
+				t.Errorf("cap %d: signature %d: %s (%s) %+v, want neutral, not evaluated, with a step", c.want, i, d.Result, d.Reason, d.Steps)
+			}
+		}
+		if src.all != c.want {
+			t.Errorf("cap %d: %d key lookups, want %d", c.want, src.all, c.want)
+		}
+		if src.max > MaxKeyLookups {
+			t.Errorf("%d key lookups ran at once, more than %d", src.max, MaxKeyLookups)
 		}
 	}
 }

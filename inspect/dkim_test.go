@@ -93,7 +93,7 @@ func verifyWith(t *testing.T, msg string, records map[string]string, now time.Ti
 	if err != nil {
 		t.Fatal(err)
 	}
-	return verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), now)
+	return verifyDKIM(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil), now, 0)
 }
 
 func TestDKIMEdgeCases(t *testing.T) {
@@ -168,7 +168,7 @@ func TestDKIMRSASHA1IsPolicy(t *testing.T) {
 	// Sign what the verifier will hash: the From and Subject fields, then
 	// the signature field with an empty b=.
 	full, _ := Parse([]byte(hdr + plainMsg))
-	data := signedHeaders(full, &signature{field: full.Fields[0], h: []string{"from", "subject"}}, true)
+	data := signedHeaders(indexFields(full), &signature{field: full.Fields[0], h: []string{"from", "subject"}}, true)
 	sum := crypto.SHA1.New()
 	sum.Write(data)
 	b, err := rsa.SignPKCS1v15(rand.Reader, testRSA, crypto.SHA1, sum.Sum(nil))

@@ -39,6 +39,9 @@ type Options struct {
 	TrustedAuthservIDs []string
 	// Source names the message in the report (a file name and index).
 	Source string
+	// MaxDKIMSignatures is how many DKIM signatures are evaluated, top
+	// first; 0 means DefaultMaxDKIMSignatures.
+	MaxDKIMSignatures int
 }
 
 // ErrNoResolver is returned when Options.Resolver is nil.
@@ -90,7 +93,7 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); rep.SPF = checkSPF(ctx, m, rep.Hops, opts, rec) }()
-	go func() { defer wg.Done(); rep.DKIM = verifyDKIM(ctx, m, bodies, rec, evalTime) }()
+	go func() { defer wg.Done(); rep.DKIM = verifyDKIM(ctx, m, bodies, rec, evalTime, opts.MaxDKIMSignatures) }()
 	go func() { defer wg.Done(); rep.ARC = validateARC(ctx, m, bodies, rec) }()
 	wg.Wait()
 	rep.DMARC = checkDMARC(ctx, rec, rep.FromDomain, rep.SPF, rep.DKIM)
