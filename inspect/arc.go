@@ -30,6 +30,13 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 		step("The ARC chain is broken: "+reason+".", Fail, "", rfc)
 		return r
 	}
+	// A key that could not be fetched leaves the chain undecided: temperror
+	// is not fail (issue 9).
+	undecided := func(reason, rfc string) ARCResult {
+		r.Result, r.Reason = TempError, reason
+		step("The ARC chain could not be checked (temperror): "+reason+".", TempError, "", rfc)
+		return r
+	}
 
 	sets, err := collectARCSets(m)
 	if err != nil {
@@ -90,6 +97,9 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 			r.OldestPass = i + 1
 			continue
 		}
+		if i == n-1 && res == TempError {
+			return undecided(fmt.Sprintf("the newest ARC-Message-Signature (instance %d, %s) could not be verified: %s", i+1, r.Sets[i].Domain, reason), "RFC 8617 5.2 step 3")
+		}
 		if i == n-1 {
 			r.Sets[i].SealResult = ""
 			return fail(fmt.Sprintf("the newest ARC-Message-Signature (instance %d, %s) does not verify: %s", i+1, r.Sets[i].Domain, reason), "RFC 8617 5.2 step 3")
@@ -103,6 +113,9 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 	for i := n - 1; i >= 0; i-- {
 		res, reason, detail := verifySeal(ctx, m, sets[:i+1], seals[i], rec)
 		r.Sets[i].SealResult = res
+		if res == TempError {
+			return undecided(fmt.Sprintf("the ARC-Seal of instance %d (%s) could not be verified: %s", i+1, r.Sets[i].Domain, reason), "RFC 8617 5.2 step 5")
+		}
 		if res != Pass {
 			return fail(fmt.Sprintf("the ARC-Seal of instance %d (%s) does not verify: %s", i+1, r.Sets[i].Domain, reason), "RFC 8617 5.2 step 5")
 		}

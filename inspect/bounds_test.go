@@ -8,10 +8,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
+	"github.com/miekg/dns"
+	"github.com/sealtrace/sealtrace/internal/testpeers/dnstest"
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
@@ -299,5 +302,69 @@ func TestDKIMSignatureCap(t *testing.T) {
 		if src.max > MaxKeyLookups {
 			t.Errorf("%d key lookups ran at once, more than %d", src.max, MaxKeyLookups)
 		}
+	}
+}
+
+// A per-message deadline bounds all DNS work: against a DNS server that
+// never answers, every check that needs DNS ends as temperror with a step
+// that names the deadline, and the report says why (issue 9). The
+// assertions are on the words, not on the time taken.
+func TestDNSDeadline(t *testing.T) {
+	msg, _ := multiSigned(t, 2)
+	var asked atomic.Int32
+	srv := dnstest.StartFunc(t, func(w dns.ResponseWriter, req *dns.Msg) { asked.Add(1) }) // never answers
+	src, err := resolver.NewServer(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Timeout = time.Hour // only the message's deadline can end the wait
+	rep, err := Inspect(context.Background(), []byte(msg), Options{Resolver: src, DNSDeadline: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked.Load() == 0 {
+		t.Fatal("the server was never asked")
+	}
+	saysDeadline := func(check string, steps []Step) {
+		t.Helper()
+		for _, s := range steps {
+			if s.Result == TempError && strings.Contains(s.What, "deadline") && strings.Contains(s.What, "300ms") {
+				return
+			}
+		}
+		t.Errorf("%s: no temperror step names the deadline: %+v", check, steps)
+	}
+	if rep.SPF.Result != TempError {
+		t.Errorf("SPF %s, want temperror", rep.SPF.Result)
+	}
+	saysDeadline("spf", rep.SPF.Steps)
+	for i, d := range rep.DKIM {
+		if d.Result != TempError {
+			t.Errorf("DKIM %d: %s (%s), want temperror", i, d.Result, d.Reason)
+		}
+		saysDeadline("dkim", d.Steps)
+	}
+	if rep.DMARC.Result != TempError {
+		t.Errorf("DMARC %s, want temperror", rep.DMARC.Result)
+	}
+	saysDeadline("dmarc", rep.DMARC.Steps)
+	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "deadline") }) {
+		t.Errorf("no warning about the deadline: %q", rep.Warnings)
+	}
+}
+
+// An ARC chain whose key cannot be fetched is temperror, not broken.
+func TestARCKeyTempError(t *testing.T) {
+	msg := "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=slow.example; s=s1; t=1700000000; b=AAAA\r\n" +
+		"ARC-Message-Signature: i=1; a=rsa-sha256; c=relaxed/relaxed; d=slow.example; s=s1; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\n" +
+		"ARC-Authentication-Results: i=1; mx.slow.example; spf=pass smtp.mailfrom=example.com\r\n" + plainMsg
+	m, err := Parse([]byte(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := faultyZones{Zones: resolver.NewZones(), timeout: map[string]bool{"s1._domainkey.slow.example.": true}}
+	r := validateARC(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil))
+	if r.Result != TempError {
+		t.Errorf("ARC %s (%s), want temperror", r.Result, r.Reason)
 	}
 }

@@ -16,6 +16,7 @@ package inspect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime"
 	"net/mail"
 	"regexp"
@@ -39,10 +40,24 @@ type Options struct {
 	TrustedAuthservIDs []string
 	// Source names the message in the report (a file name and index).
 	Source string
+	// DNSDeadline bounds all the DNS work of one inspection; 0 means
+	// DefaultDNSDeadline. The answers that have not come by then are
+	// temperror.
+	DNSDeadline time.Duration
 	// MaxDKIMSignatures is how many DKIM signatures are evaluated, top
 	// first; 0 means DefaultMaxDKIMSignatures.
 	MaxDKIMSignatures int
 }
+
+// DefaultDNSDeadline bounds the DNS work of one inspection when
+// Options.DNSDeadline is 0: long enough for a slow resolver and SPF's ten
+// lookups (RFC 7208 4.6.4), short enough that a server that never answers
+// cannot stall the app or a batch.
+const DefaultDNSDeadline = 20 * time.Second
+
+// errDNSDeadline is the cause of the per-message context when its deadline
+// fires, to tell it from the caller's cancellation.
+var errDNSDeadline = errors.New("inspect: the DNS deadline of the message passed")
 
 // ErrNoResolver is returned when Options.Resolver is nil.
 var ErrNoResolver = errors.New("inspect: no resolver given")
@@ -88,6 +103,15 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	}
 	rep.Hops = parseHops(m)
 
+	// One deadline for all DNS work of the message (issue 9).
+	deadline := opts.DNSDeadline
+	if deadline <= 0 {
+		deadline = DefaultDNSDeadline
+	}
+	outer := ctx
+	ctx, cancel := context.WithTimeoutCause(ctx, deadline, errDNSDeadline)
+	defer cancel()
+
 	// SPF, DKIM and ARC are independent; DMARC needs SPF and DKIM.
 	bodies := newBodyHashes(m.Body)
 	var wg sync.WaitGroup
@@ -107,6 +131,10 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 				" may accept the message anyway, based on what the intermediaries recorded (see ARC)."})
 	}
 
+	if context.Cause(ctx) == errDNSDeadline && outer.Err() == nil {
+		deadlineReached(rep, deadline)
+	}
+
 	var warns []string
 	rep.Claims, warns = readClaims(m, opts.TrustedAuthservIDs)
 	rep.Warnings = append(rep.Warnings, warns...)
@@ -116,6 +144,25 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	compareClaims(rep)
 	rep.DNS = rec.Evidence()
 	return rep, nil
+}
+
+// deadlineReached says, in every check that ended as temperror, that the
+// message's DNS deadline was reached: the answers that had not come by then
+// are what made it temperror.
+func deadlineReached(rep *Report, deadline time.Duration) {
+	what := fmt.Sprintf("The DNS work for this message reached its deadline (%s) and was stopped: the answers that had not come by then count as temperror, not as failures. Try again, or use a faster DNS server.", deadline)
+	add := func(check, result string, steps *[]Step) {
+		if result == TempError {
+			*steps = append(*steps, Step{Check: check, What: what, Result: TempError})
+		}
+	}
+	add("spf", rep.SPF.Result, &rep.SPF.Steps)
+	for i := range rep.DKIM {
+		add("dkim", rep.DKIM[i].Result, &rep.DKIM[i].Steps)
+	}
+	add("dmarc", rep.DMARC.Result, &rep.DMARC.Steps)
+	add("arc", rep.ARC.Result, &rep.ARC.Steps)
+	rep.Warnings = append(rep.Warnings, fmt.Sprintf("DNS did not answer everything within the deadline of %s: the checks that needed the missing answers are temperror", deadline))
 }
 
 var reAtDomain = regexp.MustCompile(`@([A-Za-z0-9.-]+)`)
