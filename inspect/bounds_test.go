@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -366,5 +367,48 @@ func TestARCKeyTempError(t *testing.T) {
 	r := validateARC(context.Background(), m, newBodyHashes(m.Body), resolver.NewRecorder(src, nil))
 	if r.Result != TempError {
 		t.Errorf("ARC %s (%s), want temperror", r.Result, r.Reason)
+	}
+}
+
+// prepare computes every l= of a canonicalization and hash in one pass over
+// the body, and each prefix hash equals the hash of the canonical body cut
+// at l (computed the plain way, one pass per l).
+func TestBodyHashPrefixes(t *testing.T) {
+	for _, body := range []string{"", "\r\n\r\n", "a  b \t\r\nc\r\n\r\n \r\n", "no final newline  ", strings.Repeat("line  with\tspace \r\n", 5000)} {
+		var keys []bodyKey
+		for _, relaxed := range []bool{false, true} {
+			for _, hn := range []string{"sha1", "sha256"} {
+				total := int64(len(canonBody([]byte(body), relaxed)))
+				for _, l := range []int64{-1, 0, 1, total / 3, total / 2, total - 1, total, total + 1, total * 2} {
+					keys = append(keys, bodyKey{relaxed, hn, l})
+				}
+			}
+		}
+		bh := newBodyHashes([]byte(body))
+		bh.prepare(keys)
+		for _, k := range keys {
+			got, total, err := bh.sum(k.relaxed, k.hash, k.l)
+			h := newHash(k.hash)
+			var w io.Writer = h
+			if k.l >= 0 {
+				w = &limitWriter{w: h, n: k.l}
+			}
+			wantTotal := writeCanonBody(w, []byte(body), k.relaxed)
+			if total != wantTotal {
+				t.Fatalf("%q %+v: total %d, want %d", body, k, total, wantTotal)
+			}
+			if k.l > wantTotal {
+				if err != errLTooLong {
+					t.Errorf("%q %+v: %v, want errLTooLong", body, k, err)
+				}
+				continue
+			}
+			if err != nil || !bytes.Equal(got, h.Sum(nil)) {
+				t.Errorf("%q %+v: wrong prefix hash (%v)", body, k, err)
+			}
+		}
+		if p := bh.passes.Load(); p != 4 {
+			t.Errorf("%q: %d passes over the body for 4 canonicalization/hash pairs and %d lengths", body, p, len(keys))
+		}
 	}
 }

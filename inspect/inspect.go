@@ -108,12 +108,13 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	if deadline <= 0 {
 		deadline = DefaultDNSDeadline
 	}
-	outer := ctx
-	ctx, cancel := context.WithTimeoutCause(ctx, deadline, errDNSDeadline)
+	outer, ends := ctx, time.Now().Add(deadline)
+	ctx, cancel := context.WithDeadlineCause(ctx, ends, errDNSDeadline)
 	defer cancel()
 
 	// SPF, DKIM and ARC are independent; DMARC needs SPF and DKIM.
 	bodies := newBodyHashes(m.Body)
+	bodies.prepare(bodyKeys(m, opts.MaxDKIMSignatures))
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); rep.SPF = checkSPF(ctx, m, rep.Hops, opts, rec) }()
@@ -131,7 +132,9 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 				" may accept the message anyway, based on what the intermediaries recorded (see ARC)."})
 	}
 
-	if context.Cause(ctx) == errDNSDeadline && outer.Err() == nil {
+	// The sockets time out at the deadline itself, which can be a moment
+	// before the context's timer marks it done: the clock decides too.
+	if outer.Err() == nil && (context.Cause(ctx) == errDNSDeadline || !time.Now().Before(ends)) {
 		deadlineReached(rep, deadline)
 	}
 

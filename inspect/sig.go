@@ -12,10 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/resolver"
@@ -427,11 +428,15 @@ func stripB(raw []byte) []byte {
 }
 
 // bodyHashes computes body hashes once per canonicalization, hash and
-// length, as several signatures usually share them.
+// length, as several signatures usually share them. prepare computes all
+// the lengths a message's signatures ask for in one pass over the body per
+// canonicalization and hash, so that distinct l= values do not cost a pass
+// each (issue 9: 300 signatures with distinct l= over 10 MB).
 type bodyHashes struct {
-	body []byte
-	mu   sync.Mutex
-	sums map[bodyKey]bodySum
+	body   []byte
+	mu     sync.Mutex
+	sums   map[bodyKey]*bodySum
+	passes atomic.Int32 // canonicalization passes over the body, for tests
 }
 
 type bodyKey struct {
@@ -440,38 +445,150 @@ type bodyKey struct {
 	l       int64
 }
 
+// bodySum is one body hash, ready when done is closed.
 type bodySum struct {
+	done  chan struct{}
 	sum   []byte
 	total int64
 }
 
 func newBodyHashes(body []byte) *bodyHashes {
-	return &bodyHashes{body: body, sums: map[bodyKey]bodySum{}}
+	return &bodyHashes{body: body, sums: map[bodyKey]*bodySum{}}
 }
 
 var errLTooLong = errors.New("l= is longer than the body")
 
 // sum returns the hash of the canonical body, cut at l when l >= 0, and the
-// canonical length.
+// canonical length. It waits for a hash that prepare is computing.
 func (bh *bodyHashes) sum(relaxed bool, hashName string, l int64) ([]byte, int64, error) {
 	k := bodyKey{relaxed, hashName, l}
 	bh.mu.Lock()
 	s, ok := bh.sums[k]
+	if !ok {
+		s = &bodySum{done: make(chan struct{})}
+		bh.sums[k] = s
+	}
 	bh.mu.Unlock()
 	if !ok {
-		h := newHash(hashName)
-		var w io.Writer = h
-		if l >= 0 {
-			w = &limitWriter{w: h, n: l}
-		}
-		s.total = writeCanonBody(w, bh.body, relaxed)
-		s.sum = h.Sum(nil)
-		bh.mu.Lock()
-		bh.sums[k] = s
-		bh.mu.Unlock()
+		bh.compute(relaxed, hashName, map[int64]*bodySum{l: s})
 	}
+	<-s.done
 	if l > s.total {
 		return nil, s.total, errLTooLong
 	}
 	return s.sum, s.total, nil
+}
+
+// prepare starts computing the hashes keys name, one pass per
+// canonicalization and hash, in the background; sum waits for them.
+func (bh *bodyHashes) prepare(keys []bodyKey) {
+	type group struct {
+		relaxed bool
+		hash    string
+	}
+	groups := map[group]map[int64]*bodySum{}
+	bh.mu.Lock()
+	for _, k := range keys {
+		if _, ok := bh.sums[k]; ok {
+			continue
+		}
+		s := &bodySum{done: make(chan struct{})}
+		bh.sums[k] = s
+		g := group{k.relaxed, k.hash}
+		if groups[g] == nil {
+			groups[g] = map[int64]*bodySum{}
+		}
+		groups[g][k.l] = s
+	}
+	bh.mu.Unlock()
+	for g, want := range groups {
+		go bh.compute(g.relaxed, g.hash, want)
+	}
+}
+
+// compute hashes the canonical body once and fills every sum of want (by
+// l; -1 is the whole body).
+func (bh *bodyHashes) compute(relaxed bool, hashName string, want map[int64]*bodySum) {
+	bh.passes.Add(1)
+	pw := &prefixWriter{h: newHash(hashName), sums: map[int64][]byte{}}
+	for l := range want {
+		if l >= 0 {
+			pw.cuts = append(pw.cuts, l)
+		}
+	}
+	slices.Sort(pw.cuts)
+	total := writeCanonBody(pw, bh.body, relaxed)
+	pw.finish()
+	full := pw.h.Sum(nil)
+	for l, s := range want {
+		s.total = total
+		if l < 0 {
+			s.sum = full
+		} else {
+			s.sum = pw.sums[l] // nil when l > total
+		}
+		close(s.done)
+	}
+}
+
+// prefixWriter hashes what is written and keeps the hash of the first l
+// bytes for each l in cuts (ascending). A hash's Sum does not change its
+// state, so the prefixes cost one pass.
+type prefixWriter struct {
+	h    hash.Hash
+	n    int64
+	cuts []int64
+	sums map[int64][]byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	written := len(b)
+	for len(p.cuts) > 0 && p.n+int64(len(b)) >= p.cuts[0] {
+		k := p.cuts[0] - p.n
+		p.h.Write(b[:k])
+		p.n, b = p.n+k, b[k:]
+		p.sums[p.cuts[0]] = p.h.Sum(nil)
+		p.cuts = p.cuts[1:]
+	}
+	p.h.Write(b)
+	p.n += int64(len(b))
+	return written, nil
+}
+
+// finish records the cuts at the very end (an empty canonical body); cuts
+// beyond it stay absent: l is longer than the body.
+func (p *prefixWriter) finish() {
+	for len(p.cuts) > 0 && p.cuts[0] == p.n {
+		p.sums[p.cuts[0]] = p.h.Sum(nil)
+		p.cuts = p.cuts[1:]
+	}
+}
+
+// bodyKeys lists the body hashes a message's signatures will ask for: the
+// DKIM signatures within limit and the ARC-Message-Signatures (at most
+// maxARCInstances of them count, RFC 8617 4.2.1).
+func bodyKeys(m *Message, limit int) []bodyKey {
+	if limit <= 0 {
+		limit = DefaultMaxDKIMSignatures
+	}
+	var keys []bodyKey
+	dkim, ams := 0, 0
+	for _, f := range m.Fields {
+		switch strings.ToLower(f.Name) {
+		case "dkim-signature":
+			if dkim++; dkim > limit {
+				continue
+			}
+		case "arc-message-signature":
+			if ams++; ams > maxARCInstances {
+				continue
+			}
+		default:
+			continue
+		}
+		if s, err := parseSigCommon(f, true); err == nil {
+			keys = append(keys, bodyKey{s.bRelaxed, s.hashName, s.l})
+		}
+	}
+	return keys
 }
