@@ -11,6 +11,18 @@
 // l= before any crypto, and cannot report rsa-sha1 as "policy". ARC needs
 // the same canonicalization and key handling, so both share sig.go and
 // canon.go. SPF uses blitiri.com.ar/go/spf through a recording resolver.
+//
+// A message is hostile input, so the work it can cause is bounded: at most
+// Options.MaxDKIMSignatures DKIM signatures are evaluated (the rest are
+// reported as not evaluated), MaxKeyLookups at a time; h= lists are
+// resolved through an index of the header by name; every l= of a
+// canonicalization is hashed in one pass over the body; and all DNS work
+// shares one deadline (Options.DNSDeadline), after which the missing
+// answers are temperror. temperror is never reported as fail: a check that
+// could not get its DNS answers says so, and DMARC is temperror when such
+// a check could have decided it. d= and s= must be DNS labels before they
+// become a question. The report is the same bytes for the same message and
+// evaluation time (the DNS evidence is sorted).
 package inspect
 
 import (
