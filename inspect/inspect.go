@@ -166,9 +166,11 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 // are what made it temperror.
 func deadlineReached(rep *Report, deadline time.Duration) {
 	what := fmt.Sprintf("The DNS work for this message reached its deadline (%s) and was stopped: the answers that had not come by then count as temperror, not as failures. Try again, or use a faster DNS server.", deadline)
+	hit := false
 	add := func(check, result string, steps *[]Step) {
 		if result == TempError {
 			*steps = append(*steps, Step{Check: check, What: what, Result: TempError})
+			hit = true
 		}
 	}
 	add("spf", rep.SPF.Result, &rep.SPF.Steps)
@@ -177,7 +179,9 @@ func deadlineReached(rep *Report, deadline time.Duration) {
 	}
 	add("dmarc", rep.DMARC.Result, &rep.DMARC.Steps)
 	add("arc", rep.ARC.Result, &rep.ARC.Steps)
-	rep.Warnings = append(rep.Warnings, fmt.Sprintf("DNS did not answer everything within the deadline of %s: the checks that needed the missing answers are temperror", deadline))
+	if hit {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("DNS did not answer everything within the deadline of %s: the checks that needed the missing answers are temperror", deadline))
+	}
 }
 
 var reAtDomain = regexp.MustCompile(`@([A-Za-z0-9.-]+)`)
