@@ -265,6 +265,8 @@ func checkDMARC(ctx context.Context, rec *resolver.Recorder, fromDomain string, 
 		case d.Result == Pass:
 			step(alignSentence("DKIM", d.Domain, fromDomain, rec0.adkim, ok), boolResult(ok), "", "RFC 9989 4.4.1")
 			r.DKIMAligned = r.DKIMAligned || ok
+		default:
+			step("The DKIM signature of "+d.Domain+" could not be checked (temperror), but that domain is not aligned with "+fromDomain+" anyway.", TempError, "", "RFC 9989 4.4.1")
 		}
 		if r.DKIMAligned {
 			break
