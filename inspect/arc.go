@@ -30,6 +30,13 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 		step("The ARC chain is broken: "+reason+".", Fail, "", rfc)
 		return r
 	}
+	// A key that could not be fetched leaves the chain undecided: temperror
+	// is not fail (issue 9).
+	undecided := func(reason, rfc string) ARCResult {
+		r.Result, r.Reason = TempError, reason
+		step("The ARC chain could not be checked (temperror): "+reason+".", TempError, "", rfc)
+		return r
+	}
 
 	sets, err := collectARCSets(m)
 	if err != nil {
@@ -81,13 +88,17 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 
 	// The newest ARC-Message-Signature must verify (step 3); older ones tell
 	// where the message was last intact (step 4, oldest-pass).
+	ix := indexFields(m)
 	for i := n - 1; i >= 0; i-- {
-		res, reason, detail, signed := verifyAMS(ctx, m, *sets[i].ams, sets[i].instance, bodies, rec)
+		res, reason, detail, signed := verifyAMS(ctx, ix, *sets[i].ams, sets[i].instance, bodies, rec)
 		r.Sets[i].AMSResult, r.Sets[i].SignedHeaders = res, signed
 		if res == Pass {
 			step(fmt.Sprintf("Verified the ARC-Message-Signature of instance %d (%s): the message is as intermediary %d saw it.", i+1, r.Sets[i].Domain, i+1), Pass, detail, "RFC 8617 5.2 step 3")
 			r.OldestPass = i + 1
 			continue
+		}
+		if i == n-1 && res == TempError {
+			return undecided(fmt.Sprintf("the newest ARC-Message-Signature (instance %d, %s) could not be verified: %s", i+1, r.Sets[i].Domain, reason), "RFC 8617 5.2 step 3")
 		}
 		if i == n-1 {
 			r.Sets[i].SealResult = ""
@@ -102,6 +113,9 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 	for i := n - 1; i >= 0; i-- {
 		res, reason, detail := verifySeal(ctx, m, sets[:i+1], seals[i], rec)
 		r.Sets[i].SealResult = res
+		if res == TempError {
+			return undecided(fmt.Sprintf("the ARC-Seal of instance %d (%s) could not be verified: %s", i+1, r.Sets[i].Domain, reason), "RFC 8617 5.2 step 5")
+		}
 		if res != Pass {
 			return fail(fmt.Sprintf("the ARC-Seal of instance %d (%s) does not verify: %s", i+1, r.Sets[i].Domain, reason), "RFC 8617 5.2 step 5")
 		}
@@ -230,7 +244,7 @@ func checkSealTags(s *signature, inst int) *sigError {
 
 // verifyAMS verifies one ARC-Message-Signature like a DKIM signature
 // (RFC 8617 4.1.2): same tags without v=, i= is the instance.
-func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyHashes, rec *resolver.Recorder) (result, reason, detail string, signed []string) {
+func verifyAMS(ctx context.Context, ix *fieldIndex, f Field, inst int, bodies *bodyHashes, rec *resolver.Recorder) (result, reason, detail string, signed []string) {
 	s, perr := parseSigCommon(f, true)
 	if perr != nil {
 		return perr.result, perr.reason, "", nil
@@ -241,7 +255,7 @@ func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyH
 			return PermError, "h= includes ARC-Seal, which an ARC-Message-Signature must not sign", "", signed
 		}
 	}
-	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
+	key, ev, kerr := fetchKey(ctx, rec, s)
 	detail = evidenceLine(ev)
 	if kerr == nil {
 		kerr = checkKey(s, key)
@@ -259,7 +273,7 @@ func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyH
 	if !bytes.Equal(sum, s.bh) {
 		return Fail, "body hash mismatch (body changed after sealing)", detail, signed
 	}
-	if !verifyData(s, key, signedHeaders(m, s, s.hRelaxed)) {
+	if !verifyData(s, key, signedHeaders(ix, s, s.hRelaxed)) {
 		return Fail, "signature mismatch (a signed header changed)", detail, signed
 	}
 	return Pass, "", detail, signed
@@ -269,7 +283,7 @@ func verifyAMS(ctx context.Context, m *Message, f Field, inst int, bodies *bodyH
 // (RFC 8617 5.1.1): for each instance in order its AAR, AMS and AS, relaxed,
 // the seal being verified last with b= emptied and no final CRLF.
 func verifySeal(ctx context.Context, m *Message, sets []*arcSet, s *signature, rec *resolver.Recorder) (result, reason, detail string) {
-	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
+	key, ev, kerr := fetchKey(ctx, rec, s)
 	detail = evidenceLine(ev)
 	if kerr == nil {
 		kerr = checkKey(s, key)

@@ -12,24 +12,63 @@ import (
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
-// verifyDKIM verifies every DKIM-Signature, in header order, concurrently
-// (each waits on its own key lookup).
-func verifyDKIM(ctx context.Context, m *Message, bodies *bodyHashes, rec *resolver.Recorder, now time.Time) []DKIMResult {
+// Limits on the DKIM work one message can cause (issue 9; go-msgauth's
+// VerifyOptions.MaxVerifications and mailauth cap it the same way).
+const (
+	// DefaultMaxDKIMSignatures is how many DKIM-Signature fields are
+	// evaluated per message, top first, when Options.MaxDKIMSignatures is 0.
+	// Real mail carries one to three; the rest are reported as not evaluated.
+	DefaultMaxDKIMSignatures = 10
+	// MaxKeyLookups is how many DKIM signatures are verified (each waiting
+	// on its key lookup) at the same time.
+	MaxKeyLookups = 4
+)
+
+// verifyDKIM verifies the first limit DKIM-Signature fields, in header
+// order, at most MaxKeyLookups at a time, and reports the others as not
+// evaluated. limit <= 0 means DefaultMaxDKIMSignatures.
+func verifyDKIM(ctx context.Context, m *Message, bodies *bodyHashes, rec *resolver.Recorder, now time.Time, limit int) []DKIMResult {
+	if limit <= 0 {
+		limit = DefaultMaxDKIMSignatures
+	}
 	fields := m.All("DKIM-Signature")
 	out := make([]DKIMResult, len(fields))
+	for i := limit; i < len(fields); i++ {
+		out[i] = notEvaluated(fields[i], len(fields), limit)
+	}
+	fields = fields[:min(limit, len(fields))]
+	ix := indexFields(m)
+	next := make(chan int)
 	var wg sync.WaitGroup
-	for i, f := range fields {
+	for range min(MaxKeyLookups, len(fields)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = verifyOneDKIM(ctx, m, f, bodies, rec, now)
+			for i := range next {
+				out[i] = verifyOneDKIM(ctx, ix, fields[i], bodies, rec, now)
+			}
 		}()
 	}
+	for i := range fields {
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	return out
 }
 
-func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes, rec *resolver.Recorder, now time.Time) DKIMResult {
+// notEvaluated is the result of a signature past the limit: who signed, as
+// far as the field says, and why it was not checked. RFC 8601 2.7.1 calls a
+// signature that was "not otherwise able to be processed" neutral.
+func notEvaluated(f Field, n, limit int) DKIMResult {
+	s, _ := parseSigCommon(f, true)
+	return DKIMResult{Domain: s.d, Selector: s.s, Algorithm: s.algo, Result: Neutral,
+		Reason: fmt.Sprintf("not evaluated: the message has %d DKIM signatures, and Sealtrace evaluates only the first %d", n, limit),
+		Steps: []Step{{Check: "dkim", Result: Neutral, RFC: "RFC 6376 6.1", Detail: strings.TrimSpace(clipS(f.Value())),
+			What: fmt.Sprintf("Not evaluated: the message has %d DKIM-Signature fields, and only the first %d (from the top) are evaluated, so that a message cannot make Sealtrace do unbounded work. Verifiers limit this too (RFC 6376 6.1 lets them).", n, limit)}}}
+}
+
+func verifyOneDKIM(ctx context.Context, ix *fieldIndex, f Field, bodies *bodyHashes, rec *resolver.Recorder, now time.Time) DKIMResult {
 	r := DKIMResult{Steps: []Step{}}
 	step := func(what, result, detail, rfc string) {
 		r.Steps = append(r.Steps, Step{Check: "dkim", What: what, Result: result, Detail: detail, RFC: rfc})
@@ -60,9 +99,13 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 	if s.x >= 0 {
 		exp := time.Unix(s.x, 0).UTC()
 		if now.After(exp) {
-			step("Checked the expiry time x=: the signature expired "+exp.Format(time.RFC3339)+".", Fail,
-				"evaluated at "+now.UTC().Format(time.RFC3339), "RFC 6376 3.5")
-			r.Result, r.Reason = Fail, "signature expired at "+exp.Format(time.RFC3339)
+			// An expired signature is not evaluated at all (RFC 6376 6.1.1:
+			// the verifier ignores it), which RFC 8601 2.7.1 calls permerror,
+			// as dkimpy and OpenDKIM do; "fail" would claim a broken
+			// signature, which nobody checked.
+			step("Checked the expiry time x=: the signature expired "+exp.Format(time.RFC3339)+", so it is not evaluated.", PermError,
+				"evaluated at "+now.UTC().Format(time.RFC3339), "RFC 6376 6.1.1")
+			r.Result, r.Reason = PermError, "signature expired at "+exp.Format(time.RFC3339)
 			return r
 		}
 		step("Checked the expiry time x=: the signature is valid until "+exp.Format(time.RFC3339)+".", Pass, "", "RFC 6376 3.5")
@@ -75,7 +118,7 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 		}
 	}
 
-	key, ev, kerr := fetchKey(ctx, rec, s.s, s.d)
+	key, ev, kerr := fetchKey(ctx, rec, s)
 	keyName := s.s + "._domainkey." + s.d
 	if kerr != nil {
 		step("Fetched the public key from DNS at "+keyName+".", kerr.result, evidenceLine(ev), "RFC 6376 3.6.2")
@@ -95,7 +138,10 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 
 	sum, total, berr := bodies.sum(s.bRelaxed, s.hashName, s.l)
 	if berr != nil {
-		return finish(permErr("RFC 6376 3.5", "l=%d is longer than the %d-byte canonical body", s.l, total))
+		// The body is shorter than the signer hashed, so it changed: the
+		// signature is invalid (RFC 6376 3.5, l=), a fail as dkimpy and
+		// OpenDKIM report it, not a malformed signature.
+		return finish(&sigError{result: Fail, reason: fmt.Sprintf("l=%d is longer than the %d-byte canonical body (the body was cut after signing)", s.l, total), rfc: "RFC 6376 3.5"})
 	}
 	bodyCanon := canonSimple
 	if s.bRelaxed {
@@ -111,7 +157,7 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 		r.Result, r.Reason = Fail, "body hash mismatch (body changed after signing)"
 		// Tell a trainee whether only the body changed: the header signature
 		// does not depend on the body, only on bh= as stated.
-		data := signedHeaders(m, s, s.hRelaxed)
+		data := signedHeaders(ix, s, s.hRelaxed)
 		if verifyData(s, key, data) {
 			step("The signature over the header fields still matches: the headers are as signed, only the body changed (a footer, a rewritten link, a different encoding).", Neutral, string(data), "RFC 6376 3.7")
 		} else {
@@ -125,7 +171,7 @@ func verifyOneDKIM(ctx context.Context, m *Message, f Field, bodies *bodyHashes,
 			Neutral, "", "RFC 6376 8.2")
 	}
 
-	data := signedHeaders(m, s, s.hRelaxed)
+	data := signedHeaders(ix, s, s.hRelaxed)
 	if !verifyData(s, key, data) {
 		step("Checked the signature b= over the signed header fields with the public key: it does not match.", Fail, string(data), "RFC 6376 3.7")
 		r.Result, r.Reason = Fail, "signature mismatch (a signed header changed)"

@@ -191,7 +191,7 @@ func checkDMARC(ctx context.Context, rec *resolver.Recorder, fromDomain string, 
 	r.Steps = append(r.Steps, w.steps...)
 	if w.tempErr != nil {
 		r.Result = TempError
-		step("DMARC could not be evaluated because of a DNS problem: "+w.tempErr.Error()+".", TempError, "", "RFC 9989 4.8")
+		step("DMARC could not be evaluated because of a DNS problem (temperror): "+w.tempErr.Error()+". A receiver would try again later; this is not a failure.", TempError, "", "RFC 9989 4.8")
 		return r
 	}
 	r.OrgDomain = w.org
@@ -225,25 +225,50 @@ func checkDMARC(ctx context.Context, rec *resolver.Recorder, fromDomain string, 
 		}
 	}
 
-	// Alignment (RFC 9989 4.4).
-	if spfRes.Result == Pass && spfRes.Domain != "" {
-		spfOrg := treeWalk(ctx, rec, spfRes.Domain, false).org
-		r.SPFAligned = aligned(spfRes.Domain, fromDomain, spfOrg, w.org, rec0.aspf)
-		step(alignSentence("SPF", spfRes.Domain, fromDomain, rec0.aspf, r.SPFAligned), boolResult(r.SPFAligned), "", "RFC 9989 4.4.2")
+	// Alignment (RFC 9989 4.4). An identifier that could have aligned but
+	// could not be decided (its check was temperror, or the walk for its
+	// organizational domain failed) makes DMARC temperror unless another
+	// aligned identifier passed: temperror is not fail.
+	var undecided []string
+	if spfRes.Domain != "" && (spfRes.Result == Pass || spfRes.Result == TempError) {
+		ok, werr := alignedWalk(ctx, rec, spfRes.Domain, fromDomain, w.org, rec0.aspf)
+		switch {
+		case werr != nil:
+			undecided = append(undecided, "SPF for "+spfRes.Domain)
+			step(fmt.Sprintf("Could not tell whether SPF's domain %s is aligned with %s: the DMARC lookups for its organizational domain failed (%v).", spfRes.Domain, fromDomain, werr), TempError, "", "RFC 9989 4.10")
+		case spfRes.Result == TempError && ok:
+			undecided = append(undecided, "SPF for "+spfRes.Domain)
+			step("SPF could not be checked (temperror) for "+spfRes.Domain+", which is aligned with the From domain: had it passed, DMARC would pass.", TempError, "", "RFC 9989 4.4.2")
+		case spfRes.Result == Pass:
+			r.SPFAligned = ok
+			step(alignSentence("SPF", spfRes.Domain, fromDomain, rec0.aspf, ok), boolResult(ok), "", "RFC 9989 4.4.2")
+		default:
+			step("SPF could not be checked (temperror) for "+spfRes.Domain+", but that domain is not aligned with "+fromDomain+" anyway.", spfRes.Result, "", "RFC 9989 4.4.2")
+		}
 	} else {
 		step("SPF did not pass ("+spfRes.Result+"), so it cannot count for DMARC.", spfRes.Result, "", "RFC 9989 4.4.2")
 	}
 	anyPass := false
 	for _, d := range dkimRes {
-		if d.Result != Pass {
+		if d.Result != Pass && d.Result != TempError {
 			continue
 		}
-		anyPass = true
-		dOrg := treeWalk(ctx, rec, d.Domain, false).org
-		ok := aligned(d.Domain, fromDomain, dOrg, w.org, rec0.adkim)
-		step(alignSentence("DKIM", d.Domain, fromDomain, rec0.adkim, ok), boolResult(ok), "", "RFC 9989 4.4.1")
-		if ok {
-			r.DKIMAligned = true
+		anyPass = anyPass || d.Result == Pass
+		ok, werr := alignedWalk(ctx, rec, d.Domain, fromDomain, w.org, rec0.adkim)
+		switch {
+		case werr != nil:
+			undecided = append(undecided, "DKIM for "+d.Domain)
+			step(fmt.Sprintf("Could not tell whether the DKIM domain %s is aligned with %s: the DMARC lookups for its organizational domain failed (%v).", d.Domain, fromDomain, werr), TempError, "", "RFC 9989 4.10")
+		case d.Result == TempError && ok:
+			undecided = append(undecided, "DKIM for "+d.Domain)
+			step("The DKIM signature of "+d.Domain+", which is aligned with the From domain, could not be checked (temperror): had it passed, DMARC would pass.", TempError, "", "RFC 9989 4.4.1")
+		case d.Result == Pass:
+			step(alignSentence("DKIM", d.Domain, fromDomain, rec0.adkim, ok), boolResult(ok), "", "RFC 9989 4.4.1")
+			r.DKIMAligned = r.DKIMAligned || ok
+		default:
+			step("The DKIM signature of "+d.Domain+" could not be checked (temperror), but that domain is not aligned with "+fromDomain+" anyway.", TempError, "", "RFC 9989 4.4.1")
+		}
+		if r.DKIMAligned {
 			break
 		}
 	}
@@ -256,6 +281,12 @@ func checkDMARC(ctx context.Context, rec *resolver.Recorder, fromDomain string, 
 		step("DMARC passes: an identifier that verified is aligned with the From domain "+fromDomain+".", Pass, "", "RFC 9989 4.8")
 		return r
 	}
+	if len(undecided) > 0 {
+		r.Result = TempError
+		step(fmt.Sprintf("DMARC is undecided (temperror): nothing aligned passed, but %s could not be checked because of a DNS problem, and it could have passed. A receiver would try again later; this is not a failure.", strings.Join(undecided, " and ")),
+			TempError, "", "RFC 9989 4.8")
+		return r
+	}
 	r.Result = Fail
 	r.Disposition = r.Policy
 	if rec0.testing && r.Policy != "none" {
@@ -266,6 +297,23 @@ func checkDMARC(ctx context.Context, rec *resolver.Recorder, fromDomain string, 
 	step(fmt.Sprintf("DMARC fails: nothing that verified is aligned with %s. The domain's policy is %s, so a receiver would %s the message.", fromDomain, r.Policy, dispositionVerb(r.Disposition)),
 		Fail, "", "RFC 9989 4.8")
 	return r
+}
+
+// alignedWalk tells whether id is aligned with the author domain under
+// mode; the error says that the walk for id's organizational domain failed
+// where alignment depended on it (relaxed mode, different names).
+func alignedWalk(ctx context.Context, rec *resolver.Recorder, id, author, authorOrg, mode string) (bool, error) {
+	if strings.EqualFold(id, author) {
+		return true, nil
+	}
+	if mode != "r" {
+		return false, nil
+	}
+	w := treeWalk(ctx, rec, id, false)
+	if w.tempErr != nil {
+		return false, w.tempErr
+	}
+	return aligned(id, author, w.org, authorOrg, mode), nil
 }
 
 func alignSentence(what, id, from, mode string, ok bool) string {

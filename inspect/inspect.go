@@ -11,11 +11,24 @@
 // l= before any crypto, and cannot report rsa-sha1 as "policy". ARC needs
 // the same canonicalization and key handling, so both share sig.go and
 // canon.go. SPF uses blitiri.com.ar/go/spf through a recording resolver.
+//
+// A message is hostile input, so the work it can cause is bounded: at most
+// Options.MaxDKIMSignatures DKIM signatures are evaluated (the rest are
+// reported as not evaluated), MaxKeyLookups at a time; h= lists are
+// resolved through an index of the header by name; every l= of a
+// canonicalization is hashed in one pass over the body; and all DNS work
+// shares one deadline (Options.DNSDeadline), after which the missing
+// answers are temperror. temperror is never reported as fail: a check that
+// could not get its DNS answers says so, and DMARC is temperror when such
+// a check could have decided it. d= and s= must be DNS labels before they
+// become a question. The report is the same bytes for the same message and
+// evaluation time (the DNS evidence is sorted).
 package inspect
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime"
 	"net/mail"
 	"regexp"
@@ -39,7 +52,24 @@ type Options struct {
 	TrustedAuthservIDs []string
 	// Source names the message in the report (a file name and index).
 	Source string
+	// DNSDeadline bounds all the DNS work of one inspection; 0 means
+	// DefaultDNSDeadline. The answers that have not come by then are
+	// temperror.
+	DNSDeadline time.Duration
+	// MaxDKIMSignatures is how many DKIM signatures are evaluated, top
+	// first; 0 means DefaultMaxDKIMSignatures.
+	MaxDKIMSignatures int
 }
+
+// DefaultDNSDeadline bounds the DNS work of one inspection when
+// Options.DNSDeadline is 0: long enough for a slow resolver and SPF's ten
+// lookups (RFC 7208 4.6.4), short enough that a server that never answers
+// cannot stall the app or a batch.
+const DefaultDNSDeadline = 20 * time.Second
+
+// errDNSDeadline is the cause of the per-message context when its deadline
+// fires, to tell it from the caller's cancellation.
+var errDNSDeadline = errors.New("inspect: the DNS deadline of the message passed")
 
 // ErrNoResolver is returned when Options.Resolver is nil.
 var ErrNoResolver = errors.New("inspect: no resolver given")
@@ -85,12 +115,22 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	}
 	rep.Hops = parseHops(m)
 
+	// One deadline for all DNS work of the message (issue 9).
+	deadline := opts.DNSDeadline
+	if deadline <= 0 {
+		deadline = DefaultDNSDeadline
+	}
+	outer, ends := ctx, time.Now().Add(deadline)
+	ctx, cancel := context.WithDeadlineCause(ctx, ends, errDNSDeadline)
+	defer cancel()
+
 	// SPF, DKIM and ARC are independent; DMARC needs SPF and DKIM.
 	bodies := newBodyHashes(m.Body)
+	bodies.prepare(bodyKeys(m, opts.MaxDKIMSignatures))
 	var wg sync.WaitGroup
 	wg.Add(3)
 	go func() { defer wg.Done(); rep.SPF = checkSPF(ctx, m, rep.Hops, opts, rec) }()
-	go func() { defer wg.Done(); rep.DKIM = verifyDKIM(ctx, m, bodies, rec, evalTime) }()
+	go func() { defer wg.Done(); rep.DKIM = verifyDKIM(ctx, m, bodies, rec, evalTime, opts.MaxDKIMSignatures) }()
 	go func() { defer wg.Done(); rep.ARC = validateARC(ctx, m, bodies, rec) }()
 	wg.Wait()
 	rep.DMARC = checkDMARC(ctx, rec, rep.FromDomain, rep.SPF, rep.DKIM)
@@ -104,6 +144,12 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 				" may accept the message anyway, based on what the intermediaries recorded (see ARC)."})
 	}
 
+	// The sockets time out at the deadline itself, which can be a moment
+	// before the context's timer marks it done: the clock decides too.
+	if outer.Err() == nil && (context.Cause(ctx) == errDNSDeadline || !time.Now().Before(ends)) {
+		deadlineReached(rep, deadline)
+	}
+
 	var warns []string
 	rep.Claims, warns = readClaims(m, opts.TrustedAuthservIDs)
 	rep.Warnings = append(rep.Warnings, warns...)
@@ -113,6 +159,29 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	compareClaims(rep)
 	rep.DNS = rec.Evidence()
 	return rep, nil
+}
+
+// deadlineReached says, in every check that ended as temperror, that the
+// message's DNS deadline was reached: the answers that had not come by then
+// are what made it temperror.
+func deadlineReached(rep *Report, deadline time.Duration) {
+	what := fmt.Sprintf("The DNS work for this message reached its deadline (%s) and was stopped: the answers that had not come by then count as temperror, not as failures. Try again, or use a faster DNS server.", deadline)
+	hit := false
+	add := func(check, result string, steps *[]Step) {
+		if result == TempError {
+			*steps = append(*steps, Step{Check: check, What: what, Result: TempError})
+			hit = true
+		}
+	}
+	add("spf", rep.SPF.Result, &rep.SPF.Steps)
+	for i := range rep.DKIM {
+		add("dkim", rep.DKIM[i].Result, &rep.DKIM[i].Steps)
+	}
+	add("dmarc", rep.DMARC.Result, &rep.DMARC.Steps)
+	add("arc", rep.ARC.Result, &rep.ARC.Steps)
+	if hit {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("DNS did not answer everything within the deadline of %s: the checks that needed the missing answers are temperror", deadline))
+	}
 }
 
 var reAtDomain = regexp.MustCompile(`@([A-Za-z0-9.-]+)`)

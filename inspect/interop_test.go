@@ -104,9 +104,10 @@ type dkimpyCase struct {
 }
 
 type dkimpyResult struct {
-	Message string `json:"message"`
-	DKIM    []bool `json:"dkim"`
-	ARC     string `json:"arc"`
+	Message string   `json:"message"`
+	DKIM    []bool   `json:"dkim"`
+	Errors  []string `json:"errors"` // dkimpy's exception per signature, "" when none
+	ARC     string   `json:"arc"`
 }
 
 func runDkimpy(t *testing.T, dnsAddr string, cases []dkimpyCase) map[string]dkimpyResult {

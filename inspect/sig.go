@@ -12,13 +12,15 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"github.com/sealtrace/sealtrace/resolver"
+	"golang.org/x/net/idna"
 )
 
 // signature is a parsed DKIM-Signature, ARC-Message-Signature or ARC-Seal:
@@ -30,6 +32,7 @@ type signature struct {
 	keyType  string // rsa, ed25519
 	hashName string // sha1, sha256
 	d, s, i  string
+	keyName  string // s._domainkey.d in A-labels, the name the key is looked up at
 	hRelaxed bool
 	bRelaxed bool
 	canon    string
@@ -92,8 +95,18 @@ func parseSigCommon(f Field, messageSig bool) (*signature, *sigError) {
 	if s.d == "" || s.s == "" {
 		return s, permErr("RFC 6376 3.5", "d= or s= is empty")
 	}
-	if _, ok := dns.IsDomainName(s.s + "._domainkey." + s.d); !ok {
-		return s, permErr("RFC 6376 3.5", "d=%s s=%s do not form a domain name", s.d, s.s)
+	// Checked here, before any lookup: a d= or s= is hostile text, and only
+	// a name made of DNS labels may become a question (issue 9).
+	ad, ok := dnsLabels(s.d)
+	if !ok {
+		return s, permErr("RFC 6376 3.5", "d=%q is not a valid domain name", clipS(s.d))
+	}
+	as, ok := dnsLabels(s.s)
+	if !ok {
+		return s, permErr("RFC 6376 3.5", "s=%q is not a valid selector", clipS(s.s))
+	}
+	if s.keyName = as + "._domainkey." + ad; len(s.keyName) > 253 {
+		return s, permErr("RFC 6376 3.5", "s=%s and d=%s make a name longer than DNS allows (253 bytes), not a valid domain name", clipS(s.s), clipS(s.d))
 	}
 	if v, ok := tags.get("t"); ok {
 		if s.t, derr = strconv.ParseInt(stripWSP(v), 10, 64); derr != nil || s.t < 0 {
@@ -139,6 +152,42 @@ func parseSigCommon(f Field, messageSig bool) (*signature, *sigError) {
 	return s, nil
 }
 
+// dnsLabels checks a d= or s= value and returns it in A-labels. RFC 6376
+// 3.5 makes both dot-separated sub-domains of RFC 5321 4.1.2 (letters,
+// digits, hyphens); underscores are accepted too, as DNS allows them (RFC
+// 2181 11) and real selectors carry them. A label with non-ASCII letters
+// is a U-label (RFC 8616 4), looked up as its A-label. Anything else (white
+// space, brackets, slashes, backslash escapes, an empty label) is refused.
+func dnsLabels(name string) (string, bool) {
+	if name == "" {
+		return "", false
+	}
+	labels := strings.Split(name, ".")
+	for i, l := range labels {
+		if !isLDH(l) {
+			a, err := idna.Lookup.ToASCII(l)
+			if err != nil || !isLDH(a) {
+				return "", false
+			}
+			labels[i] = a
+		}
+		if len(labels[i]) == 0 || len(labels[i]) > 63 {
+			return "", false
+		}
+	}
+	return strings.ToLower(strings.Join(labels, ".")), true
+}
+
+func isLDH(l string) bool {
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !isAlpha(c) && !(c >= '0' && c <= '9') && c != '-' && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // publicKey is a parsed key record (RFC 6376 3.6.1).
 type publicKey struct {
 	record  string
@@ -151,10 +200,10 @@ type publicKey struct {
 	strict  bool // t=s
 }
 
-// fetchKey looks the key up at s._domainkey.d and parses it. The evidence is
-// returned even on error.
-func fetchKey(ctx context.Context, rec *resolver.Recorder, sel, domain string) (*publicKey, resolver.Evidence, *sigError) {
-	name := sel + "._domainkey." + domain
+// fetchKey looks the key of s up at s._domainkey.d and parses it. The
+// evidence is returned even on error.
+func fetchKey(ctx context.Context, rec *resolver.Recorder, s *signature) (*publicKey, resolver.Evidence, *sigError) {
+	name := s.keyName
 	ans, ev, err := rec.QueryEvidence(ctx, name, dns.TypeTXT)
 	if err != nil {
 		return nil, ev, &sigError{result: TempError, reason: "the key could not be fetched: " + err.Error(), rfc: "RFC 6376 6.1.2"}
@@ -301,21 +350,53 @@ func verifyData(s *signature, k *publicKey, data []byte) bool {
 	return false
 }
 
-// signedHeaders builds the header part of the signed data (RFC 6376 5.4.2):
-// for each name in h=, the next unused instance from the bottom, then the
-// signature field itself with b= emptied and no final CRLF.
-func signedHeaders(m *Message, s *signature, relaxed bool) []byte {
-	var buf bytes.Buffer
-	used := map[int]bool{}
-	for _, name := range s.h {
-		for i := len(m.Fields) - 1; i >= 0; i-- {
-			if used[i] || !strings.EqualFold(m.Fields[i].Name, name) {
-				continue
-			}
-			used[i] = true
-			buf.Write(canonHeader(m.Fields[i].Raw, relaxed))
-			break
+// fieldIndex lists a message's header fields by lower-case name, built once
+// per message and check, so that choosing the fields of an h= list costs
+// one map lookup per name: h= may name 200,000 fields over 4,000 header
+// fields, and a scan of the header per name would cost their product
+// (issue 9).
+type fieldIndex struct {
+	m      *Message
+	byName map[string][]int // positions in m.Fields, top first
+}
+
+func indexFields(m *Message) *fieldIndex {
+	ix := &fieldIndex{m: m, byName: make(map[string][]int)}
+	for i, f := range m.Fields {
+		k := strings.ToLower(f.Name)
+		ix.byName[k] = append(ix.byName[k], i)
+	}
+	return ix
+}
+
+// selectFields returns the positions of the fields that names select
+// (RFC 6376 5.4.2): for each name, the next instance not yet used, counting
+// from the bottom; a name with no instance left selects nothing (5.4: a
+// nonexistent field is signed as the null string). probes counts the
+// candidate fields examined, which a test holds to one per name.
+func (ix *fieldIndex) selectFields(names []string) (pos []int, probes int) {
+	used := map[string]int{}
+	for _, name := range names {
+		k := strings.ToLower(name)
+		list := ix.byName[k]
+		n := used[k]
+		probes++
+		if n < len(list) {
+			pos = append(pos, list[len(list)-1-n])
+			used[k] = n + 1
 		}
+	}
+	return pos, probes
+}
+
+// signedHeaders builds the header part of the signed data (RFC 6376 5.4.2):
+// the fields h= selects, then the signature field itself with b= emptied
+// and no final CRLF.
+func signedHeaders(ix *fieldIndex, s *signature, relaxed bool) []byte {
+	var buf bytes.Buffer
+	pos, _ := ix.selectFields(s.h)
+	for _, i := range pos {
+		buf.Write(canonHeader(ix.m.Fields[i].Raw, relaxed))
 	}
 	self := canonHeader(stripB(s.field.Raw), relaxed)
 	buf.Write(bytes.TrimSuffix(self, []byte("\r\n")))
@@ -347,11 +428,15 @@ func stripB(raw []byte) []byte {
 }
 
 // bodyHashes computes body hashes once per canonicalization, hash and
-// length, as several signatures usually share them.
+// length, as several signatures usually share them. prepare computes all
+// the lengths a message's signatures ask for in one pass over the body per
+// canonicalization and hash, so that distinct l= values do not cost a pass
+// each (issue 9: 300 signatures with distinct l= over 10 MB).
 type bodyHashes struct {
-	body []byte
-	mu   sync.Mutex
-	sums map[bodyKey]bodySum
+	body   []byte
+	mu     sync.Mutex
+	sums   map[bodyKey]*bodySum
+	passes atomic.Int32 // canonicalization passes over the body, for tests
 }
 
 type bodyKey struct {
@@ -360,38 +445,150 @@ type bodyKey struct {
 	l       int64
 }
 
+// bodySum is one body hash, ready when done is closed.
 type bodySum struct {
+	done  chan struct{}
 	sum   []byte
 	total int64
 }
 
 func newBodyHashes(body []byte) *bodyHashes {
-	return &bodyHashes{body: body, sums: map[bodyKey]bodySum{}}
+	return &bodyHashes{body: body, sums: map[bodyKey]*bodySum{}}
 }
 
 var errLTooLong = errors.New("l= is longer than the body")
 
 // sum returns the hash of the canonical body, cut at l when l >= 0, and the
-// canonical length.
+// canonical length. It waits for a hash that prepare is computing.
 func (bh *bodyHashes) sum(relaxed bool, hashName string, l int64) ([]byte, int64, error) {
 	k := bodyKey{relaxed, hashName, l}
 	bh.mu.Lock()
 	s, ok := bh.sums[k]
+	if !ok {
+		s = &bodySum{done: make(chan struct{})}
+		bh.sums[k] = s
+	}
 	bh.mu.Unlock()
 	if !ok {
-		h := newHash(hashName)
-		var w io.Writer = h
-		if l >= 0 {
-			w = &limitWriter{w: h, n: l}
-		}
-		s.total = writeCanonBody(w, bh.body, relaxed)
-		s.sum = h.Sum(nil)
-		bh.mu.Lock()
-		bh.sums[k] = s
-		bh.mu.Unlock()
+		bh.compute(relaxed, hashName, map[int64]*bodySum{l: s})
 	}
+	<-s.done
 	if l > s.total {
 		return nil, s.total, errLTooLong
 	}
 	return s.sum, s.total, nil
+}
+
+// prepare starts computing the hashes keys name, one pass per
+// canonicalization and hash, in the background; sum waits for them.
+func (bh *bodyHashes) prepare(keys []bodyKey) {
+	type group struct {
+		relaxed bool
+		hash    string
+	}
+	groups := map[group]map[int64]*bodySum{}
+	bh.mu.Lock()
+	for _, k := range keys {
+		if _, ok := bh.sums[k]; ok {
+			continue
+		}
+		s := &bodySum{done: make(chan struct{})}
+		bh.sums[k] = s
+		g := group{k.relaxed, k.hash}
+		if groups[g] == nil {
+			groups[g] = map[int64]*bodySum{}
+		}
+		groups[g][k.l] = s
+	}
+	bh.mu.Unlock()
+	for g, want := range groups {
+		go bh.compute(g.relaxed, g.hash, want)
+	}
+}
+
+// compute hashes the canonical body once and fills every sum of want (by
+// l; -1 is the whole body).
+func (bh *bodyHashes) compute(relaxed bool, hashName string, want map[int64]*bodySum) {
+	bh.passes.Add(1)
+	pw := &prefixWriter{h: newHash(hashName), sums: map[int64][]byte{}}
+	for l := range want {
+		if l >= 0 {
+			pw.cuts = append(pw.cuts, l)
+		}
+	}
+	slices.Sort(pw.cuts)
+	total := writeCanonBody(pw, bh.body, relaxed)
+	pw.finish()
+	full := pw.h.Sum(nil)
+	for l, s := range want {
+		s.total = total
+		if l < 0 {
+			s.sum = full
+		} else {
+			s.sum = pw.sums[l] // nil when l > total
+		}
+		close(s.done)
+	}
+}
+
+// prefixWriter hashes what is written and keeps the hash of the first l
+// bytes for each l in cuts (ascending). A hash's Sum does not change its
+// state, so the prefixes cost one pass.
+type prefixWriter struct {
+	h    hash.Hash
+	n    int64
+	cuts []int64
+	sums map[int64][]byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	written := len(b)
+	for len(p.cuts) > 0 && p.n+int64(len(b)) >= p.cuts[0] {
+		k := p.cuts[0] - p.n
+		p.h.Write(b[:k])
+		p.n, b = p.n+k, b[k:]
+		p.sums[p.cuts[0]] = p.h.Sum(nil)
+		p.cuts = p.cuts[1:]
+	}
+	p.h.Write(b)
+	p.n += int64(len(b))
+	return written, nil
+}
+
+// finish records the cuts at the very end (an empty canonical body); cuts
+// beyond it stay absent: l is longer than the body.
+func (p *prefixWriter) finish() {
+	for len(p.cuts) > 0 && p.cuts[0] == p.n {
+		p.sums[p.cuts[0]] = p.h.Sum(nil)
+		p.cuts = p.cuts[1:]
+	}
+}
+
+// bodyKeys lists the body hashes a message's signatures will ask for: the
+// DKIM signatures within limit and the ARC-Message-Signatures (at most
+// maxARCInstances of them count, RFC 8617 4.2.1).
+func bodyKeys(m *Message, limit int) []bodyKey {
+	if limit <= 0 {
+		limit = DefaultMaxDKIMSignatures
+	}
+	var keys []bodyKey
+	dkim, ams := 0, 0
+	for _, f := range m.Fields {
+		switch strings.ToLower(f.Name) {
+		case "dkim-signature":
+			if dkim++; dkim > limit {
+				continue
+			}
+		case "arc-message-signature":
+			if ams++; ams > maxARCInstances {
+				continue
+			}
+		default:
+			continue
+		}
+		if s, err := parseSigCommon(f, true); err == nil {
+			keys = append(keys, bodyKey{s.bRelaxed, s.hashName, s.l})
+		}
+	}
+	return keys
 }

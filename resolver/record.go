@@ -1,8 +1,11 @@
 package resolver
 
 import (
+	"cmp"
 	"context"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,7 +26,7 @@ type Evidence struct {
 
 // Recorder wraps a source for one inspection: each distinct question is
 // asked once (concurrent askers wait for the first), and every question is
-// recorded as Evidence in the order it was first asked.
+// recorded as Evidence, one entry per question.
 type Recorder struct {
 	src Resolver
 	now func() time.Time
@@ -93,11 +96,25 @@ func (r *Recorder) QueryEvidence(ctx context.Context, name string, qtype uint16)
 	return f.ans, f.ev, f.err
 }
 
-// Evidence returns every question asked so far, in order.
+// Evidence returns every question asked so far, one entry per question,
+// sorted by name, type and answers. The order in which they were asked is
+// not kept: the checks ask concurrently, so it changes from run to run, and
+// a report must be the same bytes for the same message and evaluation time.
 func (r *Recorder) Evidence() []Evidence {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Evidence(nil), r.evidence...)
+	out := append([]Evidence(nil), r.evidence...)
+	r.mu.Unlock()
+	slices.SortStableFunc(out, compareEvidence)
+	return slices.CompactFunc(out, func(a, b Evidence) bool { return a.Name == b.Name && a.Type == b.Type })
+}
+
+func compareEvidence(a, b Evidence) int {
+	return cmp.Or(
+		strings.Compare(a.Name, b.Name),
+		strings.Compare(a.Type, b.Type),
+		slices.Compare(a.Answers, b.Answers),
+		strings.Compare(a.Rcode, b.Rcode),
+	)
 }
 
 func evidenceOf(name string, qtype uint16, a *Answer, err error, t time.Time) Evidence {

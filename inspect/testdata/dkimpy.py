@@ -10,7 +10,9 @@ Reads a JSON request on stdin: {"dns": "127.0.0.1:PORT", "cases": [{"name",
   {"op": "append_body", "text"}      change the body after signing
   {"op": "replace", "old", "new"}    change a header after signing
 "now" (Unix seconds), when given, fixes the signing time.
-Writes {"name": {"message", "dkim": [bool, ...], "arc": "pass|fail|none"}}.
+Writes {"name": {"message", "dkim": [bool, ...], "errors": [str, ...], "arc": "pass|fail|none"}},
+where errors[i] is dkimpy's exception for signature i ("ValidationError: x= value
+is past (…)"), empty when verify returned.
 dkimpy verifies through dnspython against the same DNS server Sealtrace uses.
 """
 import json
@@ -62,14 +64,16 @@ def main():
                 raise SystemExit("unknown op " + op)
         d = dkim.DKIM(msg, minkey=1024)
         nsigs = sum(1 for h in d.headers if h[0].lower() == b"dkim-signature")
-        verdicts = []
+        verdicts, errors = [], []
         for i in range(nsigs):
             try:
                 verdicts.append(bool(dkim.DKIM(msg).verify(idx=i)))
-            except Exception:
+                errors.append("")
+            except Exception as e:
                 verdicts.append(False)
+                errors.append("%s: %s" % (type(e).__name__, e))
         cv, _, _ = dkim.arc_verify(msg)
-        out[case["name"]] = {"message": msg.decode(), "dkim": verdicts, "arc": cv.decode().lower()}
+        out[case["name"]] = {"message": msg.decode(), "dkim": verdicts, "errors": errors, "arc": cv.decode().lower()}
     json.dump(out, sys.stdout)
 
 
