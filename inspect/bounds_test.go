@@ -53,7 +53,8 @@ func TestReportJSONDeterministic(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	var first []byte
 	for i := range 50 {
-		rep, err := Inspect(context.Background(), []byte(msg), Options{Resolver: z, Now: func() time.Time { return now }})
+		// The evidence's times are the wall clock's: fixed here.
+		rep, err := Inspect(context.Background(), []byte(msg), Options{Resolver: z, Now: func() time.Time { return now }, Clock: func() time.Time { return now }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -409,6 +410,26 @@ func TestBodyHashPrefixes(t *testing.T) {
 		}
 		if p := bh.passes.Load(); p != 4 {
 			t.Errorf("%q: %d passes over the body for 4 canonicalization/hash pairs and %d lengths", body, p, len(keys))
+		}
+	}
+}
+
+// The evaluation time (--now) never back-dates the DNS evidence: each answer
+// says when it was really asked.
+func TestEvidenceTimeIsWallClock(t *testing.T) {
+	msg, z := multiSigned(t, 2)
+	before := time.Now()
+	past := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	rep, err := Inspect(context.Background(), []byte(msg), Options{Resolver: z, Now: func() time.Time { return past }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.DNS) == 0 {
+		t.Fatal("no DNS evidence")
+	}
+	for _, ev := range rep.DNS {
+		if ev.Time.Before(before) {
+			t.Errorf("%s %s is stamped %v, before the inspection began (%v): the evaluation time leaked into it", ev.Name, ev.Type, ev.Time, before)
 		}
 	}
 }

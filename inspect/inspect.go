@@ -45,6 +45,10 @@ type Options struct {
 	Resolver resolver.Resolver
 	// Now is the evaluation time (signature expiry); nil means time.Now.
 	Now func() time.Time
+	// Clock stamps each DNS answer in the evidence with when it was asked;
+	// nil means time.Now. It is the wall clock, never the evaluation time:
+	// a report evaluated "as of" another day still says when DNS answered.
+	Clock func() time.Time
 	// IP, HELO and MailFrom override the SPF inputs derived from the message.
 	IP, HELO, MailFrom string
 	// TrustedAuthservIDs are the receivers whose Authentication-Results are
@@ -96,7 +100,7 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	rec := resolver.NewRecorder(opts.Resolver, now)
+	rec := resolver.NewRecorder(opts.Resolver, opts.Clock)
 	evalTime := now()
 
 	if f, ok := m.Get("Message-ID"); ok {
