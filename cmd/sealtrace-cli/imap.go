@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -26,52 +24,11 @@ type imapFlags struct {
 	pin       string
 }
 
-// parseIMAPURL reads imaps://USER@HOST[:PORT]/FOLDER (implicit TLS, 993) or
-// imap://USER@HOST[:PORT]/FOLDER (STARTTLS, 143; plaintext only with
-// --insecure-plaintext, and then only to a loopback address).
-func parseIMAPURL(raw string, plaintext bool) (mailbox.Account, string, error) {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User == nil || u.User.Username() == "" {
-		return mailbox.Account{}, "", fmt.Errorf("--imap %q is not imaps://USER@HOST[:PORT]/FOLDER", raw)
-	}
-	if _, set := u.User.Password(); set {
-		return mailbox.Account{}, "", errors.New("--imap: do not put the password in the URL (it would land in shell history); use SEALTRACE_IMAP_PASSWORD")
-	}
-	a := mailbox.Account{Username: u.User.Username()}
-	port := u.Port()
-	switch u.Scheme {
-	case "imaps":
-		a.Security = mailbox.ImplicitTLS
-		if port == "" {
-			port = "993"
-		}
-	case "imap":
-		a.Security = mailbox.StartTLS
-		if plaintext {
-			a.Security = mailbox.Plaintext
-			if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
-				return mailbox.Account{}, "", errors.New("--insecure-plaintext is allowed only to a loopback address: the password would cross the network unprotected")
-			}
-		}
-		if port == "" {
-			port = "143"
-		}
-	default:
-		return mailbox.Account{}, "", fmt.Errorf("--imap: the scheme must be imaps or imap, not %q", u.Scheme)
-	}
-	a.Server = net.JoinHostPort(u.Hostname(), port)
-	folder := strings.TrimPrefix(u.Path, "/")
-	if folder == "" {
-		folder = "INBOX"
-	}
-	return a, folder, nil
-}
-
 // inspectIMAP inspects a folder read-only: EXAMINE and BODY.PEEK only.
 func inspectIMAP(ctx context.Context, eng *pipeline.Engine, fl imapFlags, p printer, stderr io.Writer) error {
-	a, folder, err := parseIMAPURL(fl.url, fl.plaintext)
+	a, folder, err := mailbox.ParseURL(fl.url, fl.plaintext)
 	if err != nil {
-		return err
+		return fmt.Errorf("--imap: %w", err)
 	}
 	a.Password, err = imapPassword(a, stderr)
 	if err != nil {
