@@ -1,17 +1,20 @@
 package inspect
 
-import "github.com/sealtrace/sealtrace/resolver"
+import (
+	"github.com/sealtrace/sealtrace/resolver"
+	"github.com/sealtrace/sealtrace/trace"
+)
 
-// Result words are RFC 8601's (2.7).
+// Result words are RFC 8601's (2.7): package trace's, named here too.
 const (
-	Pass      = "pass"
-	Fail      = "fail"
-	SoftFail  = "softfail"
-	Neutral   = "neutral"
-	None      = "none"
-	TempError = "temperror"
-	PermError = "permerror"
-	Policy    = "policy"
+	Pass      = trace.Pass
+	Fail      = trace.Fail
+	SoftFail  = trace.SoftFail
+	Neutral   = trace.Neutral
+	None      = trace.None
+	TempError = trace.TempError
+	PermError = trace.PermError
+	Policy    = trace.Policy
 )
 
 // Report is the authentication report of one message: the contract the GUI,
@@ -52,14 +55,9 @@ type PGPReport struct {
 	Steps             []Step   `json:"steps"`
 }
 
-// Step is one thing a check did, said so that a trainee understands it.
-type Step struct {
-	Check  string `json:"check"`
-	What   string `json:"what"`
-	Result string `json:"result"`
-	Detail string `json:"detail,omitempty"`
-	RFC    string `json:"rfc,omitempty"`
-}
+// Step is one thing a check did, said so that a trainee understands it:
+// the one step type of every check (package trace).
+type Step = trace.Step
 
 // SPFResult is the SPF check (RFC 7208) of the connecting IP.
 type SPFResult struct {
