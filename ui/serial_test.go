@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"sync"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/pipeline"
@@ -62,4 +66,48 @@ func demoEngine(t testing.TB) *pipeline.Engine {
 		t.Fatal(err)
 	}
 	return eng
+}
+
+// Closing the window never waits for widget changes still on their way to
+// the UI goroutine (the old updater waited for one in flight while holding
+// the UI goroutine: the exit deadlocked), and changes posted after the close
+// are dropped.
+func TestCloseDoesNotWaitForUpdates(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	a := test.NewTempApp(t)
+	w := test.NewWindow(nil) // closed by the test itself
+	// The UI goroutine is busy: posted changes queue up and none runs.
+	var mu sync.Mutex
+	var queued []func()
+	u := newUI(a, w, func(f func()) { mu.Lock(); queued = append(queued, f); mu.Unlock() })
+	waitQueued := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(queued)
+	}
+	for deadline := time.Now().Add(60 * time.Second); waitQueued() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the demo load posted nothing")
+		}
+	}
+	closed := make(chan struct{})
+	go func() { w.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("closing the window waited for the changes in flight")
+	}
+	// What was queued before the close runs now, and does nothing.
+	status := u.status.Text
+	mu.Lock()
+	late := queued
+	queued = nil
+	mu.Unlock()
+	for _, f := range late {
+		f()
+	}
+	if u.status.Text != status || len(u.entries) != 0 {
+		t.Errorf("changes posted before the close ran after it: status %q became %q, %d rows added", status, u.status.Text, len(u.entries))
+	}
 }
