@@ -545,3 +545,25 @@ func headerFields(raw []byte) []string {
 	}
 	return out
 }
+
+// TestAuthresBounds: a field with more results than kept, a field longer
+// than read, and unbalanced comments and quotes are read up to the bound,
+// and the rest is named as unread.
+func TestAuthresBounds(t *testing.T) {
+	many := "mx.example.org" + strings.Repeat("; spf=pass", maxAuthresResults+10)
+	f := readAuthres(many, false)
+	if len(f.Results) != maxAuthresResults || len(f.Unread) != 1 {
+		t.Errorf("%d results, unread %q", len(f.Results), f.Unread)
+	}
+	long := "mx.example.org; dkim=pass header.b=" + strings.Repeat("A", maxAuthresLen) + "; spf=pass"
+	f = readAuthres(long, false)
+	if len(f.Results) != 1 || len(f.Unread) != 1 || !strings.Contains(f.Unread[0], "not read") {
+		t.Errorf("%d results, unread %q", len(f.Results), f.Unread)
+	}
+	for _, v := range []string{"mx.example.org; spf=pass (unclosed; dkim=pass", "mx.example.org; spf=pass reason=\"unclosed; dkim=pass", strings.Repeat("(", 10000) + ";"} {
+		f = readAuthres(v, false)
+		if len(f.Results) > 1 {
+			t.Errorf("%q: %+v", v, f.Results)
+		}
+	}
+}
