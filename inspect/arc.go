@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -40,6 +41,10 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 
 	sets, err := collectARCSets(m)
 	if err != nil {
+		// The chain is broken, but what each intermediary left is still
+		// worth reading: list the instances found, as far as they go.
+		r.Sets = listARCSets(sets)
+		r.Instances = len(r.Sets)
 		return fail(err.Error(), "RFC 8617 5.2")
 	}
 	if len(sets) == 0 {
@@ -130,12 +135,52 @@ func validateARC(ctx context.Context, m *Message, bodies *bodyHashes, rec *resol
 	return r
 }
 
+// listARCSets describes the sets of a chain whose structure is broken:
+// instance, sealer and cv= from the ARC-Seal, or the d= and s= of the
+// ARC-Message-Signature when the seal is missing, and the AAR's authserv-id
+// and results. Nothing is verified.
+func listARCSets(sets []*arcSet) []ARCInstance {
+	var out []ARCInstance
+	for _, s := range sets {
+		inst := ARCInstance{Instance: s.instance}
+		if s.aar != nil {
+			inst.AuthservID, inst.Claims = splitAAR(s.aar.Value())
+		}
+		if s.as != nil {
+			if sig, _ := parseSigCommon(*s.as, false); sig.tags != nil {
+				inst.Domain, inst.Selector, inst.CV = sig.d, sig.s, strings.ToLower(sig.tags.value("cv"))
+			}
+		} else if s.ams != nil {
+			if sig, _ := parseSigCommon(*s.ams, true); sig.tags != nil {
+				inst.Domain, inst.Selector = sig.d, sig.s
+			}
+		}
+		out = append(out, inst)
+	}
+	return out
+}
+
 // collectARCSets groups the ARC fields by instance and checks the structure
 // (RFC 8617 4.2.1, 5.2 step 1): one of each field per instance, instances
-// 1..N without gaps, N at most 50.
+// 1..N without gaps, N at most 50. On a broken structure it returns the
+// first problem and the sets it could still group, by instance (at most 50;
+// a field with an unreadable i= or a second field of a kind is left out).
 func collectARCSets(m *Message) ([]*arcSet, error) {
 	byInst := map[int]*arcSet{}
 	maxI := 0
+	var first error
+	found := func() []*arcSet {
+		keys := make([]int, 0, len(byInst))
+		for k := range byInst {
+			keys = append(keys, k)
+		}
+		sort.Ints(keys)
+		out := make([]*arcSet, 0, min(len(keys), maxARCInstances))
+		for _, k := range keys[:min(len(keys), maxARCInstances)] {
+			out = append(out, byInst[k])
+		}
+		return out
+	}
 	for i := range m.Fields {
 		f := &m.Fields[i]
 		var kind string
@@ -151,7 +196,10 @@ func collectARCSets(m *Message) ([]*arcSet, error) {
 		}
 		inst, err := arcInstance(f.Value(), kind == "ARC-Authentication-Results")
 		if err != nil {
-			return nil, fmt.Errorf("an %s field has %v", kind, err)
+			if first == nil {
+				first = fmt.Errorf("an %s field has %v", kind, err)
+			}
+			continue
 		}
 		s := byInst[inst]
 		if s == nil {
@@ -160,26 +208,35 @@ func collectARCSets(m *Message) ([]*arcSet, error) {
 		}
 		slot := map[string]**Field{"ARC-Seal": &s.as, "ARC-Message-Signature": &s.ams, "ARC-Authentication-Results": &s.aar}[kind]
 		if *slot != nil {
-			return nil, fmt.Errorf("instance %d has two %s fields", inst, kind)
+			if first == nil {
+				first = fmt.Errorf("instance %d has two %s fields", inst, kind)
+			}
+			continue
 		}
 		*slot = f
 		maxI = max(maxI, inst)
+	}
+	if first != nil {
+		return found(), first
 	}
 	if len(byInst) == 0 {
 		return nil, nil
 	}
 	if maxI > maxARCInstances {
-		return nil, fmt.Errorf("instance %d is above the limit of %d", maxI, maxARCInstances)
+		return found(), fmt.Errorf("instance %d is above the limit of %d", maxI, maxARCInstances)
 	}
 	sets := make([]*arcSet, 0, maxI)
 	for i := 1; i <= maxI; i++ {
 		s := byInst[i]
 		if s == nil {
-			return nil, fmt.Errorf("instance %d is missing (instances must run 1 to %d)", i, maxI)
+			return found(), fmt.Errorf("instance %d is missing (instances must run 1 to %d)", i, maxI)
 		}
-		for name, f := range map[string]*Field{"ARC-Seal": s.as, "ARC-Message-Signature": s.ams, "ARC-Authentication-Results": s.aar} {
-			if f == nil {
-				return nil, fmt.Errorf("instance %d has no %s field", i, name)
+		for _, k := range []struct {
+			name string
+			f    *Field
+		}{{"ARC-Seal", s.as}, {"ARC-Message-Signature", s.ams}, {"ARC-Authentication-Results", s.aar}} {
+			if k.f == nil {
+				return found(), fmt.Errorf("instance %d has no %s field", i, k.name)
 			}
 		}
 		sets = append(sets, s)
@@ -217,11 +274,25 @@ func arcInstance(v string, aar bool) (int, error) {
 	return n, nil
 }
 
-// splitAAR returns the authserv-id and the results of an AAR value.
+// splitAAR returns the authserv-id and the results, as written, of an AAR
+// value: "i=1; mx.microsoft.com 1; spf=none; …" is instance 1, authserv-id
+// mx.microsoft.com, version 1 (RFC 8617 4.1.1 with RFC 8601 2.2), then the
+// results. The ";" inside comments and quoted strings do not count.
 func splitAAR(v string) (string, string) {
-	_, rest, _ := strings.Cut(v, ";")
-	id, results, _ := strings.Cut(rest, ";")
-	return strings.TrimSpace(id), strings.Join(strings.Fields(results), " ")
+	f := readAuthres(v, true)
+	parts := splitAuthres(v)
+	skip := 0
+	if f.Instance > 0 {
+		skip++
+	}
+	if f.AuthservID != "" {
+		for skip < len(parts) && strings.TrimSpace(parts[skip]) == "" {
+			skip++
+		}
+		skip++
+	}
+	skip = min(skip, len(parts))
+	return f.AuthservID, strings.Join(strings.Fields(strings.Join(parts[skip:], ";")), " ")
 }
 
 // checkSealTags checks what only ARC-Seal has (RFC 8617 4.1.3): cv= is

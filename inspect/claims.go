@@ -3,16 +3,19 @@ package inspect
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
-
-	"github.com/emersion/go-msgauth/authres"
 )
 
-// readClaims parses every Authentication-Results field (RFC 8601), top
-// first. A field is trusted when its authserv-id is one of trusted, or, when
-// trusted is empty, when it is the authserv-id of the topmost field: the one
-// the receiving server added last (RFC 8601 5: only the receiver's own
-// fields can be believed; anything below may have come with the message).
+// readClaims reads every Authentication-Results field (RFC 8601), top
+// first, with Sealtrace's own reader (authres.go), which keeps what real
+// receivers write and go-msgauth refuses. A field is trusted when its
+// authserv-id is one of trusted, or, when trusted is empty, when it is the
+// topmost field: the one the receiving server added last (RFC 8601 5: only
+// the receiver's own fields can be believed; anything below may have come
+// with the message). A field without an authserv-id (Microsoft 365) is
+// trusted only as the topmost field itself: an empty id must not vouch for
+// other fields that also lack one.
 func readClaims(m *Message, trusted []string) ([]Claim, []string) {
 	var claims []Claim
 	var warnings []string
@@ -20,64 +23,78 @@ func readClaims(m *Message, trusted []string) ([]Claim, []string) {
 	for _, t := range trusted {
 		trust[strings.ToLower(t)] = true
 	}
-	for i, f := range m.All("Authentication-Results") {
-		id, results, err := authres.Parse(f.Value())
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("an Authentication-Results field could not be read: %v", err))
-			continue
-		}
-		id = strings.ToLower(id)
-		if len(trusted) == 0 && i == 0 {
+	for i, fl := range m.All("Authentication-Results") {
+		f := readAuthres(fl.Value(), false)
+		id := strings.ToLower(f.AuthservID)
+		top := len(trusted) == 0 && i == 0
+		if top && id != "" {
 			trust[id] = true
 		}
-		for _, r := range results {
-			c := Claim{AuthservID: id, Trusted: trust[id]}
-			switch v := r.(type) {
-			case *authres.SPFResult:
-				c.Method, c.Result, c.Reason = "spf", string(v.Value), v.Reason
-				c.Props = props("smtp.mailfrom", v.From, "smtp.helo", v.Helo)
-			case *authres.DKIMResult:
-				c.Method, c.Result, c.Reason = "dkim", string(v.Value), v.Reason
-				c.Props = props("header.d", v.Domain, "header.i", v.Identifier)
-			case *authres.DMARCResult:
-				c.Method, c.Result, c.Reason = "dmarc", string(v.Value), v.Reason
-				c.Props = props("header.from", v.From)
-			case *authres.ARCResult:
-				c.Method, c.Result = "arc", string(v.Value)
-			case *authres.IPRevResult:
-				c.Method, c.Result, c.Reason = "iprev", string(v.Value), v.Reason
-				c.Props = props("policy.iprev", v.IP)
-			case *authres.AuthResult:
-				c.Method, c.Result, c.Reason = "auth", string(v.Value), v.Reason
-			case *authres.GenericResult:
-				if v.Method == "" || v.Value == "" {
-					warnings = append(warnings, fmt.Sprintf("an Authentication-Results field of %s has a result without a method or value", orUnknown(id)))
-					continue
-				}
-				c.Method, c.Result = v.Method, string(v.Value)
-				var kv []string
-				for k, p := range v.Params {
-					kv = append(kv, k, p)
-				}
-				c.Props = props(kv...)
-			default:
-				continue
-			}
-			claims = append(claims, c)
+		for _, r := range f.Results {
+			claims = append(claims, claimOf(id, r, (id != "" && trust[id]) || top))
+		}
+		if len(f.Unread) > 0 {
+			warnings = append(warnings, fmt.Sprintf("an Authentication-Results field of %s has parts that could not be read, kept as written: %s (the %d result(s) around them are kept)",
+				authservLabel(id), strings.Join(quoteAll(f.Unread), ", "), len(f.Results)))
+		} else if len(f.Results) == 0 && !f.NoResult {
+			warnings = append(warnings, fmt.Sprintf("an Authentication-Results field of %s states no result", authservLabel(id)))
 		}
 	}
 	return claims, warnings
 }
 
-func props(kv ...string) string {
-	var parts []string
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			parts = append(parts, kv[i]+"="+kv[i+1])
+// authservLabel names a claim's receiver for display: Microsoft 365 writes
+// its fields without an authserv-id.
+func authservLabel(id string) string {
+	if id == "" {
+		return "(no authserv-id: Microsoft 365 or Exchange)"
+	}
+	return id
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
+
+// claimOf turns one read result into a claim.
+func claimOf(id string, r arResult, trusted bool) Claim {
+	c := Claim{AuthservID: id, Method: r.Method, Result: r.Result, Reason: r.Reason, Trusted: trusted,
+		Comment: strings.Join(r.Comments, "; ")}
+	if len(r.Props) > 0 {
+		c.Properties = r.Props
+		parts := make([]string, len(r.Props))
+		for i, p := range r.Props {
+			parts[i] = p.Key() + "=" + displayValue(p.Value)
+		}
+		sort.Strings(parts)
+		c.Props = strings.Join(parts, " ")
+	}
+	return c
+}
+
+// displayValue quotes a value that would not read back as one word.
+func displayValue(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\"();") {
+		return v
+	}
+	if v == "" {
+		return ""
+	}
+	return strconv.Quote(v)
+}
+
+// prop returns the value of a claim's property (case-insensitive key).
+func (c *Claim) prop(key string) string {
+	for _, p := range c.Properties {
+		if strings.EqualFold(p.Key(), key) {
+			return p.Value
 		}
 	}
-	sort.Strings(parts)
-	return strings.Join(parts, " ")
+	return ""
 }
 
 // compareClaims sets, for each trusted claim, what Sealtrace finds now and,
@@ -85,6 +102,12 @@ func props(kv ...string) string {
 func compareClaims(rep *Report) {
 	for i := range rep.Claims {
 		c := &rep.Claims[i]
+		if c.Method == "compauth" {
+			// Microsoft's own verdict: Sealtrace has nothing to repeat, but
+			// the reason code says what it was based on.
+			c.Comparison = explainCompauth(c.Result, c.Reason)
+			continue
+		}
 		if !c.Trusted {
 			continue
 		}
@@ -109,6 +132,10 @@ func compareClaims(rep *Report) {
 			}
 		case "dmarc":
 			c.Ours = rep.DMARC.Result
+			if c.Result == "bestguesspass" {
+				c.Comparison = "bestguesspass is Microsoft's word, not RFC 8601's: the From domain publishes no DMARC record, and Microsoft guessed that one would have passed (SPF or DKIM aligned). DMARC itself was not applied."
+				continue
+			}
 			if c.Ours != c.Result {
 				c.Comparison = fmt.Sprintf("DMARC depends on SPF and DKIM: it is %s now because SPF is %s and the aligned DKIM result is %v; see those checks for what changed since delivery.", c.Ours, rep.SPF.Result, rep.DMARC.DKIMAligned)
 			}
@@ -119,6 +146,48 @@ func compareClaims(rep *Report) {
 			}
 		}
 	}
+}
+
+// explainCompauth explains Microsoft 365's composite authentication
+// (compauth): its verdict on whether the From address is spoofed, from SPF,
+// DKIM, DMARC, ARC and its own sender reputation. The reason code tells on
+// what it was based (Microsoft's documentation of the anti-spam message
+// headers); the last two digits of 1xx, 2xx, 4xx, 7xx and 9xx codes are
+// internal.
+func explainCompauth(result, reason string) string {
+	const what = "compauth is Microsoft 365's composite authentication: its own verdict on whether the From address is forged, from SPF, DKIM, DMARC, ARC and sender reputation. Sealtrace cannot repeat it."
+	var why string
+	switch {
+	case reason == "":
+		why = "The field gives no reason code."
+	case reason == "000":
+		why = "Reason 000: the message failed explicit authentication: DMARC failed and the From domain's policy is quarantine or reject."
+	case reason == "001":
+		why = "Reason 001: the message failed implicit authentication: the From domain publishes no DMARC record (or a weak one: p=none, SPF ~all or ?all) and nothing else vouched for the sender."
+	case reason == "002":
+		why = "Reason 002: the receiving organisation forbids this sender and domain pair from sending spoofed mail (an administrator's setting)."
+	case reason == "010":
+		why = "Reason 010: DMARC failed with quarantine or reject, and the From domain is one of the receiving organisation's own domains (spoofing inside the organisation)."
+	case reason == "130":
+		why = "Reason 130: an ARC result vouched for the message: an intermediary Microsoft trusts found it authentic before it changed."
+	case len(reason) == 3 && isDigits(reason):
+		switch reason[0] {
+		case '1', '7':
+			why = "Reason " + reason + " (1xx or 7xx): the message passed composite authentication."
+		case '2':
+			why = "Reason " + reason + " (2xx): the message soft-passed implicit authentication."
+		case '3':
+			why = "Reason " + reason + " (3xx): the message was not checked for composite authentication."
+		case '4', '9':
+			why = "Reason " + reason + " (4xx or 9xx): the message bypassed composite authentication (an allow rule or a trusted path)."
+		case '6':
+			why = "Reason " + reason + " (6xx): the message failed implicit authentication, and the From domain is one of the receiving organisation's own domains."
+		}
+	}
+	if why == "" {
+		why = "Reason " + reason + " is not one Microsoft documents."
+	}
+	return what + " It says " + result + ". " + why
 }
 
 func explainSPF(c *Claim, now SPFResult) string {
@@ -135,11 +204,11 @@ func explainSPF(c *Claim, now SPFResult) string {
 
 func explainDKIM(c *Claim, d *DKIMResult) string {
 	switch {
-	case c.Result == Pass && strings.HasPrefix(d.Reason, "no key"):
+	case c.Result == Pass && d.Code == CodeNoKey:
 		return "The key was in DNS at delivery and is gone now: the domain rotated or removed it. The receiver's pass was right when it was made."
-	case c.Result == Pass && strings.HasPrefix(d.Reason, "body hash mismatch"):
+	case c.Result == Pass && d.Code == CodeBodyHashMismatch:
 		return "The body changed after delivery (a mail client, filter or archive rewrote it): it verified when it arrived."
-	case c.Result == Pass && strings.HasPrefix(d.Reason, "signature mismatch"):
+	case c.Result == Pass && d.Code == CodeSignatureMismatch:
 		return "A signed header changed after delivery: it verified when it arrived."
 	case c.Result == TempError:
 		return "At delivery the receiver could not fetch the key (temperror); Sealtrace could now."
@@ -154,16 +223,8 @@ func explainDKIM(c *Claim, d *DKIMResult) string {
 // matchDKIM finds the signature a claim speaks of: by header.d, or by the
 // domain of header.i.
 func matchDKIM(c *Claim, sigs []DKIMResult) *DKIMResult {
-	var d, id string
-	for _, p := range strings.Fields(c.Props) {
-		k, v, _ := strings.Cut(p, "=")
-		switch k {
-		case "header.d":
-			d = strings.ToLower(v)
-		case "header.i":
-			id = strings.ToLower(domainOf(v))
-		}
-	}
+	d := strings.ToLower(c.prop("header.d"))
+	id := strings.ToLower(domainOf(c.prop("header.i")))
 	if d == "" && id == "" {
 		if len(sigs) == 1 {
 			return &sigs[0] // the claim names no domain, but there is only one

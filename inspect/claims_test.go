@@ -26,7 +26,7 @@ func TestClaimsTrustAndComparison(t *testing.T) {
 	rep := &Report{Claims: claims,
 		SPF:   SPFResult{Result: Pass, IP: "192.0.2.1", Domain: "example.com"},
 		DMARC: DMARCResult{Result: Pass},
-		DKIM:  []DKIMResult{{Domain: "example.com", Result: Fail, Reason: "body hash mismatch (body changed after signing)"}},
+		DKIM:  []DKIMResult{{Domain: "example.com", Result: Fail, Reason: "body hash mismatch (body changed after signing)", Code: CodeBodyHashMismatch}},
 	}
 	compareClaims(rep)
 	byD := map[string]Claim{}
@@ -54,10 +54,10 @@ func TestClaimsTrustAndComparison(t *testing.T) {
 		}
 	}
 	// A rotated key and a temporary error at delivery.
-	rep = &Report{Claims: []Claim{{Method: "dkim", Result: Pass, Props: "header.d=example.com", Trusted: true},
+	rep = &Report{Claims: []Claim{{Method: "dkim", Result: Pass, Properties: []ClaimProperty{{Ptype: "header", Property: "d", Value: "example.com"}}, Trusted: true},
 		{Method: "spf", Result: TempError, Trusted: true}},
 		SPF:  SPFResult{Result: Pass, IP: "192.0.2.1"},
-		DKIM: []DKIMResult{{Domain: "example.com", Result: PermError, Reason: "no key: s._domainkey.example.com does not exist in DNS (removed or rotated?)"}}}
+		DKIM: []DKIMResult{{Domain: "example.com", Result: PermError, Reason: "no key: s._domainkey.example.com does not exist in DNS (removed or rotated?)", Code: CodeNoKey}}}
 	compareClaims(rep)
 	if !strings.Contains(rep.Claims[0].Comparison, "rotated or removed") || !strings.Contains(rep.Claims[1].Comparison, "could not reach DNS") {
 		t.Errorf("%+v", rep.Claims)

@@ -74,7 +74,7 @@ func verifyOneDKIM(ctx context.Context, ix *fieldIndex, f Field, bodies *bodyHas
 		r.Steps = append(r.Steps, Step{Check: "dkim", What: what, Result: result, Detail: detail, RFC: rfc})
 	}
 	finish := func(e *sigError) DKIMResult {
-		r.Result, r.Reason = e.result, e.reason
+		r.Result, r.Reason, r.Code = e.result, e.reason, e.code
 		step("The signature cannot be accepted: "+e.reason+".", e.result, "", e.rfc)
 		return r
 	}
@@ -154,7 +154,7 @@ func verifyOneDKIM(ctx context.Context, ix *fieldIndex, f Field, bodies *bodyHas
 	}
 	if !bytes.Equal(sum, s.bh) {
 		step("Hashed the body ("+bodyCanon+" canonicalization) and compared it with the body hash bh= in the signature: they differ.", Fail, detail, "RFC 6376 3.7")
-		r.Result, r.Reason = Fail, "body hash mismatch (body changed after signing)"
+		r.Result, r.Reason, r.Code = Fail, "body hash mismatch (body changed after signing)", CodeBodyHashMismatch
 		// Tell a trainee whether only the body changed: the header signature
 		// does not depend on the body, only on bh= as stated.
 		data := signedHeaders(ix, s, s.hRelaxed)
@@ -174,7 +174,7 @@ func verifyOneDKIM(ctx context.Context, ix *fieldIndex, f Field, bodies *bodyHas
 	data := signedHeaders(ix, s, s.hRelaxed)
 	if !verifyData(s, key, data) {
 		step("Checked the signature b= over the signed header fields with the public key: it does not match.", Fail, string(data), "RFC 6376 3.7")
-		r.Result, r.Reason = Fail, "signature mismatch (a signed header changed)"
+		r.Result, r.Reason, r.Code = Fail, "signature mismatch (a signed header changed)", CodeSignatureMismatch
 		return r
 	}
 	step("Checked the signature b= over the signed header fields with the public key: it matches.", Pass, string(data), "RFC 6376 3.7")

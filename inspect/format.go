@@ -69,7 +69,7 @@ func (r *Report) Markdown() string {
 			if c.Trusted {
 				trust = "trusted"
 			}
-			fmt.Fprintf(&b, "- %s: %s=%s (%s)", mdText(c.AuthservID), c.Method, c.Result, trust)
+			fmt.Fprintf(&b, "- %s: %s=%s (%s)", mdText(authservLabel(c.AuthservID)), c.Method, c.Result, trust)
 			if c.Ours != "" {
 				fmt.Fprintf(&b, "; Sealtrace now: %s", c.Ours)
 			}

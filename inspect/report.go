@@ -17,6 +17,16 @@ const (
 	Policy    = trace.Policy
 )
 
+// Code says, for programs, why a signature did not verify: the Reason
+// words are for people and may change.
+type Code string
+
+const (
+	CodeNoKey             Code = "no_key"             // the key record does not exist (removed or rotated)
+	CodeBodyHashMismatch  Code = "body_hash_mismatch" // the body changed after signing
+	CodeSignatureMismatch Code = "signature_mismatch" // a signed header field changed after signing
+)
+
 // Report is the authentication report of one message: the contract the GUI,
 // the CLI (--format json) and exports share (docs/report.md).
 type Report struct {
@@ -82,6 +92,7 @@ type DKIMResult struct {
 	SignedHeaders []string `json:"signed_headers,omitempty"`
 	Result        string   `json:"result"`
 	Reason        string   `json:"reason,omitempty"`
+	Code          Code     `json:"reason_code,omitempty"` // the reason, for programs
 	KeyBits       int      `json:"key_bits,omitempty"`
 	BodyLength    int64    `json:"body_length,omitempty"`    // l=, when present
 	UnsignedBytes int64    `json:"unsigned_bytes,omitempty"` // body bytes after l=
@@ -136,11 +147,23 @@ type Claim struct {
 	AuthservID string `json:"authserv_id"`
 	Method     string `json:"method"`
 	Result     string `json:"result"`
-	Reason     string `json:"reason,omitempty"`
-	Props      string `json:"props,omitempty"`
-	Trusted    bool   `json:"trusted"`
-	Ours       string `json:"ours,omitempty"`        // what Sealtrace finds now for the same method
-	Comparison string `json:"explanation,omitempty"` // why they differ, when they do
+	Reason     string `json:"reason,omitempty"`  // reason= (for compauth, Microsoft's reason code)
+	Comment    string `json:"comment,omitempty"` // the field's comments on this result, as written
+	Props      string `json:"props,omitempty"`   // the properties, for display: key=value, quoted where needed
+	// Properties are the same, one by one, for programs.
+	Properties []ClaimProperty `json:"properties,omitempty"`
+	Trusted    bool            `json:"trusted"`
+	Ours       string          `json:"ours,omitempty"`        // what Sealtrace finds now for the same method
+	Comparison string          `json:"explanation,omitempty"` // why they differ, when they do
+}
+
+// ClaimProperty is one property of a claim (RFC 8601 2.2 propspec):
+// header.d=example.com is ptype header, property d. Ptype is empty for the
+// properties real receivers write without one (Microsoft's action=).
+type ClaimProperty struct {
+	Ptype    string `json:"ptype,omitempty"`
+	Property string `json:"property"`
+	Value    string `json:"value"`
 }
 
 // Hop is one Received field, oldest first.

@@ -47,6 +47,7 @@ type sigError struct {
 	result string
 	reason string
 	rfc    string
+	code   Code
 }
 
 func (e *sigError) Error() string { return e.reason }
@@ -211,13 +212,17 @@ func fetchKey(ctx context.Context, rec *resolver.Recorder, s *signature) (*publi
 	switch ans.Rcode {
 	case dns.RcodeSuccess:
 	case dns.RcodeNameError:
-		return nil, ev, permErr("RFC 6376 6.1.2", "no key: %s does not exist in DNS (removed or rotated?)", strings.TrimSuffix(ans.Name, "."))
+		e := permErr("RFC 6376 6.1.2", "no key: %s does not exist in DNS (removed or rotated?)", strings.TrimSuffix(ans.Name, "."))
+		e.code = CodeNoKey
+		return nil, ev, e
 	default:
 		return nil, ev, &sigError{result: TempError, reason: "the DNS server answered " + resolver.RcodeName(ans.Rcode) + " for the key", rfc: "RFC 6376 6.1.2"}
 	}
 	txts := ans.TXT()
 	if len(txts) == 0 {
-		return nil, ev, permErr("RFC 6376 6.1.2", "no key: %s has no TXT record", strings.TrimSuffix(ans.Name, "."))
+		e := permErr("RFC 6376 6.1.2", "no key: %s has no TXT record", strings.TrimSuffix(ans.Name, "."))
+		e.code = CodeNoKey
+		return nil, ev, e
 	}
 	if len(txts) > 1 {
 		// RFC 6376 3.6.2.2 leaves this undefined; most verifiers take the

@@ -306,7 +306,7 @@ func inline(body []byte, opts Options) *Result {
 			return r
 		}
 		r.Plaintext = block.Plaintext
-		sum := sha256.Sum256(block.Plaintext)
+		sum := sha256.Sum256(clearText(body[bytes.Index(body, []byte("-----BEGIN PGP SIGNED MESSAGE-----")):]))
 		r.PlaintextSHA256 = hex.EncodeToString(sum[:])
 		signer, err := block.VerifySignature(keys(opts), config(opts))
 		var sig *packet.Signature
@@ -321,6 +321,41 @@ func inline(body []byte, opts Options) *Result {
 		return r
 	}
 	return nil
+}
+
+// clearText returns the text of a clear-signed block as gpg --decrypt
+// outputs it for the message in its canonical CRLF form (RFC 9580 7): each
+// line of the cleartext dash-unescaped ("- " removed, 7.2), without its
+// trailing spaces and tabs (7.1), and ended by CRLF, the last line too. A
+// message stored with LF line ends gives the same text. block starts at the
+// "-----BEGIN PGP SIGNED MESSAGE-----" line, which clearsign.Decode has
+// accepted.
+func clearText(block []byte) []byte {
+	var out bytes.Buffer
+	inHeader, first := true, true
+	for len(block) > 0 {
+		line := block
+		if i := bytes.IndexByte(block, '\n'); i >= 0 {
+			line, block = block[:i], block[i+1:]
+		} else {
+			block = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		switch {
+		case first:
+			first = false // the BEGIN line
+		case inHeader:
+			// Armor headers (Hash:) up to the first empty line (7.1).
+			inHeader = len(bytes.TrimRight(line, " \t")) > 0
+		case bytes.Equal(bytes.TrimRight(line, " \t"), []byte("-----BEGIN PGP SIGNATURE-----")):
+			return out.Bytes()
+		default:
+			line = bytes.TrimPrefix(line, []byte("- "))
+			out.Write(bytes.TrimRight(line, " \t"))
+			out.WriteString("\r\n")
+		}
+	}
+	return out.Bytes()
 }
 
 func firstSignature(b *clearsign.Block) *packet.Signature {
@@ -417,7 +452,19 @@ func decrypt(data []byte, opts Options, r *Result) {
 	if md.SignedBy == nil {
 		sigErr = pgperrors.ErrUnknownIssuer
 	}
-	setSignature(r, md.Signature, signer, sigErr)
+	sig := md.Signature
+	if sig == nil {
+		// A signer whose key is not in the keyring: go-crypto keeps the
+		// signature packet unverified. Its Issuer Fingerprint subpacket
+		// (RFC 9580 5.2.3.35) still names the signer, as gpg reports it.
+		for _, u := range md.UnverifiedSignatures {
+			if u.IssuerKeyId != nil && *u.IssuerKeyId == md.SignedByKeyId {
+				sig = u
+				break
+			}
+		}
+	}
+	setSignature(r, sig, signer, sigErr)
 	if r.SignerKeyID == "" && md.SignedByKeyId != 0 {
 		r.SignerKeyID = fmt.Sprintf("%016X", md.SignedByKeyId)
 	}
