@@ -46,34 +46,74 @@ type SourceFunc func(ctx context.Context) (Item, bool)
 func (f SourceFunc) Next(ctx context.Context) (Item, bool) { return f(ctx) }
 
 // Bytes yields messages held in memory (a pasted header block, a dropped
-// file), named name#1, name#2, ….
+// file), named name#1, name#2, …, each followed by the messages it carries
+// as attachments (see WithAttached).
 func Bytes(name string, raws ...[]byte) Source {
 	i := 0
-	return SourceFunc(func(context.Context) (Item, bool) {
+	return WithAttached(SourceFunc(func(context.Context) (Item, bool) {
 		if i == len(raws) {
 			return Item{}, false
 		}
 		raw := raws[i]
 		i++
 		return Item{Raw: raw, Source: fmt.Sprintf("%s#%d", name, i), Index: i, Load: func() ([]byte, error) { return raw, nil }}, true
+	}))
+}
+
+// WithAttached yields each message of src followed by the messages it
+// carries as attachments (message/rfc822: "forwarded as attachment", which is
+// how a support ticket often arrives). The outer message is the forwarder's;
+// each attached one is inspected as a message of its own, named
+// SOURCE/attached-N.
+func WithAttached(src Source) Source {
+	var queue []Item
+	return SourceFunc(func(ctx context.Context) (Item, bool) {
+		if len(queue) > 0 {
+			it := queue[0]
+			queue = queue[1:]
+			return it, true
+		}
+		it, ok := src.Next(ctx)
+		if !ok || it.Err != nil || !mayCarryMessages(it.Raw) {
+			return it, ok
+		}
+		inner, err := mailbox.AttachedMessages(it.Raw)
+		if err != nil {
+			return it, ok
+		}
+		for n, raw := range inner {
+			queue = append(queue, Item{Raw: raw, Source: fmt.Sprintf("%s/attached-%d", it.Source, n+1), Index: it.Index,
+				Load: func() ([]byte, error) { return raw, nil }})
+		}
+		return it, ok
 	})
 }
+
+// mayCarryMessages is a quick look for message/rfc822 or message/global
+// before the MIME structure is walked: most mail carries neither.
+func mayCarryMessages(raw []byte) bool {
+	return bytes.Contains(raw, []byte("822")) || bytes.Contains(raw, []byte("lobal")) || bytes.Contains(raw, []byte("LOBAL"))
+}
+
+// cfbMagic starts a Compound File (an Outlook .msg).
+var cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
 // Reader yields the message or the mbox that r holds (standard input). Its
 // messages cannot be read again: Load returns what was read.
 func Reader(name string, r io.Reader) Source {
-	return stream(name, r, nil)
+	return WithAttached(stream(name, r, nil))
 }
 
-// File yields the message of an .eml file or the messages of an mbox file,
-// named by path as given; each can be read again from its byte span. The
-// error is the file's: it cannot be opened.
+// File yields the message of an .eml file, the messages of an mbox file, or
+// the transport headers and text of an Outlook .msg file, named by path as
+// given; each can be read again from its byte span. The error is the file's:
+// it cannot be opened.
 func File(path string) (Source, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	s := stream(path, f, func(start, end int64) func() ([]byte, error) {
+	s := WithAttached(stream(path, f, func(start, end int64) func() ([]byte, error) {
 		return func() ([]byte, error) {
 			g, err := os.Open(path)
 			if err != nil {
@@ -86,7 +126,7 @@ func File(path string) (Source, error) {
 			}
 			return mailbox.Unquote(buf), nil
 		}
-	})
+	}))
 	return SourceFunc(func(ctx context.Context) (Item, bool) {
 		it, ok := s.Next(ctx)
 		if !ok {
@@ -138,6 +178,14 @@ func stream(name string, r io.Reader, span func(start, end int64) func() ([]byte
 				raw, err := io.ReadAll(io.LimitReader(br, mailbox.MaxMessageBytes+1))
 				if err == nil && len(raw) > mailbox.MaxMessageBytes {
 					raw, err = nil, fmt.Errorf("%w: over %d MiB", mailbox.ErrTooLarge, mailbox.MaxMessageBytes>>20)
+				}
+				if err == nil && bytes.HasPrefix(raw, cfbMagic) {
+					// An Outlook .msg: its transport headers are the
+					// message as received (the body is Outlook's text).
+					raw, err = mailbox.ReadOutlookMsg(bytes.NewReader(raw), int64(len(raw)))
+					if err != nil {
+						raw, err = nil, fmt.Errorf("Outlook .msg: %w", err)
+					}
 				}
 				it := Item{Raw: raw, Source: name, Index: 1, Err: err}
 				if err == nil {
