@@ -3,6 +3,11 @@ package resolver
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +30,9 @@ type zoneOpts struct {
 	optOut     bool
 	iterations uint16
 	salt       string
+	// fixed: keys derived from the zone's name and signatures valid from
+	// 2026 to 2036, so that an answer saved by the fuzzer stays genuine.
+	fixed bool
 }
 
 type testZone struct {
@@ -39,7 +47,10 @@ type testZone struct {
 	nsec3          []*dns.NSEC3 // sorted by hash
 }
 
-var zoneSoaTime = time.Now()
+var (
+	zoneSoaTime = time.Now()
+	fixedFrom   = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 func newTestZone(t testing.TB, apex string, o zoneOpts, lines ...string) *testZone {
 	t.Helper()
@@ -48,18 +59,31 @@ func newTestZone(t testing.TB, apex string, o zoneOpts, lines ...string) *testZo
 	z.add(t, z.apex+" 300 IN SOA ns.test. hostmaster.test. 1 3600 600 86400 300", z.apex+" 300 IN NS ns.test.")
 	z.add(t, lines...)
 	if !o.unsigned {
-		z.ksk, z.kskKey = genKey(t, z.apex, 257)
-		z.zsk, z.zskKey = genKey(t, z.apex, 256)
+		z.ksk, z.kskKey = genKey(t, z.apex, 257, o.fixed)
+		z.zsk, z.zskKey = genKey(t, z.apex, 256, o.fixed)
 		z.put(z.ksk)
 		z.put(z.zsk)
 	}
 	return z
 }
 
-func genKey(t testing.TB, apex string, flags uint16) (*dns.DNSKEY, crypto.Signer) {
+func genKey(t testing.TB, apex string, flags uint16, fixed bool) (*dns.DNSKEY, crypto.Signer) {
 	t.Helper()
 	k := &dns.DNSKEY{Hdr: dns.RR_Header{Name: apex, Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 300},
 		Flags: flags, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
+	if fixed {
+		seed := sha256.Sum256([]byte(fmt.Sprintf("sealtrace test key %s %d", apex, flags)))
+		priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), seed[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, err := priv.PublicKey.Bytes() // 0x04, X, Y
+		if err != nil {
+			t.Fatal(err)
+		}
+		k.PublicKey = base64.StdEncoding.EncodeToString(pub[1:])
+		return k, priv
+	}
 	priv, err := k.Generate(256)
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +127,12 @@ func (z *testZone) anchor() []dns.RR { return []dns.RR{z.ksk.ToDS(dns.SHA256)} }
 
 func (z *testZone) signSet(t testing.TB, set []dns.RR, key *dns.DNSKEY, priv crypto.Signer) *dns.RRSIG {
 	t.Helper()
+	from, until := zoneSoaTime.Add(-time.Hour), zoneSoaTime.Add(30*24*time.Hour)
+	if z.opts.fixed {
+		from, until = fixedFrom, fixedFrom.AddDate(10, 0, 0)
+	}
 	s := &dns.RRSIG{Hdr: dns.RR_Header{Ttl: set[0].Header().Ttl}, Algorithm: key.Algorithm, KeyTag: key.KeyTag(), SignerName: z.apex,
-		Inception: uint32(zoneSoaTime.Add(-time.Hour).Unix()), Expiration: uint32(zoneSoaTime.Add(30 * 24 * time.Hour).Unix())}
+		Inception: uint32(from.Unix()), Expiration: uint32(until.Unix())}
 	if err := s.Sign(priv, set); err != nil {
 		t.Fatal(err)
 	}
