@@ -68,6 +68,7 @@ type Validator struct {
 	Now     func() time.Time
 
 	keys map[string][]*dns.DNSKEY // zones whose DNSKEY set is validated
+	ds   map[string]*dns.Msg      // DS answers of the walk, checked again at each use
 }
 
 // LoadAnchors reads DS or DNSKEY records in master-file format.
@@ -267,7 +268,7 @@ func (v *Validator) walk(ctx context.Context, anchorZone, target string, out *Va
 	labels := dns.SplitDomainName(target)
 	for depth := dns.CountLabel(anchorZone) + 1; depth <= len(labels); depth++ {
 		child := dns.Fqdn(strings.Join(labels[len(labels)-depth:], "."))
-		resp, err := v.exchange(ctx, child, dns.TypeDS)
+		resp, err := v.dsAnswer(ctx, child)
 		if err != nil {
 			return fail(cur, "the DS set of "+child, err)
 		}
@@ -307,6 +308,25 @@ func (v *Validator) walk(ctx context.Context, anchorZone, target string, out *Va
 		}
 	}
 	return chainEnd{status: Secure, zone: cur, keys: keys}
+}
+
+// dsAnswer asks for the DS set of name, once per Validator: the walk asks
+// for every label of every name, and the labels above an address are the
+// same for every address of the domain. The answer is checked again at
+// each use; a failed fetch is not kept, so that asking again may work.
+func (v *Validator) dsAnswer(ctx context.Context, name string) (*dns.Msg, error) {
+	if m, ok := v.ds[name]; ok {
+		return m, nil
+	}
+	m, err := v.exchange(ctx, name, dns.TypeDS)
+	if err != nil {
+		return nil, err
+	}
+	if v.ds == nil {
+		v.ds = map[string]*dns.Msg{}
+	}
+	v.ds[name] = m
+	return m, nil
 }
 
 // What a DS answer without DS records proves about a name.
