@@ -912,11 +912,12 @@ func hasType(bitmap []uint16, t uint16) bool {
 	return false
 }
 
-// splitSigs returns the records of name/qtype in rrs and the RRSIGs over
-// them.
+// splitSigs returns the records of name/qtype in rrs, without duplicates
+// (an RRset is a set, RFC 2181 5), and the RRSIGs over them.
 func splitSigs(rrs []dns.RR, name string, qtype uint16) ([]dns.RR, []*dns.RRSIG) {
 	var set []dns.RR
 	var sigs []*dns.RRSIG
+	seen := map[string]bool{}
 	for _, rr := range rrs {
 		if dns.CanonicalName(rr.Header().Name) != name {
 			continue
@@ -928,6 +929,12 @@ func splitSigs(rrs []dns.RR, name string, qtype uint16) ([]dns.RR, []*dns.RRSIG)
 			continue
 		}
 		if rr.Header().Rrtype == qtype {
+			// The data as text: the owner, type and class are the same.
+			data := strings.TrimPrefix(rr.String(), rr.Header().String())
+			if seen[data] {
+				continue
+			}
+			seen[data] = true
 			set = append(set, rr)
 		}
 	}

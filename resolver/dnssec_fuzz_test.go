@@ -152,7 +152,7 @@ func FuzzValidateSigned(f *testing.F) {
 			if err != nil {
 				f.Fatal(err)
 			}
-			f.Add(uint8(i), uint8(call), b)
+			f.Add(uint8(i), uint8(call), false, b)
 		}
 	}
 	// Replays: every question's genuine answer as the answer to every
@@ -161,21 +161,37 @@ func FuzzValidateSigned(f *testing.F) {
 	for i := range signedQuestions {
 		for _, o := range signedQuestions {
 			b, _ := (&signedNet{zones: zones}).honest(o.name, o.qtype).Pack()
-			f.Add(uint8(i), uint8(0), b)
+			f.Add(uint8(i), uint8(0), false, b)
 		}
 		for _, cut := range []string{"n3.test.", "in.test.", "oo.test."} {
 			b, _ := reply(dns.RcodeNameError, nil, root.nsecAt(cut)).Pack()
-			f.Add(uint8(i), uint8(0), b)
+			f.Add(uint8(i), uint8(0), false, b)
 		}
 	}
-	f.Fuzz(func(t *testing.T, which, call uint8, msg []byte) {
+	// Recipes: answers composed of genuine RRsets and NSEC/NSEC3 records
+	// picked from the zones, so that the fuzzer searches the proof logic
+	// rather than the signature check.
+	pool := recordPool(zones)
+	for i := range signedQuestions {
+		for call := 0; call < 3; call++ {
+			f.Add(uint8(i), uint8(call), true, []byte{dns.RcodeNameError, 0, 1, 0, 2, 0, 3})
+			f.Add(uint8(i), uint8(call), true, []byte{dns.RcodeSuccess, 2, byte(i), 0, byte(i + 1)})
+		}
+	}
+	for _, g := range []string{"*.w.test. TXT", "*.x.n3.test. TXT"} {
+		f.Add(uint8(0), uint8(0), true, []byte{dns.RcodeSuccess, 3, byte(poolIndex(pool, g))})
+	}
+	f.Fuzz(func(t *testing.T, which, call uint8, compose bool, msg []byte) {
 		i := int(which) % len(signedQuestions)
 		q := signedQuestions[i]
 		calls := 0
-		net := &signedNet{zones: zones, hostile: func(string, uint16) (*dns.Msg, error) {
+		net := &signedNet{zones: zones, hostile: func(name string, _ uint16) (*dns.Msg, error) {
 			calls++
 			if calls-1 != int(call) {
 				return nil, nil
+			}
+			if compose {
+				return composed(pool, name, msg), nil
 			}
 			m := new(dns.Msg)
 			if err := m.Unpack(msg); err != nil {
@@ -203,4 +219,76 @@ func FuzzValidateSigned(f *testing.F) {
 			t.Fatalf("status %q", r.Status)
 		}
 	})
+}
+
+type poolGroup struct {
+	key string // "owner TYPE"
+	rrs []dns.RR
+}
+
+// recordPool is every RRset of the zones with its signatures, and every
+// NSEC and NSEC3 record with its signature, in a fixed order.
+func recordPool(zones []*testZone) []poolGroup {
+	var pool []poolGroup
+	for _, z := range zones {
+		var names []string
+		for n := range z.data {
+			names = append(names, n)
+		}
+		sort.Slice(names, func(i, j int) bool { return canonicalLess(names[i], names[j]) })
+		for _, n := range names {
+			for _, ty := range sortTypes(z.types(n)) {
+				pool = append(pool, poolGroup{n + " " + TypeName(ty), z.set(n, ty)})
+			}
+		}
+		for _, n := range z.names(func(string) bool { return false }) {
+			if r := z.nsecAt(n); r != nil {
+				pool = append(pool, poolGroup{n + " NSEC", r})
+			}
+		}
+		for _, r := range z.nsec3 {
+			pool = append(pool, poolGroup{r.Hdr.Name + " NSEC3", z.nsec3Rec(r)})
+		}
+	}
+	return pool
+}
+
+func poolIndex(pool []poolGroup, key string) int {
+	for i, g := range pool {
+		if g.key == key {
+			return i
+		}
+	}
+	panic("no " + key + " in the pool")
+}
+
+// composed builds an answer from a recipe: the rcode, then pairs of a flag
+// byte (1: the owner becomes the question's name, as in a wildcard
+// expansion; 2: in the answer section, else the authority section; 4:
+// without signatures) and an index into the pool.
+func composed(pool []poolGroup, qname string, recipe []byte) *dns.Msg {
+	m := new(dns.Msg)
+	m.Response = true
+	if len(recipe) == 0 {
+		return m
+	}
+	m.Rcode = int(recipe[0] & 0x0f)
+	for i := 1; i+1 < len(recipe); i += 2 {
+		flags, g := recipe[i], pool[int(recipe[i+1])%len(pool)]
+		for _, rr := range g.rrs {
+			if _, sig := rr.(*dns.RRSIG); sig && flags&4 != 0 {
+				continue
+			}
+			c := dns.Copy(rr)
+			if flags&1 != 0 {
+				c.Header().Name = qname
+			}
+			if flags&2 != 0 {
+				m.Answer = append(m.Answer, c)
+			} else {
+				m.Ns = append(m.Ns, c)
+			}
+		}
+	}
+	return m
 }
