@@ -101,7 +101,10 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 		}
 		for _, l := range ans.Chain {
 			res := "pass"
-			if !l.OK {
+			switch {
+			case !l.OK && ans.Status == resolver.Indeterminate:
+				res = StatusError // a fetch that failed, not a proof
+			case !l.OK:
 				res = "fail"
 			}
 			r.Steps = append(r.Steps, Step{What: "[" + l.Zone + "] " + l.What, Result: res, RFC: "RFC 4035 5"})

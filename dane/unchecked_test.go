@@ -62,12 +62,13 @@ func TestDANEFetchFailureIsError(t *testing.T) {
 		srv.Timeout = 500 * time.Millisecond // the dropped question fails sooner
 		v := &resolver.Validator{Server: srv, Anchors: anchors}
 		r := Lookup(context.Background(), v, "alice@secure.test")
-		could := false
+		could, failed := false, false
 		for _, s := range r.Steps {
 			could = could || (s.Result == StatusError && strings.Contains(s.What, "Could not check"))
+			failed = failed || s.Result == "fail"
 		}
-		if r.Status != StatusError || !could || r.Key != nil {
-			t.Errorf("%s: %s (%s), want error with a \"could not check\" step and no key", c.what, r.Status, r.Reason)
+		if r.Status != StatusError || !could || failed || r.Key != nil {
+			t.Errorf("%s: %s (%s), want error with a \"could not check\" step, no failed step and no key", c.what, r.Status, r.Reason)
 			for _, s := range r.Steps {
 				t.Logf("  %s: %s", s.Result, s.What)
 			}

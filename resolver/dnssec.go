@@ -14,12 +14,15 @@ import (
 )
 
 // DNSSEC validation done by Sealtrace itself (RFC 4033-4035, RFC 5155 for
-// NSEC3), from configured trust anchors down to the answer: each zone's
-// DNSKEY set is checked against the DS set its parent signed, the answer's
-// RRSIG against the keys of the zone that signed it, and a denial against
-// the NSEC or NSEC3 records that prove it. The servers are asked with CD
-// set, so that a validating recursive resolver passes on what it would
-// reject and Sealtrace can say why.
+// NSEC3), from configured trust anchors down to the name asked: each
+// label's DS answer is checked (a signed DS set leads to the child's DNSKEY
+// set, anything else must be proven by NSEC or NSEC3 records), then the
+// answer's RRSIG against the keys of the zone the walk ended in, and a
+// denial against the NSEC or NSEC3 records that prove it. The rules that
+// keep a hostile server from passing off replayed records are in the
+// package documentation. The servers are asked with CD set, so that a
+// validating recursive resolver passes on what it would reject and
+// Sealtrace can say why.
 
 // Validation statuses (RFC 4033 5).
 const (
