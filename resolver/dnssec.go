@@ -290,9 +290,24 @@ func (v *Validator) walk(ctx context.Context, anchorZone, target string, out *Va
 			continue
 		}
 		if cname, csigs := splitSigs(resp.Answer, child, dns.TypeCNAME); len(cname) > 0 {
-			// An alias is not a zone cut (RFC 1034 3.6.2), if cur signed it.
-			if _, err := v.verifySet(cname, csigs, keys); err != nil {
+			// An alias is not a zone cut (RFC 1034 3.6.2), if cur signed it;
+			// one expanded from a wildcard only with the proof that child
+			// does not exist (RFC 4035 5.3.4), else a wildcard's CNAME would
+			// hide a signed delegation.
+			sig, err := v.verifySet(cname, csigs, keys)
+			if err != nil {
 				return fail(cur, "the CNAME of "+child, err)
+			}
+			if expandedFromWildcard(child, sig) {
+				status, err := v.wildcardProof(child, int(sig.Labels), resp, keys, cur)
+				if err != nil {
+					return fail(cur, "the CNAME of "+child+" expanded from a wildcard", err)
+				}
+				if status == Insecure {
+					detail := fmt.Sprintf("the NSEC3 records of %s use more than %d iterations (RFC 9276 3.2)", cur, MaxNSEC3Iterations)
+					link(cur, detail, true)
+					return chainEnd{status: Insecure, zone: cur, reason: detail}
+				}
 			}
 			continue
 		}

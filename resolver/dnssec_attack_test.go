@@ -115,6 +115,33 @@ func TestDNSSECDelegationNSECReplay(t *testing.T) {
 	}
 }
 
+// A wildcard's CNAME expanded over a signed child's name in a DS answer
+// would make the walk stay in the parent: it needs the proof that the name
+// does not exist, which a delegation's record cannot give.
+func TestDNSSECWildcardCNAMEAtACut(t *testing.T) {
+	for _, k := range nsecKinds() {
+		t.Run(k.name, func(t *testing.T) {
+			child := newTestZone(t, "child.test.", k.opts, `alice.child.test. 300 IN TXT "alice"`).sign(t)
+			parent := newTestZone(t, "test.", k.opts, `*.test. 300 IN CNAME target.test.`, `target.test. 300 IN TXT "t"`)
+			parent.delegate(t, child)
+			parent.sign(t)
+			net := &signedNet{zones: []*testZone{parent, child}}
+			var proof []dns.RR
+			if k.opts.nsec3 {
+				proof = parent.nsec3Matching("child.test.")
+			} else {
+				proof = parent.nsecAt("child.test.")
+			}
+			net.hostile = only("child.test.", dns.TypeDS, reply(dns.RcodeSuccess, expand(parent.set("*.test.", dns.TypeCNAME), "child.test."), proof), nil)
+			r := lookup(t, net, parent, "alice.child.test.", dns.TypeTXT)
+			if r.Status != Bogus || !strings.Contains(r.Reason, "CNAME") {
+				logChain(t, r)
+				t.Errorf("a wildcard CNAME over the cut: %s (%s), want bogus for the CNAME", r.Status, r.Reason)
+			}
+		})
+	}
+}
+
 // Class 2: an existing name's own NSEC3 offered as the cover of a name
 // (miekg/dns's NSEC3.Cover counts the owner hash as covered). Where the
 // cover is the whole proof, as for a wildcard expansion (RFC 5155 8.8),

@@ -40,7 +40,8 @@
 //
 // An answer expanded from a wildcard (its RRSIG counts fewer labels than its
 // owner has) is secure only with the NSEC or NSEC3 proof that the name
-// itself does not exist (RFC 4035 5.3.4, RFC 5155 8.8).
+// itself does not exist (RFC 4035 5.3.4, RFC 5155 8.8); the same holds for
+// a CNAME met on the walk, which would otherwise hide a zone cut.
 //
 // NSEC3 records with more than MaxNSEC3Iterations (100) iterations make the
 // zone insecure: their signatures are checked, the names are not hashed
