@@ -365,3 +365,23 @@ func TestDNSSECFetchFailureIsNotBogus(t *testing.T) {
 		}
 	}
 }
+
+// Piles of signatures by a key with the right tag cost a bounded number of
+// checks (CVE-2023-50387): the answer is bogus once maxVerifications fail.
+func TestDNSSECSignaturePileIsBounded(t *testing.T) {
+	z := newTestZone(t, "test.", zoneOpts{}, `alice.test. 300 IN TXT "alice"`).sign(t)
+	net := &signedNet{zones: []*testZone{z}}
+	set := z.set("alice.test.", dns.TypeTXT)
+	answer := []dns.RR{set[0]}
+	for i := 0; i < 50; i++ {
+		s := dns.Copy(set[1]).(*dns.RRSIG)
+		s.Expiration += uint32(i + 1) // a different signed datum: the signature no longer fits
+		answer = append(answer, s)
+	}
+	net.hostile = only("alice.test.", dns.TypeTXT, reply(dns.RcodeSuccess, answer), nil)
+	r := lookup(t, net, z, "alice.test.", dns.TypeTXT)
+	if r.Status != Bogus || !strings.Contains(r.Reason, fmt.Sprintf("more than %d signatures", maxVerifications)) {
+		logChain(t, r)
+		t.Errorf("50 bad signatures: %s (%s)", r.Status, r.Reason)
+	}
+}
