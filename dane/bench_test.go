@@ -18,7 +18,7 @@ func BenchmarkLookupWarm(b *testing.B) {
 	}
 	for b.Loop() {
 		if r := Lookup(ctx, v, "alice@secure.test"); r.Status != StatusSecure {
-			b.Fatal(r.Status)
+			b.Fatal(r.Status, r.Reason)
 		}
 	}
 }

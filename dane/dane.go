@@ -26,7 +26,7 @@ const (
 	StatusBogus          = "bogus"           // validation failed: do not use
 	StatusAbsentSecure   = "absent_secure"   // no key, and that is proven
 	StatusAbsentInsecure = "absent_insecure" // no key, not proven
-	StatusError          = "error"
+	StatusError          = "error"           // the lookup could not be done or checked (network, server): retry
 )
 
 // Step is one thing the lookup did.
@@ -101,15 +101,27 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 		}
 		for _, l := range ans.Chain {
 			res := "pass"
-			if !l.OK {
+			switch {
+			case !l.OK && ans.Status == resolver.Indeterminate:
+				res = StatusError // a fetch that failed, not a proof
+			case !l.OK:
 				res = "fail"
 			}
 			r.Steps = append(r.Steps, Step{What: "[" + l.Zone + "] " + l.What, Result: res, RFC: "RFC 4035 5"})
 		}
 		switch {
+		case ans.Status == resolver.Indeterminate:
+			// A timeout or SERVFAIL on the way proves nothing: the key is
+			// neither trusted nor condemned, and asking again may work.
+			r.Status, r.Reason = StatusError, ans.Reason
+			r.Steps = append(r.Steps, Step{What: "Could not check the DNSSEC chain of trust (" + ans.Reason + "). This is a network or server failure, not a failed validation: try again later.", Result: StatusError, RFC: "RFC 4033 5"})
+			return r
 		case ans.Status == resolver.Bogus:
 			r.Status, r.Reason = StatusBogus, ans.Reason
 			r.Steps = append(r.Steps, Step{What: "DNSSEC validation failed: " + ans.Reason + ". The answer must not be used.", Result: "fail", RFC: "RFC 4035 5.5"})
+			return r
+		case ans.Status != resolver.Secure && ans.Status != resolver.Insecure:
+			r.Status, r.Reason = StatusError, "unknown validation status "+ans.Status
 			return r
 		case ans.Denied:
 			if i < len(names)-1 {

@@ -2,9 +2,11 @@ package resolver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -12,28 +14,40 @@ import (
 )
 
 // DNSSEC validation done by Sealtrace itself (RFC 4033-4035, RFC 5155 for
-// NSEC3), from configured trust anchors down to the answer: each zone's
-// DNSKEY set is checked against the DS set its parent signed, the answer's
-// RRSIG against the keys of the zone that signed it, and a denial against
-// the NSEC or NSEC3 records that prove it. The servers are asked with CD
-// set, so that a validating recursive resolver passes on what it would
-// reject and Sealtrace can say why.
+// NSEC3), from configured trust anchors down to the name asked: each
+// label's DS answer is checked (a signed DS set leads to the child's DNSKEY
+// set, anything else must be proven by NSEC or NSEC3 records), then the
+// answer's RRSIG against the keys of the zone the walk ended in, and a
+// denial against the NSEC or NSEC3 records that prove it. The rules that
+// keep a hostile server from passing off replayed records are in the
+// package documentation. The servers are asked with CD set, so that a
+// validating recursive resolver passes on what it would reject and
+// Sealtrace can say why.
 
 // Validation statuses (RFC 4033 5).
 const (
 	Secure   = "secure"
 	Insecure = "insecure"
 	Bogus    = "bogus"
+	// Indeterminate: a DS or DNSKEY set, or the answer itself, could not
+	// be fetched (a timeout, SERVFAIL): nothing was proven either way and
+	// asking again may help. Bogus is kept for a proof that failed.
+	Indeterminate = "indeterminate"
 )
+
+// ErrServerFailure is a DNS answer that carries no data because the server
+// failed (SERVFAIL, REFUSED, ...), as opposed to a transport failure.
+var ErrServerFailure = errors.New("resolver: the server could not answer")
 
 // Validated is a validated answer.
 type Validated struct {
-	Status  string   // secure, insecure, bogus
+	Status  string   // secure, insecure, bogus, indeterminate
 	Rcode   int      // of the answer
 	Records []dns.RR // the answer RRset (no signatures)
 	Denied  bool     // the name or type does not exist (proven when Status is secure)
-	Reason  string   // why it is bogus or insecure
+	Reason  string   // why it is bogus, insecure or indeterminate
 	Chain   []Link   // each link of the chain of trust that was checked
+	Err     error    // with Indeterminate: the fetch that failed (ErrTimeout, ErrTransport, ErrServerFailure, ...)
 }
 
 // Link is one checked link of the chain of trust.
@@ -57,6 +71,7 @@ type Validator struct {
 	Now     func() time.Time
 
 	keys map[string][]*dns.DNSKEY // zones whose DNSKEY set is validated
+	ds   map[string]*dns.Msg      // DS answers of the walk, checked again at each use
 }
 
 // LoadAnchors reads DS or DNSKEY records in master-file format.
@@ -96,8 +111,31 @@ func (v *Validator) now() time.Time {
 	return time.Now()
 }
 
+// fetchError marks a failure to get what the check needs (a timeout, a
+// refused connection, SERVFAIL): nothing was proven either way, so the
+// result is Indeterminate, not Bogus.
+type fetchError struct{ err error }
+
+func (e *fetchError) Error() string { return e.err.Error() }
+func (e *fetchError) Unwrap() error { return e.err }
+
+// exchange asks one question for the chain of trust; a transport error or
+// an rcode other than NOERROR and NXDOMAIN is a fetchError.
+func (v *Validator) exchange(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	resp, err := v.Server.Exchange(ctx, name, qtype, true)
+	if err != nil {
+		return nil, &fetchError{err}
+	}
+	if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
+		return nil, &fetchError{fmt.Errorf("%w: %s for %s %s", ErrServerFailure, RcodeName(resp.Rcode), name, TypeName(qtype))}
+	}
+	return resp, nil
+}
+
 // Lookup asks for name and type and validates the answer. The error is for
-// transport failures only; a validation failure is Status bogus.
+// a transport failure of the question itself; a failure to fetch a DS or
+// DNSKEY set on the way is Status Indeterminate (with Err), a failed proof
+// Status Bogus.
 func (v *Validator) Lookup(ctx context.Context, name string, qtype uint16) (*Validated, error) {
 	qname, err := Fqdn(name)
 	if err != nil {
@@ -113,10 +151,16 @@ func (v *Validator) Lookup(ctx context.Context, name string, qtype uint16) (*Val
 		return out, nil
 	}
 
+	// The zone whose data answers: for DS the parent side of the cut (RFC
+	// 4035 5.2), for everything else the zone of the name itself.
+	target := qname
+	if qtype == dns.TypeDS && qname != "." {
+		target = parentName(qname)
+	}
 	anchorZone := ""
 	for _, a := range v.Anchors {
 		z := dns.CanonicalName(a.Header().Name)
-		if dns.IsSubDomain(z, qname) && (anchorZone == "" || dns.CountLabel(z) > dns.CountLabel(anchorZone)) {
+		if dns.IsSubDomain(z, target) && (anchorZone == "" || dns.CountLabel(z) > dns.CountLabel(anchorZone)) {
 			anchorZone = z
 		}
 	}
@@ -134,106 +178,212 @@ func (v *Validator) Lookup(ctx context.Context, name string, qtype uint16) (*Val
 	}
 	link(anchorZone, "trust anchor for "+anchorZone, true)
 	if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
-		return bogus("the server answered " + RcodeName(resp.Rcode))
-	}
-
-	// The zone that signed what we must check.
-	signer := ""
-	for _, s := range answerSigs {
-		signer = dns.CanonicalName(s.SignerName)
-	}
-	if out.Denied {
-		for _, rr := range resp.Ns {
-			if s, ok := rr.(*dns.RRSIG); ok {
-				signer = dns.CanonicalName(s.SignerName)
-			}
-		}
-	}
-	if signer == "" {
-		// Nothing is signed: secure only if an unsigned delegation above
-		// the name is proven (insecure), else the signatures were stripped.
-		return v.provenInsecure(ctx, anchorZone, qname, out)
-	}
-	// RRSIG.Verify checks the signer name with a plain suffix test, so check
-	// it here (PLATFORM-NOTES): the signer must be the name or an ancestor,
-	// and inside the anchor's zone.
-	if !dns.IsSubDomain(signer, qname) || !dns.IsSubDomain(anchorZone, signer) {
-		return bogus(fmt.Sprintf("the answer is signed by %s, which is not a zone above %s", signer, qname))
-	}
-	keys, zone, status, reason := v.walk(ctx, anchorZone, signer, out)
-	if status != Secure {
-		out.Status, out.Reason = status, reason
+		out.Status, out.Err = Indeterminate, fmt.Errorf("%w: %s", ErrServerFailure, RcodeName(resp.Rcode))
+		out.Reason = "could not check: the server answered " + RcodeName(resp.Rcode)
 		return out, nil
 	}
-	if zone != signer {
-		return bogus(fmt.Sprintf("the answer is signed by %s, but the chain of trust leads to %s", signer, zone))
+
+	// The chain of trust is followed down to the name asked, never to the
+	// zone the answer's signatures name: the server chooses those.
+	end := v.walk(ctx, anchorZone, target, out)
+	if end.status != Secure {
+		out.Status, out.Reason, out.Err = end.status, end.reason, end.err
+		return out, nil
 	}
+	zone, keys := end.zone, end.keys
 	if !out.Denied {
-		if err := v.verifySet(answer, answerSigs, keys); err != nil {
-			link(signer, "signature of the answer: "+err.Error(), false)
+		if len(answerSigs) == 0 {
+			link(zone, "the answer carries no signature, though "+zone+" is signed", false)
+			return bogus("missing signatures (RRSIG) on an answer inside the signed zone " + zone)
+		}
+		sig, err := v.verifySet(answer, answerSigs, keys)
+		if err != nil {
+			link(zone, "signature of the answer: "+err.Error(), false)
 			return bogus("the answer's signature: " + err.Error())
 		}
-		link(signer, fmt.Sprintf("the %s record set is signed by %s", TypeName(qtype), signer), true)
+		if expandedFromWildcard(qname, sig) {
+			// RFC 4035 5.3.4, RFC 5155 8.8: the signature is the wildcard's;
+			// it says nothing about qname unless qname is proven not to exist.
+			wild := "*." + lastLabels(qname, int(sig.Labels))
+			status, err := v.wildcardProof(qname, int(sig.Labels), resp, keys, zone)
+			if err != nil {
+				link(zone, "the answer is expanded from "+wild+", but: "+err.Error(), false)
+				return bogus("an answer expanded from the wildcard " + wild + " without proof that " + qname + " does not exist: " + err.Error())
+			}
+			if status == Insecure {
+				link(zone, "the answer is expanded from "+wild+"; "+zone+"'s NSEC3 records use more than 100 iterations (RFC 9276 3.2)", true)
+				out.Status, out.Reason = Insecure, "the NSEC3 records of "+zone+" use more than 100 iterations"
+				return out, nil
+			}
+			link(zone, "the answer is expanded from "+wild+", and "+qname+" is proven not to exist", true)
+		}
+		link(zone, fmt.Sprintf("the %s record set is signed by %s", TypeName(qtype), zone), true)
 		out.Status = Secure
 		return out, nil
 	}
-	if err := v.verifyDenial(qname, qtype, resp, keys); err != nil {
-		link(signer, "proof of non-existence: "+err.Error(), false)
+	status, reason, err := v.proveDenial(qname, qtype, resp, keys, zone)
+	if err != nil {
+		link(zone, "proof of non-existence: "+err.Error(), false)
 		return bogus("the denial is not proven: " + err.Error())
 	}
-	link(signer, fmt.Sprintf("%s %s is proven not to exist", qname, TypeName(qtype)), true)
+	if status == Insecure {
+		link(zone, reason, true)
+		out.Status, out.Reason = Insecure, reason
+		return out, nil
+	}
+	link(zone, fmt.Sprintf("%s %s is proven not to exist", qname, TypeName(qtype)), true)
 	out.Status = Secure
 	return out, nil
 }
 
-// walk follows the chain of trust from the anchor zone down toward target,
-// label by label: where the parent signs a DS set, the child is a signed
-// zone whose DNSKEY set must match it; where the parent proves there is no
-// DS at a delegation (NS without DS), everything below is insecure. It
-// returns the keys and the apex of the deepest signed zone reached.
-func (v *Validator) walk(ctx context.Context, anchorZone, target string, out *Validated) (keys []*dns.DNSKEY, zone, status, reason string) {
+// chainEnd is where the chain of trust ends: the deepest signed zone above
+// the name (Secure), a proven unsigned delegation (Insecure), a failed
+// proof (Bogus) or a failure to fetch (Indeterminate).
+type chainEnd struct {
+	status, zone, reason string
+	keys                 []*dns.DNSKEY
+	err                  error
+}
+
+// walk follows the chain of trust from the anchor zone down to target,
+// label by label (RFC 4035 5.2): where the parent signs a DS set, the child
+// is a signed zone whose DNSKEY set must match it; where the parent proves
+// a delegation without DS (NS bit set, DS and SOA bits clear), everything
+// below is insecure; where it proves that a name does not exist, no zone
+// can start below it; anything else without proof is bogus.
+func (v *Validator) walk(ctx context.Context, anchorZone, target string, out *Validated) chainEnd {
 	link := func(z, what string, ok bool) { out.Chain = append(out.Chain, Link{Zone: z, What: what, OK: ok}) }
+	fail := func(zone, what string, err error) chainEnd {
+		var fe *fetchError
+		if errors.As(err, &fe) {
+			link(zone, "could not check "+what+": "+fe.err.Error(), false)
+			return chainEnd{status: Indeterminate, zone: zone, reason: "could not check " + what + ": " + fe.err.Error(), err: fe.err}
+		}
+		link(zone, what+": "+err.Error(), false)
+		return chainEnd{status: Bogus, zone: zone, reason: what + ": " + err.Error()}
+	}
 	keys, err := v.anchorKeys(ctx, anchorZone)
 	if err != nil {
-		link(anchorZone, "DNSKEY set against the trust anchor: "+err.Error(), false)
-		return nil, anchorZone, Bogus, "the DNSKEY set of " + anchorZone + " does not match the trust anchor: " + err.Error()
+		return fail(anchorZone, "the DNSKEY set of "+anchorZone+" against the trust anchor", err)
 	}
 	link(anchorZone, "the DNSKEY set of "+anchorZone+" matches the trust anchor and is signed by it", true)
 	cur := anchorZone
 	labels := dns.SplitDomainName(target)
 	for depth := dns.CountLabel(anchorZone) + 1; depth <= len(labels); depth++ {
 		child := dns.Fqdn(strings.Join(labels[len(labels)-depth:], "."))
-		resp, err := v.Server.Exchange(ctx, child, dns.TypeDS, true)
+		resp, err := v.dsAnswer(ctx, child)
 		if err != nil {
-			return nil, cur, Bogus, err.Error()
+			return fail(cur, "the DS set of "+child, err)
 		}
 		ds, sigs := splitSigs(resp.Answer, child, dns.TypeDS)
-		if len(ds) == 0 {
-			cut, derr := v.unsignedDelegation(child, resp, keys)
-			switch {
-			case derr == nil && cut:
-				link(cur, "no DS for "+child+" (proven by "+cur+"): the delegation is not signed", true)
-				return nil, cur, Insecure, "the delegation to " + child + " is not signed"
-			case derr != nil && resp.Rcode == dns.RcodeNameError:
-				link(cur, "the absence of "+child+" is not proven: "+derr.Error(), false)
-				return nil, cur, Bogus, "no proof that " + child + " does not exist: " + derr.Error()
+		if len(ds) > 0 {
+			if _, err := v.verifySet(ds, sigs, keys); err != nil {
+				return fail(cur, "the DS set of "+child, err)
 			}
-			continue // not a zone cut
+			link(cur, "the DS set of "+child+" is signed by "+cur, true)
+			childKeys, err := v.keysFromDS(ctx, child, ds)
+			if err != nil {
+				return fail(child, "the DNSKEY set of "+child, err)
+			}
+			link(child, "the DNSKEY set of "+child+" matches its DS and is self-signed", true)
+			keys, cur = childKeys, child
+			continue
 		}
-		if err := v.verifySet(ds, sigs, keys); err != nil {
-			link(cur, "DS set of "+child+": "+err.Error(), false)
-			return nil, cur, Bogus, "the DS set of " + child + ": " + err.Error()
+		if cname, csigs := splitSigs(resp.Answer, child, dns.TypeCNAME); len(cname) > 0 {
+			// An alias is not a zone cut (RFC 1034 3.6.2), if cur signed it;
+			// one expanded from a wildcard only with the proof that child
+			// does not exist (RFC 4035 5.3.4), else a wildcard's CNAME would
+			// hide a signed delegation.
+			sig, err := v.verifySet(cname, csigs, keys)
+			if err != nil {
+				return fail(cur, "the CNAME of "+child, err)
+			}
+			if expandedFromWildcard(child, sig) {
+				status, err := v.wildcardProof(child, int(sig.Labels), resp, keys, cur)
+				if err != nil {
+					return fail(cur, "the CNAME of "+child+" expanded from a wildcard", err)
+				}
+				if status == Insecure {
+					detail := fmt.Sprintf("the NSEC3 records of %s use more than %d iterations (RFC 9276 3.2)", cur, MaxNSEC3Iterations)
+					link(cur, detail, true)
+					return chainEnd{status: Insecure, zone: cur, reason: detail}
+				}
+			}
+			continue
 		}
-		link(cur, "the DS set of "+child+" is signed by "+cur, true)
-		childKeys, err := v.keysFromDS(ctx, child, ds)
-		if err != nil {
-			link(child, "DNSKEY set: "+err.Error(), false)
-			return nil, cur, Bogus, "the DNSKEY set of " + child + ": " + err.Error()
+		kind, detail, err := v.noDS(child, resp, keys, cur)
+		switch kind {
+		case dsNoCut:
+			continue
+		case dsNoName:
+			// Nothing exists at or below child in cur, so no zone starts there.
+			return chainEnd{status: Secure, zone: cur, keys: keys}
+		case dsUnsigned:
+			link(cur, "no DS for "+child+" (proven by "+cur+"): "+detail, true)
+			return chainEnd{status: Insecure, zone: cur, reason: "the delegation to " + child + " is not signed (" + detail + ")"}
+		default:
+			return fail(cur, "the absence of a DS set for "+child+" is not proven", err)
 		}
-		link(child, "the DNSKEY set of "+child+" matches its DS and is self-signed", true)
-		keys, cur = childKeys, child
 	}
-	return keys, cur, Secure, ""
+	return chainEnd{status: Secure, zone: cur, keys: keys}
+}
+
+// dsAnswer asks for the DS set of name, once per Validator: the walk asks
+// for every label of every name, and the labels above an address are the
+// same for every address of the domain. The answer is checked again at
+// each use; a failed fetch is not kept, so that asking again may work.
+func (v *Validator) dsAnswer(ctx context.Context, name string) (*dns.Msg, error) {
+	if m, ok := v.ds[name]; ok {
+		return m, nil
+	}
+	m, err := v.exchange(ctx, name, dns.TypeDS)
+	if err != nil {
+		return nil, err
+	}
+	if v.ds == nil {
+		v.ds = map[string]*dns.Msg{}
+	}
+	v.ds[name] = m
+	return m, nil
+}
+
+// What a DS answer without DS records proves about a name.
+const (
+	dsBogus    = iota
+	dsNoCut    // the name exists in the parent's zone and is not a delegation
+	dsNoName   // the name does not exist
+	dsUnsigned // an unsigned delegation, or as good as one (opt-out, RFC 9276)
+)
+
+// noDS reads the denial of child's DS set, signed by cur.
+func (v *Validator) noDS(child string, resp *dns.Msg, keys []*dns.DNSKEY, cur string) (int, string, error) {
+	d, err := v.denialFrom(resp, keys, cur)
+	if err != nil {
+		return dsBogus, "", err
+	}
+	if d.costly {
+		return dsUnsigned, fmt.Sprintf("the NSEC3 records of %s use %d iterations, more than %d: treated as unsigned (RFC 9276 3.2)", cur, d.iterations, MaxNSEC3Iterations), nil
+	}
+	if types, ok := d.exists(child); ok {
+		switch {
+		case hasType(types, dns.TypeDS):
+			return dsBogus, "", fmt.Errorf("the %s record of %s lists a DS set, which the answer left out", d.kind(), child)
+		case hasType(types, dns.TypeNS) && !hasType(types, dns.TypeSOA):
+			// RFC 4035 5.2: an unsigned delegation is proven by the
+			// parent's record at the cut with NS set and DS clear.
+			return dsUnsigned, "the " + d.kind() + " record at the delegation has the NS bit set and the DS bit clear", nil
+		}
+		return dsNoCut, "", nil
+	}
+	_, optOut, err := d.absent(child)
+	if err != nil {
+		return dsBogus, "", err
+	}
+	if optOut {
+		// RFC 5155 6 and 8.6: an opt-out span may hold unsigned delegations.
+		return dsUnsigned, "it lies in an NSEC3 opt-out span, where unsigned delegations have no NSEC3 record (RFC 5155 6)", nil
+	}
+	return dsNoName, "", nil
 }
 
 // anchorKeys validates the anchor zone's DNSKEY set against the anchors.
@@ -241,26 +391,18 @@ func (v *Validator) anchorKeys(ctx context.Context, zone string) ([]*dns.DNSKEY,
 	if k, ok := v.keys[zone]; ok {
 		return k, nil
 	}
-	var ds []*dns.DS
-	var direct []*dns.DNSKEY
+	var dsRR []dns.RR
 	for _, a := range v.Anchors {
 		if dns.CanonicalName(a.Header().Name) != zone {
 			continue
 		}
 		switch t := a.(type) {
 		case *dns.DS:
-			ds = append(ds, t)
+			dsRR = append(dsRR, t)
 		case *dns.DNSKEY:
-			direct = append(direct, t)
-		}
-	}
-	var dsRR []dns.RR
-	for _, d := range ds {
-		dsRR = append(dsRR, d)
-	}
-	for _, k := range direct {
-		if d := k.ToDS(dns.SHA256); d != nil {
-			dsRR = append(dsRR, d)
+			if d := t.ToDS(dns.SHA256); d != nil {
+				dsRR = append(dsRR, d)
+			}
 		}
 	}
 	return v.keysFromDS(ctx, zone, dsRR)
@@ -272,7 +414,7 @@ func (v *Validator) keysFromDS(ctx context.Context, zone string, ds []dns.RR) ([
 	if k, ok := v.keys[zone]; ok {
 		return k, nil
 	}
-	resp, err := v.Server.Exchange(ctx, zone, dns.TypeDNSKEY, true)
+	resp, err := v.exchange(ctx, zone, dns.TypeDNSKEY)
 	if err != nil {
 		return nil, err
 	}
@@ -295,24 +437,38 @@ func (v *Validator) keysFromDS(ctx context.Context, zone string, ds []dns.RR) ([
 	if len(matching) == 0 {
 		return nil, fmt.Errorf("no key matches the DS records (a wrong anchor, or a key rollover gone wrong)")
 	}
-	if err := v.verifySet(set, sigs, matching); err != nil {
+	if _, err := v.verifySet(set, sigs, matching); err != nil {
 		return nil, err
 	}
 	v.keys[zone] = keys
 	return keys, nil
 }
 
-// verifySet checks that one RRSIG over set, by one of keys, is valid now.
-func (v *Validator) verifySet(set []dns.RR, sigs []*dns.RRSIG, keys []*dns.DNSKEY) error {
+// maxVerifications bounds the signature checks for one RRset, so that
+// colliding key tags and piles of signatures cannot make one answer cost
+// unbounded CPU (CVE-2023-50387, "KeyTrap").
+const maxVerifications = 8
+
+// verifySet checks that one RRSIG over set, by one of keys, is valid now,
+// and returns it. Signatures that cover the owner's full name are tried
+// first, so that a wildcard's signature is used only when nothing else
+// verifies.
+func (v *Validator) verifySet(set []dns.RR, sigs []*dns.RRSIG, keys []*dns.DNSKEY) (*dns.RRSIG, error) {
 	if len(sigs) == 0 {
-		return fmt.Errorf("no signature (RRSIG)")
+		return nil, fmt.Errorf("no signature (RRSIG)")
 	}
+	sigs = append([]*dns.RRSIG(nil), sigs...)
+	sort.SliceStable(sigs, func(i, j int) bool { return sigs[i].Labels > sigs[j].Labels })
 	now := v.now()
 	var last error
+	tries := 0
 	for _, s := range sigs {
 		for _, k := range keys {
 			if k.KeyTag() != s.KeyTag || k.Algorithm != s.Algorithm || dns.CanonicalName(k.Header().Name) != dns.CanonicalName(s.SignerName) {
 				continue
+			}
+			if tries++; tries > maxVerifications {
+				return nil, fmt.Errorf("more than %d signatures to try: %v", maxVerifications, last)
 			}
 			if err := s.Verify(k, set); err != nil {
 				last = fmt.Errorf("bad signature by key %d: %v", k.KeyTag(), err)
@@ -323,125 +479,419 @@ func (v *Validator) verifySet(set []dns.RR, sigs []*dns.RRSIG, keys []*dns.DNSKE
 					dns.TimeToString(s.Inception), dns.TimeToString(s.Expiration))
 				continue
 			}
-			return nil
+			return s, nil
 		}
 	}
 	if last == nil {
 		last = fmt.Errorf("no signature by a known key (missing DNSKEY)")
 	}
-	return last
+	return nil, last
 }
 
-// provenInsecure handles an answer without signatures: it is insecure
-// when an unsigned delegation above the name is proven, else bogus (the
-// signatures were stripped or never made).
-func (v *Validator) provenInsecure(ctx context.Context, anchorZone, qname string, out *Validated) (*Validated, error) {
-	_, zone, status, reason := v.walk(ctx, anchorZone, qname, out)
-	if status != Secure {
-		out.Status, out.Reason = status, reason
-		return out, nil
+// expandedFromWildcard tells whether sig was made over a wildcard and the
+// answer synthesized from it: the RRSIG's Labels field counts fewer labels
+// than the owner has (RFC 4035 5.3.4), a literal "*" label aside.
+func expandedFromWildcard(qname string, sig *dns.RRSIG) bool {
+	n := dns.CountLabel(qname)
+	if strings.HasPrefix(qname, "*.") {
+		n--
 	}
-	out.Chain = append(out.Chain, Link{Zone: zone, What: "the answer carries no signature, though " + zone + " is signed", OK: false})
-	out.Status, out.Reason = Bogus, "missing signatures (RRSIG) on an answer inside the signed zone "+zone
-	return out, nil
+	return int(sig.Labels) < n
 }
 
-// unsignedDelegation tells whether a DS denial proves that child is a zone
-// cut without DS (the NS bit set, DS and SOA bits clear, RFC 4035 5.2).
-func (v *Validator) unsignedDelegation(child string, resp *dns.Msg, keys []*dns.DNSKEY) (bool, error) {
-	if err := v.verifyDenial(child, dns.TypeDS, resp, keys); err != nil {
-		return false, err
+// wildcardProof checks, for an answer expanded from the wildcard at the
+// last `labels` labels of qname, that qname itself does not exist: an NSEC
+// that covers qname and shows no name closer to it than the wildcard's
+// parent (RFC 4035 5.3.4), or an NSEC3 that covers the next closer name
+// (RFC 5155 8.8).
+func (v *Validator) wildcardProof(qname string, labels int, resp *dns.Msg, keys []*dns.DNSKEY, zone string) (string, error) {
+	d, err := v.denialFrom(resp, keys, zone)
+	if err != nil {
+		return "", err
 	}
-	for _, rr := range resp.Ns {
-		switch n := rr.(type) {
-		case *dns.NSEC:
-			if dns.CanonicalName(n.Header().Name) == child {
-				return hasType(n.TypeBitMap, dns.TypeNS) && !hasType(n.TypeBitMap, dns.TypeSOA), nil
-			}
-		case *dns.NSEC3:
-			if n.Match(child) {
-				return hasType(n.TypeBitMap, dns.TypeNS) && !hasType(n.TypeBitMap, dns.TypeSOA), nil
-			}
-			if n.Cover(child) && n.Flags&1 == 1 {
-				return true, nil // opt-out: an unsigned delegation may lie here (RFC 5155 6)
-			}
+	if d.costly {
+		return Insecure, nil
+	}
+	ce := lastLabels(qname, labels)
+	if len(d.nsec3) > 0 {
+		nc := lastLabels(qname, labels+1)
+		if d.nsec3Cover(nc) == nil {
+			return "", fmt.Errorf("no NSEC3 record covers the next closer name %s", nc)
 		}
+		return Secure, nil
 	}
-	return false, nil
+	n := d.nsecCover(qname)
+	if n == nil {
+		return "", fmt.Errorf("no NSEC record covers %s", qname)
+	}
+	if got := d.closestEncloser(qname, n); got != ce {
+		return "", fmt.Errorf("the NSEC record %s shows that %s exists, closer to %s than the wildcard", n.Header().Name, got, qname)
+	}
+	return Secure, nil
 }
 
-// verifyDenial checks the NSEC or NSEC3 records of a negative answer: their
-// signatures, and that they prove qname/qtype absent (RFC 4035 5.4, RFC
-// 5155 8).
-func (v *Validator) verifyDenial(qname string, qtype uint16, resp *dns.Msg, keys []*dns.DNSKEY) error {
+// proveDenial checks a negative answer (RFC 4035 5.4, RFC 5155 8.4-8.7). It
+// returns Secure, or Insecure with the reason when the proof lies in an
+// opt-out span or its NSEC3 records cost too much to check (RFC 9276).
+func (v *Validator) proveDenial(qname string, qtype uint16, resp *dns.Msg, keys []*dns.DNSKEY, zone string) (string, string, error) {
+	d, err := v.denialFrom(resp, keys, zone)
+	if err != nil {
+		return "", "", err
+	}
+	if d.costly {
+		return Insecure, fmt.Sprintf("the NSEC3 records of %s use %d iterations, more than %d: the denial is treated as unsigned (RFC 9276 3.2)", zone, d.iterations, MaxNSEC3Iterations), nil
+	}
+	optOutReason := qname + " lies in an NSEC3 opt-out span of " + zone + ", which proves nothing about unsigned names there (RFC 5155 6)"
+	if resp.Rcode == dns.RcodeNameError {
+		ce, optOut, err := d.absent(qname)
+		if err != nil {
+			return "", "", err
+		}
+		wild := wildcardOf(ce)
+		if d.cover(wild) == nil {
+			return "", "", fmt.Errorf("no %s record denies the wildcard %s", d.kind(), wild)
+		}
+		if optOut {
+			return Insecure, optOutReason, nil
+		}
+		return Secure, "", nil
+	}
+	if types, ok := d.exists(qname); ok {
+		switch {
+		case hasType(types, qtype) || (hasType(types, dns.TypeCNAME) && qtype != dns.TypeCNAME):
+			return "", "", fmt.Errorf("the %s record says %s %s exists", d.kind(), qname, TypeName(qtype))
+		case qtype != dns.TypeDS && hasType(types, dns.TypeNS) && !hasType(types, dns.TypeSOA):
+			// RFC 6840 4.1: the parent's record at a delegation speaks for
+			// the cut's NS and DS sets only, not for the child's data.
+			return "", "", fmt.Errorf("the %s record at %s is the parent's at a delegation: it says nothing about the child zone's data (RFC 6840 4.1)", d.kind(), qname)
+		case qtype == dns.TypeDS && hasType(types, dns.TypeSOA) && qname != ".":
+			// RFC 6840 4.1: the child's apex record cannot deny the DS set,
+			// which lives in the parent.
+			return "", "", fmt.Errorf("the %s record at %s is the child zone's apex: it says nothing about the DS set in the parent (RFC 6840 4.1)", d.kind(), qname)
+		}
+		return Secure, "", nil
+	}
+	ce, optOut, err := d.absent(qname)
+	if err != nil {
+		return "", "", fmt.Errorf("no %s record proves that %s exists without %s: %v", d.kind(), qname, TypeName(qtype), err)
+	}
+	if qtype == dns.TypeDS && optOut {
+		return Insecure, optOutReason, nil // RFC 5155 8.6
+	}
+	// A wildcard that exists without the type (RFC 4035 3.1.3.4, RFC 5155 8.7).
+	wild := wildcardOf(ce)
+	types, ok := d.exists(wild)
+	if !ok {
+		return "", "", fmt.Errorf("%s does not exist, nor does the wildcard %s, yet the answer is not NXDOMAIN", qname, wild)
+	}
+	if hasType(types, qtype) || (hasType(types, dns.TypeCNAME) && qtype != dns.TypeCNAME) {
+		return "", "", fmt.Errorf("the %s record says the wildcard %s has %s", d.kind(), wild, TypeName(qtype))
+	}
+	if optOut {
+		return Insecure, optOutReason, nil
+	}
+	return Secure, "", nil
+}
+
+// MaxNSEC3Iterations is the most NSEC3 iterations the validator hashes; a
+// zone that uses more is treated as unsigned (RFC 9276 3.2).
+const MaxNSEC3Iterations = 100
+
+// maxDenialRecords bounds the NSEC and NSEC3 records of one answer that are
+// checked (a proof needs at most three).
+const maxDenialRecords = 16
+
+// hashName is dns.HashName, a variable so that a test can count the work.
+var hashName = dns.HashName
+
+// denial holds the NSEC or NSEC3 records of one answer, each checked to be
+// signed by zone's keys and to lie inside zone.
+type denial struct {
+	zone       string
+	nsec       []*dns.NSEC
+	nsec3      []*dns.NSEC3
+	iterations int
+	salt       string
+	costly     bool              // more NSEC3 iterations than MaxNSEC3Iterations
+	hashes     map[string]string // name -> NSEC3 hash
+}
+
+func (v *Validator) denialFrom(resp *dns.Msg, keys []*dns.DNSKEY, zone string) (*denial, error) {
+	d := &denial{zone: zone, hashes: map[string]string{}}
 	sets := map[string][]dns.RR{}
 	sigs := map[string][]*dns.RRSIG{}
-	var nsecs []*dns.NSEC
-	var nsec3s []*dns.NSEC3
+	count := 0
 	for _, rr := range resp.Ns {
 		h := rr.Header()
+		owner := dns.CanonicalName(h.Name)
 		switch t := rr.(type) {
 		case *dns.RRSIG:
-			k := dns.CanonicalName(h.Name) + "/" + TypeName(t.TypeCovered)
-			sigs[k] = append(sigs[k], t)
-		case *dns.NSEC:
-			nsecs = append(nsecs, t)
-			k := dns.CanonicalName(h.Name) + "/NSEC"
-			sets[k] = append(sets[k], rr)
-		case *dns.NSEC3:
-			nsec3s = append(nsec3s, t)
-			k := dns.CanonicalName(h.Name) + "/NSEC3"
-			sets[k] = append(sets[k], rr)
+			if t.TypeCovered == dns.TypeNSEC || t.TypeCovered == dns.TypeNSEC3 {
+				k := owner + "/" + TypeName(t.TypeCovered)
+				sigs[k] = append(sigs[k], t)
+			}
+			continue
+		case *dns.NSEC, *dns.NSEC3:
+		default:
+			continue
 		}
+		if count++; count > maxDenialRecords {
+			return nil, fmt.Errorf("more than %d NSEC/NSEC3 records", maxDenialRecords)
+		}
+		// RRSIG.Verify tests the owner against the signer with a plain
+		// string suffix: the owner must be inside the zone, label-wise.
+		if !dns.IsSubDomain(zone, owner) {
+			return nil, fmt.Errorf("the %s record %s is not inside %s", TypeName(h.Rrtype), owner, zone)
+		}
+		switch t := rr.(type) {
+		case *dns.NSEC:
+			d.nsec = append(d.nsec, t)
+		case *dns.NSEC3:
+			// The hash is the one label above the zone's apex (RFC 5155 3).
+			if dns.CountLabel(owner) != dns.CountLabel(zone)+1 {
+				return nil, fmt.Errorf("the NSEC3 record %s is not one label below %s", owner, zone)
+			}
+			// RFC 5155 8.1-8.2: unknown hash algorithms and flags are ignored.
+			if t.Hash != dns.SHA1 || t.Flags > 1 {
+				continue
+			}
+			if len(d.nsec3) > 0 && (int(t.Iterations) != d.iterations || !strings.EqualFold(t.Salt, d.salt)) {
+				return nil, fmt.Errorf("NSEC3 records with different parameters")
+			}
+			d.iterations, d.salt = int(t.Iterations), t.Salt
+			d.nsec3 = append(d.nsec3, t)
+		}
+		k := owner + "/" + TypeName(h.Rrtype)
+		sets[k] = append(sets[k], rr)
 	}
-	if len(sets) == 0 {
-		return fmt.Errorf("no NSEC or NSEC3 records")
+	if len(d.nsec) == 0 && len(d.nsec3) == 0 {
+		return nil, fmt.Errorf("no NSEC or NSEC3 records")
 	}
 	for k, set := range sets {
-		if err := v.verifySet(set, sigs[k], keys); err != nil {
-			return fmt.Errorf("%s: %v", k, err)
+		if _, err := v.verifySet(set, sigs[k], keys); err != nil {
+			return nil, fmt.Errorf("%s: %v", k, err)
 		}
 	}
-	nx := resp.Rcode == dns.RcodeNameError
-	if len(nsec3s) > 0 {
-		return nsec3Proof(qname, qtype, nx, nsec3s)
+	if len(d.nsec3) > 0 {
+		d.nsec = nil // one kind of proof: NSEC3 when the zone has it
+		// RFC 9276 3.2: checked after the signatures, so that the count is
+		// the zone's, and before any hashing.
+		d.costly = d.iterations > MaxNSEC3Iterations
 	}
-	return nsecProof(qname, qtype, nx, nsecs)
+	return d, nil
 }
 
-func nsecProof(qname string, qtype uint16, nx bool, nsecs []*dns.NSEC) error {
-	if !nx {
-		for _, n := range nsecs {
-			if dns.CanonicalName(n.Header().Name) == qname {
-				if hasType(n.TypeBitMap, qtype) || hasType(n.TypeBitMap, dns.TypeCNAME) {
-					return fmt.Errorf("the NSEC record says %s exists", TypeName(qtype))
-				}
-				return nil
-			}
+func (d *denial) kind() string {
+	if len(d.nsec3) > 0 {
+		return "NSEC3"
+	}
+	return "NSEC"
+}
+
+// delegationOrDNAME tells whether a bitmap is that of a zone cut seen from
+// the parent (NS without SOA) or of a DNAME: names below such an owner are
+// not in this zone, so its records prove nothing about them (RFC 6840 4.1,
+// RFC 5155 8.3).
+func delegationOrDNAME(types []uint16) bool {
+	return (hasType(types, dns.TypeNS) && !hasType(types, dns.TypeSOA)) || hasType(types, dns.TypeDNAME)
+}
+
+// exists returns the type bitmap of name when the records prove that name
+// exists: an NSEC or NSEC3 record of its own, or, for an empty
+// non-terminal, the NSEC record whose next name lies below it (RFC 4035
+// 3.1.3.2).
+func (d *denial) exists(name string) ([]uint16, bool) {
+	if len(d.nsec3) > 0 {
+		if n := d.nsec3At(name); n != nil {
+			return n.TypeBitMap, true
 		}
-		return fmt.Errorf("no NSEC record for %s", qname)
+		return nil, false
 	}
-	covered := false
-	var ce string
-	for _, n := range nsecs {
-		if nsecCovers(n, qname) {
-			covered = true
-			ce = closestEncloser(qname, dns.CanonicalName(n.Header().Name), dns.CanonicalName(n.NextDomain))
+	for _, n := range d.nsec {
+		if dns.CanonicalName(n.Header().Name) == name {
+			return n.TypeBitMap, true
 		}
 	}
-	if !covered {
-		return fmt.Errorf("no NSEC record covers %s", qname)
+	if n := d.nsecCover(name); n != nil {
+		if next := dns.CanonicalName(n.NextDomain); next != name && dns.IsSubDomain(name, next) {
+			return nil, true
+		}
 	}
-	wild := "*." + ce
+	return nil, false
+}
+
+// absent checks the proof that name does not exist and returns its closest
+// encloser, and whether the covering NSEC3 is an opt-out one (RFC 4035
+// 5.4, RFC 5155 8.3).
+func (d *denial) absent(name string) (ce string, optOut bool, err error) {
+	if _, ok := d.exists(name); ok {
+		return "", false, fmt.Errorf("the %s records say %s exists", d.kind(), name)
+	}
+	if len(d.nsec3) == 0 {
+		n := d.nsecCover(name)
+		if n == nil {
+			return "", false, fmt.Errorf("no NSEC record covers %s", name)
+		}
+		return d.closestEncloser(name, n), false, nil
+	}
+	// RFC 5155 8.3: the closest encloser has an NSEC3 record that is not a
+	// delegation or DNAME, and the next closer name is covered.
+	labels := dns.SplitDomainName(name)
+	for i := 1; len(labels)-i >= dns.CountLabel(d.zone); i++ {
+		ce := dns.Fqdn(strings.Join(labels[i:], "."))
+		n := d.nsec3At(ce)
+		if n == nil {
+			continue
+		}
+		if delegationOrDNAME(n.TypeBitMap) {
+			return "", false, fmt.Errorf("the closest encloser %s is a delegation or DNAME: %s records there prove nothing below it (RFC 6840 4.1)", ce, d.kind())
+		}
+		nc := dns.Fqdn(strings.Join(labels[i-1:], "."))
+		c := d.nsec3Cover(nc)
+		if c == nil {
+			return "", false, fmt.Errorf("no NSEC3 record covers the next closer name %s", nc)
+		}
+		return ce, c.Flags&1 == 1, nil
+	}
+	return "", false, fmt.Errorf("no closest encloser proof for %s", name)
+}
+
+// cover is the NSEC or NSEC3 record that proves name does not exist.
+func (d *denial) cover(name string) dns.RR {
+	if len(d.nsec3) > 0 {
+		if n := d.nsec3Cover(name); n != nil {
+			return n
+		}
+		return nil
+	}
+	if n := d.nsecCover(name); n != nil {
+		return n
+	}
+	return nil
+}
+
+// nsecCover is the NSEC record whose span strictly holds name, inside the
+// zone; the record of a delegation or DNAME does not cover the names below
+// its owner (RFC 6840 4.1).
+func (d *denial) nsecCover(name string) *dns.NSEC {
+	if !dns.IsSubDomain(d.zone, name) {
+		return nil
+	}
+	for _, n := range d.nsec {
+		owner := dns.CanonicalName(n.Header().Name)
+		if owner != name && dns.IsSubDomain(owner, name) && delegationOrDNAME(n.TypeBitMap) {
+			continue
+		}
+		if nsecCovers(n, name) {
+			return n
+		}
+	}
+	return nil
+}
+
+// closestEncloser is the longest ancestor of name that the covering NSEC's
+// owner and next name show to exist, at least the zone's apex.
+func (d *denial) closestEncloser(name string, n *dns.NSEC) string {
+	ce := closestEncloser(name, dns.CanonicalName(n.Header().Name), dns.CanonicalName(n.NextDomain))
+	if !dns.IsSubDomain(d.zone, ce) {
+		ce = d.zone
+	}
+	return ce
+}
+
+func (d *denial) hash(name string) string {
+	if h, ok := d.hashes[name]; ok {
+		return h
+	}
+	h := strings.ToUpper(hashName(name, dns.SHA1, uint16(d.iterations), d.salt))
+	d.hashes[name] = h
+	return h
+}
+
+// nsec3At is the NSEC3 record whose owner is name's hash.
+func (d *denial) nsec3At(name string) *dns.NSEC3 {
+	if !dns.IsSubDomain(d.zone, name) {
+		return nil
+	}
+	h := d.hash(name)
+	if h == "" {
+		return nil
+	}
+	for _, n := range d.nsec3 {
+		if strings.ToUpper(firstLabelOf(n.Header().Name)) == h {
+			return n
+		}
+	}
+	return nil
+}
+
+// nsec3Cover is the NSEC3 record whose span strictly holds name's hash.
+func (d *denial) nsec3Cover(name string) *dns.NSEC3 {
+	if !dns.IsSubDomain(d.zone, name) {
+		return nil
+	}
+	h := d.hash(name)
+	if h == "" {
+		return nil
+	}
+	for _, n := range d.nsec3 {
+		if nsec3Covers(firstLabelOf(n.Header().Name), n.NextDomain, h) {
+			return n
+		}
+	}
+	return nil
+}
+
+// nsec3Covers tells whether hash lies strictly between an NSEC3 record's
+// owner hash and its next hash, in base32hex order, the last record of the
+// chain wrapping around to the first (RFC 5155 1.3 "covers"). The owner's
+// own hash is not covered: that name exists (miekg/dns's NSEC3.Cover counts
+// it as covered, which is why it is not used here). A chain of one record
+// (owner equal to next) covers every other hash.
+func nsec3Covers(owner, next, hash string) bool {
+	owner, next, hash = strings.ToUpper(owner), strings.ToUpper(next), strings.ToUpper(hash)
+	if hash == "" || hash == owner {
+		return false
+	}
+	if owner < next {
+		return owner < hash && hash < next
+	}
+	return hash > owner || hash < next
+}
+
+func firstLabelOf(name string) string {
+	if i, _ := dns.NextLabel(name, 0); i > 0 {
+		return name[:i-1]
+	}
+	return name
+}
+
+// parentName is name without its first label.
+func parentName(name string) string {
+	i, end := dns.NextLabel(name, 0)
+	if end {
+		return "."
+	}
+	return name[i:]
+}
+
+// lastLabels is the name made of the last n labels of name.
+func lastLabels(name string, n int) string {
+	labels := dns.SplitDomainName(name)
+	if n <= 0 {
+		return "."
+	}
+	if n > len(labels) {
+		n = len(labels)
+	}
+	return dns.Fqdn(strings.Join(labels[len(labels)-n:], "."))
+}
+
+func wildcardOf(ce string) string {
 	if ce == "." {
-		wild = "*."
+		return "*."
 	}
-	for _, n := range nsecs {
-		if nsecCovers(n, wild) {
-			return nil
-		}
-	}
-	return fmt.Errorf("no NSEC record denies the wildcard %s", wild)
+	return "*." + ce
 }
 
 // nsecCovers tells whether name lies strictly between the NSEC's owner and
@@ -471,54 +921,6 @@ func closestEncloser(qname, owner, next string) string {
 	return best
 }
 
-func nsec3Proof(qname string, qtype uint16, nx bool, ns []*dns.NSEC3) error {
-	if !nx {
-		for _, n := range ns {
-			if n.Match(qname) {
-				if hasType(n.TypeBitMap, qtype) || hasType(n.TypeBitMap, dns.TypeCNAME) {
-					return fmt.Errorf("the NSEC3 record says %s exists", TypeName(qtype))
-				}
-				return nil
-			}
-		}
-		if qtype == dns.TypeDS { // opt-out: covered by an opt-out span (RFC 5155 8.6)
-			for _, n := range ns {
-				if n.Cover(qname) && n.Flags&1 == 1 {
-					return nil
-				}
-			}
-		}
-		return fmt.Errorf("no NSEC3 record matches %s", qname)
-	}
-	// Closest encloser proof (RFC 5155 8.4): an ancestor that matches, the
-	// next closer name covered, and the wildcard at the encloser covered.
-	labels := dns.SplitDomainName(qname)
-	for i := 1; i < len(labels); i++ {
-		ce := dns.Fqdn(strings.Join(labels[i:], "."))
-		nextCloser := dns.Fqdn(strings.Join(labels[i-1:], "."))
-		if !anyNSEC3(ns, func(n *dns.NSEC3) bool { return n.Match(ce) }) {
-			continue
-		}
-		if !anyNSEC3(ns, func(n *dns.NSEC3) bool { return n.Cover(nextCloser) }) {
-			return fmt.Errorf("the next closer name %s is not covered", nextCloser)
-		}
-		if !anyNSEC3(ns, func(n *dns.NSEC3) bool { return n.Cover("*." + ce) }) {
-			return fmt.Errorf("the wildcard *.%s is not denied", ce)
-		}
-		return nil
-	}
-	return fmt.Errorf("no closest encloser proof for %s", qname)
-}
-
-func anyNSEC3(ns []*dns.NSEC3, f func(*dns.NSEC3) bool) bool {
-	for _, n := range ns {
-		if f(n) {
-			return true
-		}
-	}
-	return false
-}
-
 func hasType(bitmap []uint16, t uint16) bool {
 	for _, b := range bitmap {
 		if b == t {
@@ -528,11 +930,12 @@ func hasType(bitmap []uint16, t uint16) bool {
 	return false
 }
 
-// splitSigs returns the records of name/qtype in rrs and the RRSIGs over
-// them.
+// splitSigs returns the records of name/qtype in rrs, without duplicates
+// (an RRset is a set, RFC 2181 5), and the RRSIGs over them.
 func splitSigs(rrs []dns.RR, name string, qtype uint16) ([]dns.RR, []*dns.RRSIG) {
 	var set []dns.RR
 	var sigs []*dns.RRSIG
+	seen := map[string]bool{}
 	for _, rr := range rrs {
 		if dns.CanonicalName(rr.Header().Name) != name {
 			continue
@@ -544,6 +947,12 @@ func splitSigs(rrs []dns.RR, name string, qtype uint16) ([]dns.RR, []*dns.RRSIG)
 			continue
 		}
 		if rr.Header().Rrtype == qtype {
+			// The data as text: the owner, type and class are the same.
+			data := strings.TrimPrefix(rr.String(), rr.Header().String())
+			if seen[data] {
+				continue
+			}
+			seen[data] = true
 			set = append(set, rr)
 		}
 	}

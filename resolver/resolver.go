@@ -8,6 +8,51 @@
 // failure (NXDOMAIN, SERVFAIL) is an Answer with that Rcode, because the
 // checks above treat them differently (RFC 7208 2.6.6 and 2.6.7, RFC 6376
 // 6.1.2).
+//
+// # DNSSEC validation
+//
+// Validator checks answers itself, from configured trust anchors (RFC
+// 4033-4035, RFC 5155). A hostile server or anyone on the path may send any
+// genuinely signed record it has seen, in any answer; these rules keep that
+// from turning into "secure":
+//
+// The chain of trust is walked from the anchor down to the name asked, one
+// label at a time (a DS question for each), never to the zone that the
+// answer's signatures name: the server chooses those. The answer is then
+// checked with the keys of the zone the walk found to hold the name.
+//
+// Every step of the walk needs a proof. A DS answer without DS records must
+// prove that the name exists and is no zone cut, that it does not exist, or
+// that it is an unsigned delegation: the parent's NSEC or NSEC3 record at
+// the cut with the NS bit set and the DS and SOA bits clear, or an NSEC3
+// opt-out record covering the next closer name (RFC 4035 5.2, RFC 5155
+// 8.6). Anything else is bogus, so a false denial of a signed child's DS
+// cannot make the child "insecure".
+//
+// A record at a delegation (NS without SOA) or a DNAME denies nothing below
+// its owner (RFC 6840 4.1): it covers no name inside the child and is no
+// closest encloser. The parent's record at a cut says nothing of the
+// child's data, and the child's apex record nothing of its DS set.
+//
+// An NSEC3 record covers a hash strictly: owner < hash < next, the last
+// record wrapping around to the first. The owner's own hash is a name that
+// exists (miekg/dns's NSEC3.Cover counts it as covered and is not used).
+//
+// An answer expanded from a wildcard (its RRSIG counts fewer labels than its
+// owner has) is secure only with the NSEC or NSEC3 proof that the name
+// itself does not exist (RFC 4035 5.3.4, RFC 5155 8.8); the same holds for
+// a CNAME met on the walk, which would otherwise hide a zone cut.
+//
+// NSEC3 records with more than MaxNSEC3Iterations (100) iterations make the
+// zone insecure: their signatures are checked, the names are not hashed
+// (RFC 9276 3.2). The signatures tried per RRset and the NSEC/NSEC3 records
+// read per answer are bounded too.
+//
+// Bogus means a proof failed. A timeout, a transport failure or SERVFAIL
+// while fetching a DS or DNSKEY set, or SERVFAIL for the answer, is
+// Indeterminate, with the failure in Validated.Err: nothing was checked,
+// and asking again may work (a transport failure of the question itself is
+// Lookup's error).
 package resolver
 
 import (
