@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/sealtrace/sealtrace/resolver"
+	"github.com/sealtrace/sealtrace/trace"
 )
 
 // Statuses of a lookup.
@@ -29,13 +30,10 @@ const (
 	StatusError          = "error"           // the lookup could not be done or checked (network, server): retry
 )
 
-// Step is one thing the lookup did.
-type Step struct {
-	What   string `json:"what"`
-	Result string `json:"result"`
-	Detail string `json:"detail,omitempty"`
-	RFC    string `json:"rfc,omitempty"`
-}
+// Step is one thing the lookup did: the one step type of every check
+// (package trace). Its Check is "dane" for the lookup and "dnssec" for each
+// link of the chain of trust.
+type Step = trace.Step
 
 // Result is the lookup of one address, as sealtrace-cli dane prints it.
 type Result struct {
@@ -87,7 +85,7 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 		return r
 	}
 	r.QName, r.QNameLower = exact, lower
-	r.Steps = append(r.Steps, Step{What: "The key of " + email + " would be published at " + exact + " (SHA-256 of the local part, cut to 28 octets).", Result: "info", RFC: "RFC 7929 3"})
+	r.Steps = append(r.Steps, Step{Check: "dane", What: "The key of " + email + " would be published at " + exact + " (SHA-256 of the local part, cut to 28 octets).", Result: "info", RFC: "RFC 7929 3"})
 	names := []string{exact}
 	if lower != "" {
 		names = append(names, lower)
@@ -96,7 +94,7 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 		ans, err := v.Lookup(ctx, name, dns.TypeOPENPGPKEY)
 		if err != nil {
 			r.Status, r.Reason = StatusError, err.Error()
-			r.Steps = append(r.Steps, Step{What: "Asking for " + name + " failed: " + err.Error(), Result: StatusError})
+			r.Steps = append(r.Steps, Step{Check: "dane", What: "Asking for " + name + " failed: " + err.Error(), Result: StatusError})
 			return r
 		}
 		for _, l := range ans.Chain {
@@ -107,32 +105,32 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 			case !l.OK:
 				res = "fail"
 			}
-			r.Steps = append(r.Steps, Step{What: "[" + l.Zone + "] " + l.What, Result: res, RFC: "RFC 4035 5"})
+			r.Steps = append(r.Steps, Step{Check: "dnssec", What: "[" + l.Zone + "] " + l.What, Result: res, RFC: "RFC 4035 5"})
 		}
 		switch {
 		case ans.Status == resolver.Indeterminate:
 			// A timeout or SERVFAIL on the way proves nothing: the key is
 			// neither trusted nor condemned, and asking again may work.
 			r.Status, r.Reason = StatusError, ans.Reason
-			r.Steps = append(r.Steps, Step{What: "Could not check the DNSSEC chain of trust (" + ans.Reason + "). This is a network or server failure, not a failed validation: try again later.", Result: StatusError, RFC: "RFC 4033 5"})
+			r.Steps = append(r.Steps, Step{Check: "dane", What: "Could not check the DNSSEC chain of trust (" + ans.Reason + "). This is a network or server failure, not a failed validation: try again later.", Result: StatusError, RFC: "RFC 4033 5"})
 			return r
 		case ans.Status == resolver.Bogus:
 			r.Status, r.Reason = StatusBogus, ans.Reason
-			r.Steps = append(r.Steps, Step{What: "DNSSEC validation failed: " + ans.Reason + ". The answer must not be used.", Result: "fail", RFC: "RFC 4035 5.5"})
+			r.Steps = append(r.Steps, Step{Check: "dane", What: "DNSSEC validation failed: " + ans.Reason + ". The answer must not be used.", Result: "fail", RFC: "RFC 4035 5.5"})
 			return r
 		case ans.Status != resolver.Secure && ans.Status != resolver.Insecure:
 			r.Status, r.Reason = StatusError, "unknown validation status "+ans.Status
 			return r
 		case ans.Denied:
 			if i < len(names)-1 {
-				r.Steps = append(r.Steps, Step{What: "No OPENPGPKEY record at " + name + "; trying the lower-case local part.", Result: "none", RFC: "RFC 7929 3"})
+				r.Steps = append(r.Steps, Step{Check: "dane", What: "No OPENPGPKEY record at " + name + "; trying the lower-case local part.", Result: "none", RFC: "RFC 7929 3"})
 				continue
 			}
 			r.Status = StatusAbsentInsecure
 			if ans.Status == resolver.Secure {
 				r.Status = StatusAbsentSecure
 			}
-			r.Steps = append(r.Steps, Step{What: "No OPENPGPKEY record for " + email + " (" + r.Status + ").", Result: "none", RFC: "RFC 7929 4"})
+			r.Steps = append(r.Steps, Step{Check: "dane", What: "No OPENPGPKEY record for " + email + " (" + r.Status + ").", Result: "none", RFC: "RFC 7929 4"})
 			return r
 		}
 		for _, rr := range ans.Records {
@@ -161,7 +159,7 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 		if ans.Status == resolver.Secure {
 			r.Status = StatusSecure
 		}
-		r.Steps = append(r.Steps, Step{What: fmt.Sprintf("Found the key %s (%s).", r.KeyFingerprint, r.Status), Result: "pass", RFC: "RFC 7929 2"})
+		r.Steps = append(r.Steps, Step{Check: "dane", What: fmt.Sprintf("Found the key %s (%s).", r.KeyFingerprint, r.Status), Result: "pass", RFC: "RFC 7929 2"})
 		return r
 	}
 	return r
