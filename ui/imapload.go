@@ -54,7 +54,7 @@ func (r *folderRead) raw(uid uint32) ([]byte, error) {
 	if raw, ok := r.cache.Get(r.key(), r.folder, r.validity, uid); ok {
 		return raw, nil
 	}
-	raw, err := mailbox.FetchOne(r.acct, r.folder, r.validity, uid)
+	raw, err := mailbox.FetchOne(context.Background(), r.acct, r.folder, r.validity, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 	}
 	f, err := (*mailbox.Fetcher)(nil), l.noServer
 	if err == nil {
-		f, err = mailbox.Examine(a, folder)
+		f, err = mailbox.Examine(ctx, a, folder)
 	}
 	if err != nil {
 		if len(known) > 0 {
@@ -336,7 +336,7 @@ func (l *loader) fetchNew(ctx context.Context, f *mailbox.Fetcher, r *folderRead
 			}
 			uids = uids[min(page, len(uids)):]
 			for len(list) > 0 {
-				part := list[:min(batch, len(list))]
+				part := list[:mailbox.BatchLen(list, batch, mailbox.DefaultBatchBytes)]
 				list = list[len(part):]
 				got := map[uint32][]byte{}
 				var want []uint32

@@ -88,7 +88,7 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 			return fmt.Errorf("--since %q: not a date (YYYY-MM-DD)", f.since)
 		}
 	}
-	fetcher, err := mailbox.Examine(a, folder)
+	fetcher, err := mailbox.Examine(ctx, a, folder)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func inspectIMAP(ctx context.Context, f imapFlags, opts inspect.Options, pgpOpts
 				return
 			}
 			for len(list) > 0 {
-				part := list[:min(batch, len(list))]
+				part := list[:mailbox.BatchLen(list, batch, mailbox.DefaultBatchBytes)]
 				list = list[len(part):]
 				var want []uint32
 				for _, mi := range part {
