@@ -359,7 +359,11 @@ func (u *UI) addAccountDialog() {
 					if sugg[0].Security == mailbox.StartTLS {
 						security.SetSelected("STARTTLS (port 143)")
 					}
-					status.SetText("Suggested by DNS: " + sugg[0].Record)
+					msg := "Suggested by DNS: " + sugg[0].Record
+					if sugg[0].OutsideDomain { // RFC 6186 6
+						msg += ". Warning: " + sugg[0].Warning
+					}
+					status.SetText(msg)
 				}
 			})
 		}()
