@@ -414,3 +414,32 @@ func TestHostileCancel(t *testing.T) {
 		}
 	})
 }
+
+// BatchLen: at most the count, at most the bytes announced, never zero.
+func TestBatchLen(t *testing.T) {
+	sizes := func(s ...int64) []MessageInfo {
+		out := make([]MessageInfo, len(s))
+		for i, n := range s {
+			out[i] = MessageInfo{UID: uint32(i + 1), Size: n}
+		}
+		return out
+	}
+	for _, c := range []struct {
+		list  []MessageInfo
+		count int
+		bytes int64
+		want  int
+	}{
+		{sizes(), 50, 100, 0},
+		{sizes(10, 10, 10), 50, 100, 3},
+		{sizes(10, 10, 10), 2, 100, 2},
+		{sizes(60, 30, 20), 50, 100, 2},
+		{sizes(500, 1), 50, 100, 1}, // one message larger than a batch goes alone
+		{sizes(1, 500), 50, 100, 1},
+		{sizes(-5, 50, 50), 50, 100, 3}, // a negative size counts as nothing
+	} {
+		if got := BatchLen(c.list, c.count, c.bytes); got != c.want {
+			t.Errorf("%v, %d, %d: %d, want %d", c.list, c.count, c.bytes, got, c.want)
+		}
+	}
+}

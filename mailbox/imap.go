@@ -24,6 +24,12 @@ import (
 // which sets \Seen); it has no way to STORE, COPY, MOVE, EXPUNGE, APPEND,
 // CREATE or DELETE. go-imap's DebugWriter is never set: it would log the
 // password.
+//
+// A server is hostile data like a message. What it can make us hold or
+// wait for is bounded on what actually arrives, never on what it
+// announces: each command's answer by MaxCommandBytes (counted under TLS,
+// by the watchdog), each message by MaxMessageBytes (read as it streams),
+// silence by IOTimeout, and the whole connection by the caller's context.
 
 // Security is how the connection is protected.
 type Security string
