@@ -50,7 +50,13 @@ type Report struct {
 // callers (CLI, desktop app) join it to the report, so that inspect does not
 // depend on pgp.
 type PGPReport struct {
-	Kind              string   `json:"kind"`
+	Kind string `json:"kind"`
+	// Result is what the section means for the message as the reader sees
+	// it: pass (a good signature by a key from the user's keyring, over
+	// the whole body shown), neutral (a good signature over only part of
+	// it, or by a key the message itself carried; an unknown signer; not
+	// decrypted), fail (a bad signature), none (not signed).
+	Result            string   `json:"result"`
 	Encrypted         bool     `json:"encrypted"`
 	Decrypted         bool     `json:"decrypted"`
 	Signature         string   `json:"signature"` // good, bad, unknown_key, none

@@ -127,20 +127,57 @@ func (f *EncryptedFile) load() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var s sealedFile
-	if err := json.Unmarshal(data, &s); err != nil || s.Version != 1 {
-		return nil, fmt.Errorf("mailbox: %s is not a Sealtrace password file", f.Path)
+	s, err := parseSealed(data)
+	if err != nil {
+		return nil, fmt.Errorf("mailbox: %s is not a Sealtrace password file (%v): restore it from a backup or delete it and enter the passwords again", f.Path, err)
 	}
 	aead, err := f.aead(s.Salt)
 	if err != nil {
 		return nil, err
+	}
+	return openSealed(s, aead)
+}
+
+// Sizes of the password file's fields: a 16-byte salt, GCM's 12-byte nonce
+// and at least its 16-byte tag.
+const (
+	saltSize  = 16
+	nonceSize = 12
+	tagSize   = 16
+)
+
+// parseSealed reads the file's JSON and checks every length before any of
+// it reaches the cipher: AES-GCM panics on a nonce of the wrong size, and a
+// damaged file must be an error, not a crash at start.
+func parseSealed(data []byte) (sealedFile, error) {
+	var s sealedFile
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, errors.New("damaged or cut short")
+	}
+	switch {
+	case s.Version != 1:
+		return s, fmt.Errorf("unknown version %d", s.Version)
+	case len(s.Salt) != saltSize:
+		return s, fmt.Errorf("salt of %d bytes", len(s.Salt))
+	case len(s.Nonce) != nonceSize:
+		return s, fmt.Errorf("nonce of %d bytes", len(s.Nonce))
+	case len(s.Ciphertext) < tagSize:
+		return s, fmt.Errorf("ciphertext of %d bytes", len(s.Ciphertext))
+	}
+	return s, nil
+}
+
+// openSealed decrypts a checked file.
+func openSealed(s sealedFile, aead cipher.AEAD) (map[string]string, error) {
+	if len(s.Nonce) != aead.NonceSize() {
+		return nil, fmt.Errorf("mailbox: the password file's nonce is %d bytes", len(s.Nonce))
 	}
 	plain, err := aead.Open(nil, s.Nonce, s.Ciphertext, []byte("sealtrace-credentials-v1"))
 	if err != nil {
 		return nil, ErrWrongPassphrase
 	}
 	m := map[string]string{}
-	if err := json.Unmarshal(plain, &m); err != nil {
+	if err := json.Unmarshal(plain, &m); err != nil || m == nil {
 		return nil, ErrWrongPassphrase
 	}
 	return m, nil
@@ -148,7 +185,7 @@ func (f *EncryptedFile) load() (map[string]string, error) {
 
 func (f *EncryptedFile) save(m map[string]string) error {
 	plain, _ := json.Marshal(m)
-	s := sealedFile{Version: 1, Salt: make([]byte, 16)}
+	s := sealedFile{Version: 1, Salt: make([]byte, saltSize)}
 	if _, err := rand.Read(s.Salt); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,6 +14,8 @@ import (
 // was reading; if the folder's UIDVALIDITY changed meanwhile, the UIDs no
 // longer mean the same messages and it stops with ErrFolderChanged.
 type Fetcher struct {
+	ctx        context.Context
+	stop       func() bool // ends the watch on ctx
 	acct       Account
 	folder     string
 	conn       *IMAP
@@ -22,15 +25,17 @@ type Fetcher struct {
 	aborted    atomic.Bool
 	mu         sync.Mutex // guards conn against Abort
 	// Backoff is the wait before each reconnection attempt.
-	Backoff []time.Duration
+	Backoff   []time.Duration
+	onBackoff func() // tests: called as a pause begins
 }
 
 // ErrFolderChanged is returned when UIDVALIDITY changed (RFC 3501 2.3.1.1).
 var ErrFolderChanged = errors.New("mailbox: the folder was recreated on the server (UIDVALIDITY changed); open it again")
 
-// OpenFolder connects, examines folder and lists its messages.
-func OpenFolder(a Account, folder string) (*Fetcher, []MessageInfo, error) {
-	f, err := Examine(a, folder)
+// OpenFolder connects, examines folder and lists its messages (see
+// Examine for ctx).
+func OpenFolder(ctx context.Context, a Account, folder string) (*Fetcher, []MessageInfo, error) {
+	f, err := Examine(ctx, a, folder)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -42,12 +47,16 @@ func OpenFolder(a Account, folder string) (*Fetcher, []MessageInfo, error) {
 	return f, list, nil
 }
 
-// Examine connects and examines folder, without listing it (see Page).
-func Examine(a Account, folder string) (*Fetcher, error) {
-	f := &Fetcher{acct: a, folder: folder, Backoff: []time.Duration{200 * time.Millisecond, time.Second, 3 * time.Second}}
+// Examine connects and examines folder, without listing it. The Fetcher
+// lives within ctx: when ctx ends, the connection closes, the command or
+// the pause before a reconnection under way ends with ctx's error, and
+// nothing reconnects (as after Abort). Close must still be called.
+func Examine(ctx context.Context, a Account, folder string) (*Fetcher, error) {
+	f := &Fetcher{ctx: ctx, acct: a, folder: folder, Backoff: []time.Duration{200 * time.Millisecond, time.Second, 3 * time.Second}}
 	if err := f.connect(); err != nil {
 		return nil, err
 	}
+	f.stop = context.AfterFunc(ctx, f.Abort)
 	return f, nil
 }
 
@@ -78,8 +87,8 @@ func (f *Fetcher) UIDsSince(since time.Time) (uids []uint32, err error) {
 // FetchOne fetches one whole message on its own connection (the message the
 // user chose, when it is not at hand), provided the folder still has the
 // given UIDVALIDITY.
-func FetchOne(a Account, folder string, validity, uid uint32) ([]byte, error) {
-	f, err := Examine(a, folder)
+func FetchOne(ctx context.Context, a Account, folder string, validity, uid uint32) ([]byte, error) {
+	f, err := Examine(ctx, a, folder)
 	if err != nil {
 		return nil, err
 	}
@@ -91,17 +100,30 @@ func FetchOne(a Account, folder string, validity, uid uint32) ([]byte, error) {
 }
 
 // retry runs op, and after a failure reconnects (with the backoff) and runs
-// it again; a login failure or a changed folder ends it at once.
+// it again; a login failure, a changed folder, a server that sends too
+// much, or the end of the context ends it at once.
 func (f *Fetcher) retry(op func() error) error {
 	err := op()
 	for attempt := 0; err != nil && attempt < len(f.Backoff); attempt++ {
-		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) {
+		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) || errors.Is(err, ErrServerTooMuch) || errors.Is(err, ErrTooLarge) {
 			return err
+		}
+		if f.ctx.Err() != nil {
+			return fmt.Errorf("mailbox: %w", f.ctx.Err())
 		}
 		if f.aborted.Load() {
 			return ErrAborted
 		}
-		time.Sleep(f.Backoff[attempt])
+		t := time.NewTimer(f.Backoff[attempt])
+		if f.onBackoff != nil {
+			f.onBackoff()
+		}
+		select {
+		case <-f.ctx.Done():
+			t.Stop()
+			return fmt.Errorf("mailbox: %w", f.ctx.Err())
+		case <-t.C:
+		}
 		f.conn.c.Close()
 		if cerr := f.connect(); cerr != nil {
 			err = cerr
@@ -114,7 +136,7 @@ func (f *Fetcher) retry(op func() error) error {
 }
 
 func (f *Fetcher) connect() error {
-	m, err := Connect(f.acct)
+	m, err := Connect(f.ctx, f.acct)
 	if err != nil {
 		return err
 	}
@@ -162,7 +184,12 @@ func (f *Fetcher) Messages(uids []uint32) (map[uint32][]byte, error) {
 }
 
 // Close logs out.
-func (f *Fetcher) Close() error { return f.conn.Close() }
+func (f *Fetcher) Close() error {
+	if f.stop != nil {
+		f.stop()
+	}
+	return f.conn.Close()
+}
 
 // ErrAborted is what a command stopped by Abort returns.
 var ErrAborted = errors.New("mailbox: stopped")

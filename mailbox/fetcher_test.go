@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -120,7 +121,7 @@ func TestFetcherSurvivesADroppedConnection(t *testing.T) {
 	p := startProxy(t, d.IMAPSAddr, 6000, false)
 	a := account(d, ImplicitTLS, p.ln.Addr().String())
 	a.Server = p.ln.Addr().String()
-	f, list, err := OpenFolder(a, "INBOX")
+	f, list, err := OpenFolder(context.Background(), a, "INBOX")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +170,7 @@ func TestFetcherSurvivesAStall(t *testing.T) {
 	p := startProxy(t, d.IMAPAddr, 6000, true)
 	a := account(d, Plaintext, p.ln.Addr().String())
 	a.IOTimeout = 500 * time.Millisecond
-	f, list, err := OpenFolder(a, "INBOX")
+	f, list, err := OpenFolder(context.Background(), a, "INBOX")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestFetcherSurvivesAStall(t *testing.T) {
 	q := startProxy(t, d.IMAPAddr, 2000, true)
 	b := account(d, Plaintext, q.ln.Addr().String())
 	b.IOTimeout = time.Hour // only Abort can end the wait
-	g, _, err := OpenFolder(b, "INBOX")
+	g, _, err := OpenFolder(context.Background(), b, "INBOX")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,15 @@ import (
 // onNew with each message that arrives after afterUID, fetched with
 // BODY.PEEK[]. It returns when ctx ends, or with the error that stopped it.
 // IDLE is renewed every 25 minutes, as RFC 2177 asks of clients.
-func Watch(ctx context.Context, a Account, folder string, afterUID uint32, onNew func(uid uint32, raw []byte)) error {
+//
+// validity is the folder's UIDVALIDITY the caller keeps its messages under
+// (its cache): when the server's differs, afterUID and the UIDs to come do
+// not name the messages the caller thinks (RFC 3501 2.3.1.1), and Watch
+// returns ErrFolderChanged before fetching anything. Arrivals obey the
+// account's size limits like any fetch: a message announced larger than
+// MaxMessageBytes is skipped, one that turns out larger ends the watch with
+// ErrTooLarge, and messages are fetched in batches of DefaultBatchBytes.
+func Watch(ctx context.Context, a Account, folder string, validity, afterUID uint32, onNew func(uid uint32, raw []byte)) error {
 	changed := make(chan struct{}, 1)
 	handler := &imapclient.UnilateralDataHandler{
 		Mailbox: func(d *imapclient.UnilateralDataMailbox) {
@@ -24,13 +32,17 @@ func Watch(ctx context.Context, a Account, folder string, afterUID uint32, onNew
 			}
 		},
 	}
-	m, err := connect(a, handler)
+	m, err := connect(ctx, a, handler)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	if _, err := m.Examine(folder); err != nil {
+	st, err := m.Examine(folder)
+	if err != nil {
 		return fmt.Errorf("examine %s: %w", folder, err)
+	}
+	if validity != 0 && st.UIDValidity != validity {
+		return ErrFolderChanged
 	}
 	last := afterUID
 	fetchNew := func() error {
@@ -38,24 +50,29 @@ func Watch(ctx context.Context, a Account, folder string, afterUID uint32, onNew
 		if err != nil {
 			return err
 		}
-		var uids []uint32
+		var fresh []MessageInfo
 		for _, mi := range list {
-			if mi.UID > last { // "n:*" includes the last message when nothing is newer
-				uids = append(uids, mi.UID)
+			if mi.UID > last && mi.Size <= m.msgLimit { // "n:*" includes the last message when nothing is newer
+				fresh = append(fresh, mi)
 			}
+			last = max(last, mi.UID)
 		}
-		if len(uids) == 0 {
-			return nil
-		}
-		got, err := m.Messages(uids) // one FETCH for all that arrived
-		if err != nil {
-			return err
-		}
-		for _, uid := range uids {
-			if raw, ok := got[uid]; ok {
-				onNew(uid, raw)
+		for len(fresh) > 0 {
+			part := fresh[:BatchLen(fresh, 50, DefaultBatchBytes)]
+			fresh = fresh[len(part):]
+			uids := make([]uint32, len(part))
+			for i, mi := range part {
+				uids[i] = mi.UID
 			}
-			last = uid
+			got, err := m.Messages(uids)
+			if err != nil {
+				return err
+			}
+			for _, uid := range uids {
+				if raw, ok := got[uid]; ok {
+					onNew(uid, raw)
+				}
+			}
 		}
 		return nil
 	}

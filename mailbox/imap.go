@@ -1,12 +1,14 @@
 package mailbox
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -22,6 +24,12 @@ import (
 // which sets \Seen); it has no way to STORE, COPY, MOVE, EXPUNGE, APPEND,
 // CREATE or DELETE. go-imap's DebugWriter is never set: it would log the
 // password.
+//
+// A server is hostile data like a message. What it can make us hold or
+// wait for is bounded on what actually arrives, never on what it
+// announces: each command's answer by MaxCommandBytes (counted under TLS,
+// by the watchdog), each message by MaxMessageBytes (read as it streams),
+// silence by IOTimeout, and the whole connection by the caller's context.
 
 // Security is how the connection is protected.
 type Security string
@@ -52,6 +60,43 @@ type Account struct {
 	// SASL, when set, makes the client for AUTHENTICATE (XOAUTH2,
 	// OAUTHBEARER ...); else PLAIN or LOGIN with Username and Password.
 	SASL func() sasl.Client `json:"-"`
+	// MaxMessageBytes bounds one message fetched (MaxMessageBytes when
+	// zero), counted on the bytes received, whatever size the server
+	// announced in RFC822.SIZE or in the literal's {n}.
+	MaxMessageBytes int64 `json:"-"`
+	// MaxCommandBytes bounds everything the server sends in answer to one
+	// command, untagged responses included (DefaultCommandBytes when zero):
+	// what a server can make us hold, and how long it can keep us reading.
+	MaxCommandBytes int64 `json:"-"`
+}
+
+// DefaultCommandBytes is what one command's answer may carry: one message
+// of MaxMessageBytes and room for the protocol around it. Batches of
+// messages are formed by BatchLen to stay below DefaultBatchBytes.
+const DefaultCommandBytes = MaxMessageBytes + 32<<20
+
+// DefaultBatchBytes is the announced size of the messages fetched in one
+// command (see BatchLen).
+const DefaultBatchBytes = 32 << 20
+
+// ErrServerTooMuch is returned when a server sends more than
+// MaxCommandBytes in answer to one command: the connection is closed, and
+// nothing is retried (the same server would do it again).
+var ErrServerTooMuch = errors.New("mailbox: the server sent more than allowed in answer to one command; the connection was closed")
+
+// BatchLen is how many of list's first messages to fetch in one command:
+// at most maxCount, and at most maxBytes by their announced sizes (but at
+// least one). The announced size is only a plan: the bytes received are
+// checked against MaxMessageBytes and MaxCommandBytes.
+func BatchLen(list []MessageInfo, maxCount int, maxBytes int64) int {
+	var total int64
+	for i, mi := range list {
+		total += max(mi.Size, 0)
+		if i == maxCount || (i > 0 && total > maxBytes) {
+			return i
+		}
+	}
+	return len(list)
 }
 
 // Key is the name an account's password (in the keyring or the password
@@ -87,15 +132,27 @@ func (e *CertError) Error() string {
 
 // IMAP is a read-only connection.
 type IMAP struct {
-	c  *imapclient.Client
-	wd *watchdogConn
+	c        *imapclient.Client
+	wd       *watchdogConn
+	ctx      context.Context
+	stop     func() bool // ends the watch on ctx
+	msgLimit int64
+	cmdLimit int64
 }
 
-// do runs one command with the watchdog armed.
+// do runs one command with the watchdog armed and the command's byte
+// budget set.
 func (m *IMAP) do(cmd func() error) error {
-	m.wd.arm()
+	m.wd.arm(m.cmdLimit)
 	defer m.wd.disarm()
-	return cmd()
+	err := cmd()
+	switch {
+	case m.wd.exceeded():
+		return fmt.Errorf("%w (%d MiB)", ErrServerTooMuch, m.cmdLimit>>20)
+	case err != nil && m.ctx.Err() != nil:
+		return fmt.Errorf("mailbox: %w", m.ctx.Err())
+	}
+	return err
 }
 
 // Abort closes the connection at once, from any goroutine: a command
@@ -127,10 +184,12 @@ type MessageInfo struct {
 	Header  []byte // BODY.PEEK[HEADER]
 }
 
-// Connect dials, secures and logs in.
-func Connect(a Account) (*IMAP, error) { return connect(a, nil) }
+// Connect dials, secures and logs in. The connection lives within ctx: when
+// ctx ends it is closed, and the command under way (or the connection
+// itself) fails at once.
+func Connect(ctx context.Context, a Account) (*IMAP, error) { return connect(ctx, a, nil) }
 
-func connect(a Account, handler *imapclient.UnilateralDataHandler) (*IMAP, error) {
+func connect(ctx context.Context, a Account, handler *imapclient.UnilateralDataHandler) (*IMAP, error) {
 	host, _, err := net.SplitHostPort(a.Server)
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: %q is not HOST:PORT", a.Server)
@@ -165,23 +224,48 @@ func connect(a Account, handler *imapclient.UnilateralDataHandler) (*IMAP, error
 	}
 	// The connection is dialled here, not by go-imap, so that the watchdog
 	// sits under TLS and sees every read.
-	raw, err := (&net.Dialer{Timeout: timeout}).Dial("tcp", a.Server)
+	raw, err := (&net.Dialer{Timeout: timeout}).DialContext(ctx, "tcp", a.Server)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("mailbox: %w", ctx.Err())
+		}
 		return nil, classifyDial(err, nil)
 	}
+	m := &IMAP{ctx: ctx, msgLimit: a.MaxMessageBytes, cmdLimit: a.MaxCommandBytes}
+	if m.msgLimit <= 0 {
+		m.msgLimit = MaxMessageBytes
+	}
+	if m.cmdLimit <= 0 {
+		m.cmdLimit = DefaultCommandBytes
+	}
+	// Closing the connection is the one way to stop go-imap, which takes no
+	// context.
+	m.stop = context.AfterFunc(ctx, func() { raw.Close() })
+	ok := false
+	defer func() {
+		if !ok {
+			m.stop()
+			raw.Close()
+		}
+	}()
 	wd := &watchdogConn{Conn: raw, timeout: ioTimeout}
-	wd.arm() // greeting, TLS and login are answers too
+	wd.arm(loginBytes) // greeting, TLS and login are answers too
 	var c *imapclient.Client
 	switch a.Security {
 	case ImplicitTLS, "":
 		tc := tls.Client(wd, tlsConfig)
-		if err = tc.Handshake(); err != nil {
-			raw.Close()
+		if err = tc.HandshakeContext(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("mailbox: %w", ctx.Err())
+			}
 			return nil, classifyDial(err, certErr)
 		}
 		c = imapclient.New(tc, opts)
 	case StartTLS:
 		if c, err = imapclient.NewStartTLS(wd, opts); err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("mailbox: %w", ctx.Err())
+			}
 			return nil, classifyDial(err, certErr)
 		}
 	case Plaintext:
@@ -189,6 +273,12 @@ func connect(a Account, handler *imapclient.UnilateralDataHandler) (*IMAP, error
 	}
 	if err := authenticate(c, a); err != nil {
 		c.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("mailbox: %w", ctx.Err())
+		}
+		if wd.exceeded() {
+			return nil, fmt.Errorf("%w (%d KiB before the login ended)", ErrServerTooMuch, loginBytes>>10)
+		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			return nil, fmt.Errorf("%w: the server stopped answering (%v)", ErrConnect, err)
@@ -196,8 +286,13 @@ func connect(a Account, handler *imapclient.UnilateralDataHandler) (*IMAP, error
 		return nil, fmt.Errorf("%w: %v", ErrLogin, err)
 	}
 	wd.disarm()
-	return &IMAP{c: c, wd: wd}, nil
+	m.c, m.wd, ok = c, wd, true
+	return m, nil
 }
+
+// loginBytes bounds what the server may send before the login ends
+// (greeting, capabilities, TLS handshake).
+const loginBytes = 1 << 20
 
 // authenticate logs in: with the account's own SASL mechanism when it has
 // one (the place for XOAUTH2 or OAUTHBEARER), else AUTHENTICATE PLAIN when
@@ -259,7 +354,10 @@ func classifyDial(err error, certErr *CertError) error {
 
 // Close logs out and closes.
 func (m *IMAP) Close() error {
-	_ = m.do(func() error { return m.c.Logout().Wait() })
+	if m.ctx.Err() == nil {
+		_ = m.do(func() error { return m.c.Logout().Wait() })
+	}
+	m.stop()
 	return m.c.Close()
 }
 
@@ -284,7 +382,8 @@ func (m *IMAP) Folders() ([]Folder, error) {
 	return out, nil
 }
 
-// Examine opens a folder read-only (EXAMINE, RFC 3501 6.3.2).
+// Examine opens a folder read-only (EXAMINE, RFC 3501 6.3.2); the
+// connection's context bounds it.
 func (m *IMAP) Examine(folder string) (FolderState, error) {
 	var d *imap.SelectData
 	err := m.do(func() (err error) {
@@ -347,20 +446,52 @@ func (m *IMAP) list(set imap.UIDSet) ([]MessageInfo, error) {
 }
 
 // Messages fetches several whole messages in one command (BODY.PEEK[]).
+// Each message is read as it arrives, up to MaxMessageBytes received: a
+// server that announces a small size and sends more (or an endless
+// literal) gets ErrTooLarge and a closed connection, never our memory. A
+// message with a UID not asked for is not ours (go-imap passes it to no
+// command); one without its UID before the body is dropped.
 func (m *IMAP) Messages(uids []uint32) (map[uint32][]byte, error) {
 	set := uidSet(uids)
 	section := &imap.FetchItemBodySection{Peek: true}
-	var msgs []*imapclient.FetchMessageBuffer
-	err := m.do(func() (err error) {
-		msgs, err = m.c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-		return err
+	out := make(map[uint32][]byte, len(uids))
+	err := m.do(func() error {
+		cmd := m.c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}})
+		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+			var uid uint32
+			var body []byte
+			for item := msg.Next(); item != nil; item = msg.Next() {
+				switch it := item.(type) {
+				case imapclient.FetchItemDataUID:
+					uid = uint32(it.UID)
+				case imapclient.FetchItemDataBodySection:
+					if it.Literal == nil {
+						continue
+					}
+					b, err := io.ReadAll(io.LimitReader(it.Literal, m.msgLimit+1))
+					if err == nil && int64(len(b)) > m.msgLimit {
+						err = fmt.Errorf("%w: the server sent more than %d MiB for UID %d (it announced %d bytes)", ErrTooLarge, m.msgLimit>>20, uid, it.Literal.Size())
+					}
+					if err != nil {
+						// The rest of the literal is not read: the
+						// connection closes, which also ends go-imap's
+						// reader, waiting for the literal to be consumed.
+						m.Abort()
+						io.Copy(io.Discard, it.Literal)
+						cmd.Close()
+						return err
+					}
+					body = b
+				}
+			}
+			if uid != 0 && body != nil {
+				out[uid] = body
+			}
+		}
+		return cmd.Close()
 	})
 	if err != nil {
 		return nil, err
-	}
-	out := make(map[uint32][]byte, len(msgs))
-	for _, msg := range msgs {
-		out[uint32(msg.UID)] = msg.FindBodySection(section)
 	}
 	return out, nil
 }

@@ -47,7 +47,7 @@ func TestDovecotReadOnly(t *testing.T) {
 		sec  Security
 		addr string
 	}{{ImplicitTLS, d.IMAPSAddr}, {StartTLS, d.IMAPAddr}} {
-		m, err := Connect(account(d, c.sec, c.addr))
+		m, err := Connect(context.Background(), account(d, c.sec, c.addr))
 		if err != nil {
 			t.Fatalf("%s: %v", c.sec, err)
 		}
@@ -108,27 +108,27 @@ func TestDovecotErrors(t *testing.T) {
 	d := dovecottest.Start(t, demoSeeds(t)[:1])
 	a := account(d, ImplicitTLS, d.IMAPSAddr)
 	a.Password = "wrong"
-	if _, err := Connect(a); !errors.Is(err, ErrLogin) {
+	if _, err := Connect(context.Background(), a); !errors.Is(err, ErrLogin) {
 		t.Errorf("wrong password: %v", err)
 	}
 	// An untrusted certificate is refused with its fingerprint, and accepted
 	// once pinned.
 	a = account(d, ImplicitTLS, d.IMAPSAddr)
 	a.RootCAs = nil
-	_, err := Connect(a)
+	_, err := Connect(context.Background(), a)
 	var ce *CertError
 	if !errors.As(err, &ce) || ce.Fingerprint != d.Fingerprint || !strings.Contains(ce.Subject, "localhost") {
 		t.Fatalf("untrusted certificate: %v", err)
 	}
 	a.PinnedSHA256 = ce.Fingerprint
-	m, err := Connect(a)
+	m, err := Connect(context.Background(), a)
 	if err != nil {
 		t.Fatalf("pinned: %v", err)
 	}
 	m.Close()
 	// Nothing listens: a connection error, said as such.
 	a = account(d, ImplicitTLS, "127.0.0.1:1")
-	if _, err := Connect(a); !errors.Is(err, ErrConnect) {
+	if _, err := Connect(context.Background(), a); !errors.Is(err, ErrConnect) {
 		t.Errorf("closed port: %v", err)
 	}
 }
@@ -147,7 +147,7 @@ func TestWatchIDLE(t *testing.T) {
 	d := dovecottest.Start(t, seeds)
 	// The folder is read once first, as the app does before it watches:
 	// Dovecot gives UIDs when it first scans the Maildir.
-	f, list, err := OpenFolder(account(d, ImplicitTLS, d.IMAPSAddr), "INBOX")
+	f, list, err := OpenFolder(context.Background(), account(d, ImplicitTLS, d.IMAPSAddr), "INBOX")
 	if err != nil || len(list) != 2 {
 		t.Fatalf("%v, %d messages", err, len(list))
 	}
@@ -157,7 +157,7 @@ func TestWatchIDLE(t *testing.T) {
 	got := make(chan []byte, 4)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- Watch(ctx, account(d, ImplicitTLS, d.IMAPSAddr), "INBOX", 2, func(uid uint32, raw []byte) { got <- raw })
+		errc <- Watch(ctx, account(d, ImplicitTLS, d.IMAPSAddr), "INBOX", 0, 2, func(uid uint32, raw []byte) { got <- raw })
 	}()
 	// Delivered before or after the watcher enters IDLE, it must be seen:
 	// Watch fetches what is new first, and Dovecot reports EXISTS in IDLE.

@@ -169,7 +169,7 @@ func TestMemServerReadOnly(t *testing.T) {
 	// account's SASL hook (the place for XOAUTH2).
 	a := Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "secret"}
 	a.SASL = func() sasl.Client { return sasl.NewPlainClient("", "alice", "secret") }
-	c, err := Connect(a)
+	c, err := Connect(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestMemServerReadOnly(t *testing.T) {
 	}
 	c.Close()
 
-	f, err := Examine(Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "secret"}, "INBOX")
+	f, err := Examine(context.Background(), Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "secret"}, "INBOX")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ func TestMemServerReadOnly(t *testing.T) {
 	arrived := make(chan []byte, 1)
 	watchErr := make(chan error, 1)
 	go func() {
-		watchErr <- Watch(ctx, Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "secret"}, "INBOX", uids[2], func(_ uint32, raw []byte) { arrived <- raw })
+		watchErr <- Watch(ctx, Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "secret"}, "INBOX", f.UIDValidity(), uids[2], func(_ uint32, raw []byte) { arrived <- raw })
 	}()
 	time.Sleep(200 * time.Millisecond) // let it reach IDLE; delivered earlier it is found by the first look instead
 	m.deliver(t, "INBOX", memMessage(5), false)
@@ -249,7 +249,7 @@ func hasFlag(flags []string, f string) bool {
 // A server that refuses the login: a clear error, naming the step.
 func TestMemServerWrongPassword(t *testing.T) {
 	m := startMemServer(t)
-	_, err := Connect(Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "wrong"})
+	_, err := Connect(context.Background(), Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "wrong"})
 	if err == nil || !strings.Contains(err.Error(), "rejected the login") {
 		t.Errorf("wrong password: %v", err)
 	}
@@ -262,7 +262,7 @@ func TestMemServerSince(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		m.deliverAt(t, "INBOX", memMessage(i), false, day.AddDate(0, 0, i-2)) // the 19th to the 22nd
 	}
-	f, err := Examine(Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "secret"}, "INBOX")
+	f, err := Examine(context.Background(), Account{Server: m.addr, Security: Plaintext, Username: "alice", Password: "secret"}, "INBOX")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package mailbox
 
 import (
+	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,15 @@ type watchdogConn struct {
 
 	mu  sync.Mutex
 	lib time.Time // the read deadline go-imap (or crypto/tls) asked for
+
+	// budget is what may still be read while armed; over records that a
+	// read passed it. It bounds what a server can make a command hold, or
+	// how long it can keep it reading (endless untagged responses).
+	budget atomic.Int64
+	over   atomic.Bool
 }
+
+var errBudget = errors.New("mailbox: byte budget of the command exceeded")
 
 func (c *watchdogConn) apply() error {
 	c.mu.Lock()
@@ -37,11 +46,24 @@ func (c *watchdogConn) apply() error {
 }
 
 func (c *watchdogConn) Read(p []byte) (int, error) {
-	if c.armed.Load() {
+	armed := c.armed.Load()
+	if armed {
+		if c.over.Load() {
+			return 0, errBudget
+		}
 		c.apply() // a fresh limit for each read: it measures silence, not the whole transfer
 	}
-	return c.Conn.Read(p)
+	n, err := c.Conn.Read(p)
+	if armed && c.budget.Add(-int64(n)) < 0 {
+		c.over.Store(true)
+		c.Conn.Close() // go-imap's reader ends with the connection
+		return n, errBudget
+	}
+	return n, err
 }
+
+// exceeded tells whether a read passed the budget.
+func (c *watchdogConn) exceeded() bool { return c.over.Load() }
 
 func (c *watchdogConn) SetReadDeadline(t time.Time) error {
 	c.mu.Lock()
@@ -57,8 +79,10 @@ func (c *watchdogConn) SetDeadline(t time.Time) error {
 	return c.Conn.SetWriteDeadline(t)
 }
 
-// arm starts the limit, also for a read already waiting.
-func (c *watchdogConn) arm() {
+// arm starts the limit, also for a read already waiting, with budget bytes
+// allowed until disarm.
+func (c *watchdogConn) arm(budget int64) {
+	c.budget.Store(budget)
 	c.armed.Store(true)
 	c.apply()
 }

@@ -263,3 +263,78 @@ func TestAttachmentsInsideEncryption(t *testing.T) {
 		t.Errorf("attachments: %+v", atts)
 	}
 }
+
+// The result word says what the signature means for the message as the
+// reader sees it: pass only for a good signature by a keyring key over the
+// whole body; a signature over one part of a multipart/mixed is neutral
+// and names the unsigned parts; a key from the message's own Autocrypt
+// header is neutral; a tampered message fails; encrypted only is none.
+func TestResultCoversWhatTheReaderSees(t *testing.T) {
+	g := newGnuPG(t)
+	fb := g.genKey("Facebook <security@facebookmail.com>", "")
+	carol := g.genKey("Carol <carol@example.org>", "")
+	alice := g.genKey("Alice <alice@example.com>", "")
+	kr, err := ReadKeyring(bytes.NewReader(append(g.run(nil, "--armor", "--export", fb),
+		g.run(nil, "--passphrase", "", "--armor", "--export-secret-keys", alice)...)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Keyring: kr}
+	first := []byte("Content-Type: text/plain; charset=utf-8\r\n\r\nYour code is 123456.\r\n")
+	sig := g.run(first, "--armor", "--detach-sign", "-u", fb, "--digest-algo", "SHA256")
+	whole := mimeSignedMessage(first, sig)
+
+	// The signed entity as one part of a multipart/mixed, beside an HTML
+	// part and an attachment that nobody signed.
+	signedPart := whole[bytes.Index(whole, []byte("Content-Type: multipart/signed")):]
+	mixed := []byte("From: Facebook <security@facebookmail.com>\r\nSubject: mixed\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n" +
+		"--mix\r\n" + string(signedPart) + "\r\n" +
+		"--mix\r\nContent-Type: text/html\r\n\r\n<p>Your code is 999999. Call +1 555 0100.</p>\r\n" +
+		"--mix\r\nContent-Type: application/pdf; name=\"invoice.pdf\"\r\nContent-Disposition: attachment; filename=\"invoice.pdf\"\r\n\r\n%PDF-1.4\r\n" +
+		"--mix--\r\n")
+
+	// Inline clear-signed text with unsigned text added after the block.
+	clear := bytes.ReplaceAll(g.run([]byte("Your code is 123456.\n"), "--clearsign", "-u", fb), []byte("\n"), []byte("\r\n"))
+	clearAdded := append(append([]byte("From: security@facebookmail.com\r\nSubject: inline\r\n\r\n"), clear...), []byte("\r\nP.S. Your code changed to 999999.\r\n")...)
+	clearOnly := append([]byte("From: security@facebookmail.com\r\nSubject: inline\r\n\r\n"), clear...)
+
+	// Carol's key only in the message's Autocrypt header.
+	carolSig := g.run(first, "--armor", "--detach-sign", "-u", carol)
+	autocrypt := append([]byte("Autocrypt: addr=carol@example.org; keydata="+base64.StdEncoding.EncodeToString(g.run(nil, "--export", carol))+"\r\n"),
+		bytes.Replace(mimeSignedMessage(first, carolSig), []byte("From: Facebook <security@facebookmail.com>"), []byte("From: Carol <carol@example.org>"), 1)...)
+
+	tampered := bytes.Replace(whole, []byte("123456"), []byte("654321"), 1)
+	encOnly := mimeEncryptedMessage(g.run([]byte(innerEntity), "--armor", "--encrypt", "-r", alice))
+
+	for _, c := range []struct {
+		name     string
+		msg      []byte
+		result   string
+		unsigned []string // each must be named
+	}{
+		{"signed whole body", whole, ResultPass, nil},
+		{"clear-signed whole body", clearOnly, ResultPass, nil},
+		{"one part of multipart/mixed", mixed, ResultNeutral, []string{"part 2 of multipart/mixed: text/html", `part 3 of multipart/mixed: application/pdf "invoice.pdf"`}},
+		{"text after the clear-signed block", clearAdded, ResultNeutral, []string{"the text after the OpenPGP block"}},
+		{"autocrypt key only", autocrypt, ResultNeutral, nil},
+		{"tampered", tampered, ResultFail, nil},
+		{"encrypted, not signed", encOnly, ResultNone, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := Process(c.msg, opts)
+			if r == nil {
+				t.Fatal("no OpenPGP content found")
+			}
+			if r.Result != c.result {
+				t.Errorf("result %q (signature %q, key source %q, unsigned %q, error %q), want %q", r.Result, r.Signature, r.KeySource, r.UnsignedParts, r.Error, c.result)
+			}
+			if strings.Join(r.UnsignedParts, "|") != strings.Join(c.unsigned, "|") {
+				t.Errorf("unsigned parts %q, want %q", r.UnsignedParts, c.unsigned)
+			}
+			if c.name == "autocrypt key only" && (r.Signature != SigGood || r.KeySource != "autocrypt") {
+				t.Errorf("autocrypt: signature %q from %q", r.Signature, r.KeySource)
+			}
+		})
+	}
+}

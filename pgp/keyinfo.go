@@ -3,6 +3,7 @@ package pgp
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -54,18 +55,33 @@ func (k *Keyring) PublicArmored() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// ArmorKey armors binary public key data (as DANE and WKD serve it), after
-// checking that it is an OpenPGP key.
-func ArmorKey(binary []byte) ([]byte, error) {
-	if _, err := openpgp.ReadKeyRing(bytes.NewReader(binary)); err != nil {
+// ArmorKey armors the public key with the given fingerprint (hex, any
+// case) out of binary key data as DANE and WKD serve it. Only that key is
+// kept: an answer may hold other keys, which were not checked against the
+// address and must not be imported with it.
+func ArmorKey(binary []byte, fingerprint string) ([]byte, error) {
+	el, err := openpgp.ReadKeyRing(bytes.NewReader(binary))
+	if err != nil {
 		return nil, fmt.Errorf("pgp: not an OpenPGP key: %w", err)
+	}
+	var one *openpgp.Entity
+	for _, e := range el {
+		if strings.EqualFold(fmt.Sprintf("%X", e.PrimaryKey.Fingerprint), fingerprint) {
+			one = e
+			break
+		}
+	}
+	if one == nil {
+		return nil, fmt.Errorf("pgp: the answer holds no key with fingerprint %s", fingerprint)
 	}
 	var b bytes.Buffer
 	w, err := armor.Encode(&b, openpgp.PublicKeyType, nil)
 	if err != nil {
 		return nil, err
 	}
-	w.Write(binary)
+	if err := one.Serialize(w); err != nil { // the public part only
+		return nil, err
+	}
 	if err := w.Close(); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"os"
 	"strings"
 	"time"
@@ -34,6 +35,23 @@ const (
 	SigBad        = "bad"
 	SigUnknownKey = "unknown_key"
 	SigNone       = "none"
+)
+
+// Result words: what the OpenPGP section says about the message as the
+// reader sees it (RFC 8601 words, as the other checks).
+//   - pass: a good signature, by a key from the user's keyring, covering
+//     the whole body shown;
+//   - neutral: a good signature that covers only part of what is shown, or
+//     whose key came in the message itself (Autocrypt: the key proves only
+//     that the same key keeps signing); a signer not in the keyring; a
+//     message that could not be decrypted;
+//   - fail: a signature that does not verify;
+//   - none: OpenPGP content without a signature (encrypted only).
+const (
+	ResultPass    = "pass"
+	ResultNeutral = "neutral"
+	ResultFail    = "fail"
+	ResultNone    = "none"
 )
 
 // Kinds of OpenPGP content.
@@ -152,6 +170,7 @@ type Options struct {
 // decrypted content, which is shown on its own.
 type Result struct {
 	Kind              string `json:"kind"`
+	Result            string `json:"result"` // pass, neutral, fail, none (see ResultPass)
 	Encrypted         bool   `json:"encrypted"`
 	Decrypted         bool   `json:"decrypted"`
 	Signature         string `json:"signature"`
@@ -170,6 +189,11 @@ type Result struct {
 	// Plaintext is the decrypted literal data (for PGP/MIME, a whole MIME
 	// entity). It is not part of the report.
 	Plaintext []byte `json:"-"`
+	// UnsignedParts names what the reader sees beside the signed content
+	// that no signature covers: the other parts of an enclosing multipart
+	// ("part 2 of multipart/mixed: text/html"), text around an inline
+	// signed block. Empty when the signature covers the whole body.
+	UnsignedParts []string `json:"-"`
 }
 
 // Process looks for OpenPGP content in a message and decrypts and verifies
@@ -186,13 +210,81 @@ func Process(raw []byte, opts Options) *Result {
 	ac, _ := autocryptKeys(top)
 	opts.extra = ac
 	r := processEntity(top, opts, 0)
-	if r != nil && r.Signature == SigGood {
+	if r == nil {
+		return nil
+	}
+	if r.Signature == SigGood {
 		r.KeySource = "keyring"
 		if inList(ac, r.SignerFingerprint) && (opts.Keyring == nil || !inList(opts.Keyring.entities, r.SignerFingerprint)) {
 			r.KeySource = "autocrypt"
 		}
 	}
+	r.Result = verdict(r)
 	return r
+}
+
+// verdict is the Result word (see ResultPass): pass needs all three of a
+// good signature, a key the user holds, and nothing shown unsigned.
+func verdict(r *Result) string {
+	switch r.Signature {
+	case SigBad:
+		return ResultFail
+	case SigGood:
+		if r.KeySource != "keyring" || len(r.UnsignedParts) > 0 {
+			return ResultNeutral
+		}
+		return ResultPass
+	case SigUnknownKey:
+		return ResultNeutral
+	}
+	if r.Encrypted && !r.Decrypted {
+		return ResultNeutral // whether it is signed cannot be known
+	}
+	return ResultNone
+}
+
+// describePart names a part for the reader: its place, its type and its
+// file name when it has one.
+func describePart(i int, parent string, e *entity) string {
+	t, _ := e.mediaType()
+	if t == "" {
+		t = "text/plain"
+	}
+	s := fmt.Sprintf("part %d of %s: %s", i+1, parent, t)
+	_, dp, _ := mime.ParseMediaType(e.header.Get("Content-Disposition"))
+	_, cp, _ := mime.ParseMediaType(e.header.Get("Content-Type"))
+	if name := dp["filename"]; name != "" {
+		s += fmt.Sprintf(" %q", name)
+	} else if name := cp["name"]; name != "" {
+		s += fmt.Sprintf(" %q", name)
+	}
+	return s
+}
+
+// outsideArmor names the text of a body outside its OpenPGP block (from
+// begin to the matching end line): text the reader sees that the signature
+// or encryption does not cover.
+func outsideArmor(body []byte, begin, end string) []string {
+	i := bytes.Index(body, []byte(begin))
+	if i < 0 {
+		return nil
+	}
+	var out []string
+	if len(bytes.TrimSpace(body[:i])) > 0 {
+		out = append(out, "the text before the OpenPGP block")
+	}
+	if j := bytes.Index(body[i:], []byte(end)); j >= 0 {
+		rest := body[i+j+len(end):]
+		if k := bytes.IndexByte(rest, '\n'); k >= 0 {
+			rest = rest[k+1:]
+		} else {
+			rest = nil
+		}
+		if len(bytes.TrimSpace(rest)) > 0 {
+			out = append(out, "the text after the OpenPGP block")
+		}
+	}
+	return out
 }
 
 func processEntity(e *entity, opts Options, depth int) *Result {
@@ -210,18 +302,40 @@ func processEntity(e *entity, opts Options, depth int) *Result {
 		if err != nil {
 			return nil
 		}
-		for _, p := range parts {
+		for i, p := range parts {
 			pe, err := parseEntity(p)
 			if err != nil {
 				continue
 			}
 			if r := processEntity(pe, opts, depth+1); r != nil {
+				// What the signature covers is this part; the reader
+				// sees its siblings too.
+				for j, q := range parts {
+					if j == i {
+						continue
+					}
+					qe, err := parseEntity(q)
+					if err != nil || len(bytes.TrimSpace(qe.body)) == 0 {
+						continue
+					}
+					r.UnsignedParts = append(r.UnsignedParts, describePart(j, t, qe))
+				}
 				return r
 			}
 		}
 		return nil
 	case t == "text/plain" || t == "application/pgp":
-		return inline(decodeTransfer(e), opts)
+		body := decodeTransfer(e)
+		r := inline(body, opts)
+		if r != nil {
+			switch r.Kind {
+			case KindInlineSigned:
+				r.UnsignedParts = outsideArmor(body, "-----BEGIN PGP SIGNED MESSAGE-----", "-----END PGP SIGNATURE-----")
+			case KindInlineEncrypt:
+				r.UnsignedParts = outsideArmor(body, "-----BEGIN PGP MESSAGE-----", "-----END PGP MESSAGE-----")
+			}
+		}
+		return r
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 )
@@ -59,13 +60,51 @@ func zBase32(b []byte) string {
 	return out.String()
 }
 
+// Limits of one lookup: an answer is one key (a few KiB; 256 KiB leaves
+// room for many subkeys and signatures), and the whole lookup, both
+// methods, ends after wkdTimeout whatever the caller's client allows.
+const maxWKDBytes = 256 << 10
+
+var wkdTimeout = 20 * time.Second
+
+// hostName tells whether domain is a DNS host name that WKD may connect
+// to: dot-separated labels of letters, digits and inner hyphens (RFC 1123
+// 2.1), at least two of them, the last not all digits. This refuses what a
+// message could use to make the app connect elsewhere: an IP address, a
+// port ("x@127.0.0.1:8080"), a path, user info, brackets, spaces.
+func hostName(domain string) bool {
+	domain = strings.TrimSuffix(domain, ".")
+	if len(domain) == 0 || len(domain) > 253 {
+		return false
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(l) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	last := labels[len(labels)-1]
+	return strings.Trim(last, "0123456789") != ""
+}
+
 // WKDURLs returns the advanced and the direct URL for email.
 func WKDURLs(email string) (advanced, direct string, err error) {
 	at := strings.LastIndexByte(email, '@')
 	if at <= 0 || at == len(email)-1 {
 		return "", "", fmt.Errorf("pgp: %q is not an email address", email)
 	}
-	local, domain := email[:at], strings.ToLower(email[at+1:])
+	local, domain := email[:at], strings.TrimSuffix(strings.ToLower(email[at+1:]), ".")
+	if strings.ContainsRune(local, '@') || !hostName(domain) {
+		return "", "", fmt.Errorf("pgp: %q is not an email address with a host name as its domain: no WKD lookup", email)
+	}
 	sum := sha1.Sum([]byte(strings.ToLower(local)))
 	hash := zBase32(sum[:])
 	q := "?l=" + url.QueryEscape(local)
@@ -83,9 +122,15 @@ func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResul
 		r.Error = err.Error()
 		return r
 	}
+	ctx, cancel := context.WithTimeout(ctx, wkdTimeout)
+	defer cancel()
+	client = noRedirects(client)
 	for _, try := range []struct{ method, url string }{{"advanced", advanced}, {"direct", direct}} {
 		r.Method, r.URL = try.method, try.url
 		body, status, err := fetch(ctx, client, try.url)
+		if ctx.Err() == context.DeadlineExceeded {
+			err = fmt.Errorf("the server did not answer within %v", wkdTimeout)
+		}
 		if err != nil {
 			r.Steps = append(r.Steps, fmt.Sprintf("%s method: %s: %v", try.method, try.url, err))
 			var dnsErr *net.DNSError
@@ -100,6 +145,12 @@ func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResul
 			r.Status = WKDAbsent
 			return r
 		}
+		if status >= 300 && status < 400 {
+			// Not followed: the key must come from the address's own
+			// domain, over HTTPS, not from wherever the server points.
+			r.Error = fmt.Sprintf("HTTP %d: a redirect, not followed", status)
+			return r
+		}
 		if status != http.StatusOK {
 			r.Error = fmt.Sprintf("HTTP %d", status)
 			return r
@@ -109,18 +160,51 @@ func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResul
 			r.Error = "the server did not send a binary OpenPGP key"
 			return r
 		}
-		r.Key = body
-		r.KeyFingerprint = fmt.Sprintf("%X", el[0].PrimaryKey.Fingerprint)
+		// The key checked is the one that carries the address; the others
+		// an answer may hold are neither reported nor kept for import.
+		chosen := el[0]
 		r.Status = WKDMismatch
-		for _, id := range el[0].Identities {
-			r.KeyUserIDs = append(r.KeyUserIDs, id.Name)
-			if id.UserId != nil && strings.EqualFold(id.UserId.Email, email) {
-				r.Status = WKDFound
+		for _, e := range el {
+			if hasAddress(e, email) {
+				chosen, r.Status = e, WKDFound
+				break
 			}
+		}
+		r.KeyFingerprint = fmt.Sprintf("%X", chosen.PrimaryKey.Fingerprint)
+		for _, id := range chosen.Identities {
+			r.KeyUserIDs = append(r.KeyUserIDs, id.Name)
+		}
+		if r.Status == WKDFound {
+			var one bytes.Buffer
+			if err := chosen.Serialize(&one); err != nil {
+				r.Status, r.Error = WKDError, "the key cannot be kept: "+err.Error()
+				return r
+			}
+			r.Key = one.Bytes()
 		}
 		return r
 	}
 	return r
+}
+
+// hasAddress tells whether one of e's user ids is the address.
+func hasAddress(e *openpgp.Entity, email string) bool {
+	for _, id := range e.Identities {
+		if id.UserId != nil && strings.EqualFold(id.UserId.Email, email) {
+			return true
+		}
+	}
+	return false
+}
+
+// noRedirects returns a copy of client that does not follow redirects.
+func noRedirects(client *http.Client) *http.Client {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	c := *client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }
 
 func fetch(ctx context.Context, client *http.Client, u string) ([]byte, int, error) {
@@ -133,6 +217,13 @@ func fetch(ctx context.Context, client *http.Client, u string) ([]byte, int, err
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.ContentLength > maxWKDBytes {
+		return nil, resp.StatusCode, fmt.Errorf("the answer is larger than %d KiB (%d bytes announced)", maxWKDBytes>>10, resp.ContentLength)
+	}
+	// Counted on what arrives, not on what the server announced.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxWKDBytes+1))
+	if err == nil && len(body) > maxWKDBytes {
+		return nil, resp.StatusCode, fmt.Errorf("the answer is larger than %d KiB", maxWKDBytes>>10)
+	}
 	return body, resp.StatusCode, err
 }

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,4 +116,188 @@ func testCert(t *testing.T, names ...string) (tls.Certificate, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(c)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: k}, pool
+}
+
+// wkdServer serves handlers over HTTPS on loopback for openpgpkey.example.org
+// and example.org, and counts connections and requests; the client sends
+// every connection there, whatever the host.
+type wkdServer struct {
+	srv      *httptest.Server
+	client   *http.Client
+	mu       sync.Mutex
+	conns    int
+	requests []string
+	release  chan struct{}
+}
+
+func startWKD(t *testing.T, handle func(w http.ResponseWriter, r *http.Request)) *wkdServer {
+	t.Helper()
+	s := &wkdServer{release: make(chan struct{})}
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests = append(s.requests, r.Host+r.URL.Path)
+		s.mu.Unlock()
+		handle(w, r)
+	}))
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.mu.Lock()
+			s.conns++
+			s.mu.Unlock()
+		}
+	}
+	cert, pool := testCert(t, "openpgpkey.example.org", "example.org", "keys.attacker.example")
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	s.srv.StartTLS()
+	t.Cleanup(func() { close(s.release); s.srv.Close() })
+	s.client = &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, s.srv.Listener.Addr().String())
+		},
+	}}
+	return s
+}
+
+func (s *wkdServer) counts() (int, []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns, append([]string(nil), s.requests...)
+}
+
+// An address whose domain is not a host name (an IP address and port, a
+// path, a user-info trick) makes no request at all: WKD must not become a
+// way for a message to make the app connect to any address and port.
+func TestWKDDomainNotAHostName(t *testing.T) {
+	var hits atomic.Int32
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			hits.Add(1)
+			c.Close()
+		}
+	}()
+	addr := ln.Addr().String()
+	client := &http.Client{}
+	for _, email := range []string{
+		"x@" + addr,
+		"x@127.0.0.1",
+		"x@[127.0.0.1]",
+		"x@localhost",
+		"x@example.org:" + addr[strings.LastIndexByte(addr, ':')+1:],
+		"x@example.org/../" + addr,
+		"x@a@" + addr,
+		"x@exa mple.org",
+		"x@-example.org",
+		"x@example..org",
+		"x@",
+	} {
+		r := WKDLookup(context.Background(), client, email)
+		if r.Status != WKDError || !strings.Contains(r.Error, "not") {
+			t.Errorf("%s: %+v", email, r)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d connections to the loopback listener", n)
+	}
+	if _, _, err := WKDURLs("Joe.Doe@Example.ORG."); err != nil {
+		t.Errorf("a trailing dot is a host name: %v", err)
+	}
+}
+
+// A redirect is not followed (not to another host, not to plain http):
+// the key must come from the address's own domain.
+func TestWKDNoRedirect(t *testing.T) {
+	s := startWKD(t, func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/.well-known/"):
+			if r.Host == "openpgpkey.example.org" {
+				http.Redirect(w, r, "https://keys.attacker.example/key", http.StatusFound)
+			} else {
+				http.Redirect(w, r, "http://example.org/key", http.StatusMovedPermanently)
+			}
+		default:
+			w.Write([]byte("not a key"))
+		}
+	})
+	r := WKDLookup(context.Background(), s.client, "joe.doe@example.org")
+	if r.Status != WKDError || !strings.Contains(r.Error, "redirect") {
+		t.Errorf("%+v", r)
+	}
+	_, reqs := s.counts()
+	for _, q := range reqs {
+		if !strings.HasPrefix(q, "openpgpkey.example.org/.well-known/") && !strings.HasPrefix(q, "example.org/.well-known/") {
+			t.Errorf("followed a redirect: %s", q)
+		}
+	}
+}
+
+// A body over the size limit is an error, not a key made from its start.
+func TestWKDSizeLimit(t *testing.T) {
+	ent, _ := openpgp.NewEntity("Joe", "", "joe.doe@example.org", nil)
+	var key bytes.Buffer
+	ent.Serialize(&key)
+	s := startWKD(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Write(key.Bytes())
+		w.Write(make([]byte, 3<<20)) // then 3 MiB more
+	})
+	r := WKDLookup(context.Background(), s.client, "joe.doe@example.org")
+	if r.Status != WKDError || !strings.Contains(r.Error, "larger than") || r.Key != nil {
+		t.Errorf("status %s, error %q, %d key bytes", r.Status, r.Error, len(r.Key))
+	}
+}
+
+// A server that never answers: the lookup ends with a timeout of its own,
+// even with a client that has none.
+func TestWKDTimeout(t *testing.T) {
+	old := wkdTimeout
+	wkdTimeout = 300 * time.Millisecond
+	defer func() { wkdTimeout = old }()
+	var s *wkdServer
+	s = startWKD(t, func(w http.ResponseWriter, r *http.Request) { <-s.release })
+	r := WKDLookup(context.Background(), s.client, "joe.doe@example.org")
+	if r.Status != WKDError || !strings.Contains(r.Error, "did not answer") {
+		t.Errorf("%+v", r)
+	}
+}
+
+// The server sends two keys: Eve's first, then Joe's. Only Joe's key, the
+// one that carries the address, is the result, and only it can be imported.
+func TestWKDOnlyTheCheckedKey(t *testing.T) {
+	joe, _ := openpgp.NewEntity("Joe", "", "joe.doe@example.org", nil)
+	eve, _ := openpgp.NewEntity("Eve", "", "eve@attacker.example", nil)
+	var both bytes.Buffer
+	eve.Serialize(&both)
+	joe.Serialize(&both)
+	s := startWKD(t, func(w http.ResponseWriter, r *http.Request) { w.Write(both.Bytes()) })
+	r := WKDLookup(context.Background(), s.client, "joe.doe@example.org")
+	joeFpr := strings.ToUpper(bytesHex(joe.PrimaryKey.Fingerprint))
+	if r.Status != WKDFound || r.KeyFingerprint != joeFpr {
+		t.Fatalf("%+v", r)
+	}
+	el, err := openpgp.ReadKeyRing(bytes.NewReader(r.Key))
+	if err != nil || len(el) != 1 || strings.ToUpper(bytesHex(el[0].PrimaryKey.Fingerprint)) != joeFpr {
+		t.Errorf("the result's key: %d entities, %v", len(el), err)
+	}
+	// ArmorKey (what the app imports) keeps only the named key, from the
+	// whole answer as DANE hands it over.
+	a, err := ArmorKey(both.Bytes(), joeFpr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	el, err = openpgp.ReadArmoredKeyRing(bytes.NewReader(a))
+	if err != nil || len(el) != 1 || strings.ToUpper(bytesHex(el[0].PrimaryKey.Fingerprint)) != joeFpr {
+		t.Errorf("armored: %d entities, %v", len(el), err)
+	}
+	if _, err := ArmorKey(both.Bytes(), "0123456789ABCDEF0123456789ABCDEF01234567"); err == nil {
+		t.Error("a fingerprint not in the answer was armored")
+	}
 }

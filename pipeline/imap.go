@@ -55,7 +55,7 @@ func (f *Folder) Source(ctx context.Context) Source {
 			}
 			uids = uids[min(page, len(uids)):]
 			for len(list) > 0 {
-				part := list[:min(batch, len(list))]
+				part := list[:mailbox.BatchLen(list, batch, mailbox.DefaultBatchBytes)] // by count and by bytes
 				list = list[len(part):]
 				if !send(f.fetch(part)) {
 					return

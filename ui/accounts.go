@@ -147,7 +147,7 @@ func (u *UI) listFolders(s savedAccount) {
 		var unread map[string]int
 		if err == nil {
 			var m *mailbox.IMAP
-			if m, err = mailbox.Connect(a); err == nil {
+			if m, err = mailbox.Connect(context.Background(), a); err == nil {
 				folders, err = m.Folders()
 				if err == nil {
 					var names []string
@@ -253,7 +253,7 @@ func (u *UI) openFolder(name string, done chan struct{}) {
 func (u *UI) watch(name string, r *folderRead, after uint32) {
 	wait := time.Second
 	for u.watchCtx.Err() == nil {
-		err := mailbox.Watch(u.watchCtx, r.acct, r.folder, after, func(uid uint32, raw []byte) {
+		err := mailbox.Watch(u.watchCtx, r.acct, r.folder, r.validity, after, func(uid uint32, raw []byte) {
 			after = uid
 			e := &entry{source: name, uid: uid, size: int64(len(raw))}
 			e.date, e.from, e.subject, e.note = quickHeader(raw)
@@ -359,7 +359,11 @@ func (u *UI) addAccountDialog() {
 					if sugg[0].Security == mailbox.StartTLS {
 						security.SetSelected("STARTTLS (port 143)")
 					}
-					status.SetText("Suggested by DNS: " + sugg[0].Record)
+					msg := "Suggested by DNS: " + sugg[0].Record
+					if sugg[0].OutsideDomain { // RFC 6186 6
+						msg += ". Warning: " + sugg[0].Warning
+					}
+					status.SetText(msg)
 				}
 			})
 		}()
@@ -427,7 +431,7 @@ const (
 // certificate, login.
 // A certificate that does not verify is returned too, so that it can be pinned.
 func testConnection(a mailbox.Account) (string, *mailbox.CertError) {
-	m, err := mailbox.Connect(a)
+	m, err := mailbox.Connect(context.Background(), a)
 	var ce *mailbox.CertError
 	switch {
 	case err == nil:

@@ -129,7 +129,7 @@ func BenchmarkIMAP10k(b *testing.B) {
 	for b.Loop() {
 		// The bare fetch: list data, then every message, 50 per command.
 		start := time.Now()
-		f, list, err := mailbox.OpenFolder(acct, "INBOX")
+		f, list, err := mailbox.OpenFolder(context.Background(), acct, "INBOX")
 		if err != nil {
 			b.Fatal(err)
 		}

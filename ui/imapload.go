@@ -53,7 +53,7 @@ func (r *folderRead) raw(uid uint32) ([]byte, error) {
 	if raw, ok := r.cache.Get(r.key(), r.folder, r.validity, uid); ok {
 		return raw, nil
 	}
-	raw, err := mailbox.FetchOne(r.acct, r.folder, r.validity, uid)
+	raw, err := mailbox.FetchOne(r.lifetime(), r.acct, r.folder, r.validity, uid)
 	if err != nil {
 		return nil, err
 	}
@@ -64,14 +64,18 @@ func (r *folderRead) raw(uid uint32) ([]byte, error) {
 // inspect inspects a message again (its cached report is gone, or only its
 // header had been fetched).
 func (r *folderRead) inspect(e *entry, raw []byte) (*inspect.Report, []byte) {
-	life := r.life
-	if life == nil {
-		life = context.Background()
-	}
-	ctx, cancel := context.WithTimeout(life, inspectTimeout)
+	ctx, cancel := context.WithTimeout(r.lifetime(), inspectTimeout)
 	defer cancel()
 	res := r.eng.Inspect(ctx, raw, fmt.Sprintf("%s#%d", e.source, e.index))
 	return res.Report, res.Plaintext
+}
+
+// lifetime is the window's: closing it ends what a chosen message started.
+func (r *folderRead) lifetime() context.Context {
+	if r.life == nil {
+		return context.Background()
+	}
+	return r.life
 }
 
 // inspectTimeout bounds one message inspected again when it is chosen.
@@ -198,7 +202,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 	}
 	f, err := (*mailbox.Fetcher)(nil), l.noServer
 	if err == nil {
-		f, err = mailbox.Examine(a, folder)
+		f, err = mailbox.Examine(ctx, a, folder)
 	}
 	if err != nil {
 		if len(known) > 0 {

@@ -246,7 +246,7 @@ func (u *UI) lookupKey(email string) (string, []byte, string) {
 			fmt.Fprintf(&b, "- **%s** %s\n", strings.ToUpper(s.Result), mdEscape(s.What))
 		}
 		if r.Key != nil && (r.Status == dane.StatusSecure || r.Status == dane.StatusInsecure) {
-			if a, err := pgp.ArmorKey(r.Key); err == nil {
+			if a, err := pgp.ArmorKey(r.Key, r.KeyFingerprint); err == nil {
 				key, source = a, "DANE ("+r.Status+")"
 			}
 		}
@@ -265,7 +265,7 @@ func (u *UI) lookupKey(email string) (string, []byte, string) {
 		fmt.Fprintf(&b, "- %s\n", mdEscape(s))
 	}
 	if key == nil && w.Status == pgp.WKDFound {
-		if a, err := pgp.ArmorKey(w.Key); err == nil {
+		if a, err := pgp.ArmorKey(w.Key, w.KeyFingerprint); err == nil {
 			key, source = a, "WKD ("+w.Method+")"
 		}
 	}

@@ -86,27 +86,31 @@ func (e *entry) badge(check string) string {
 }
 
 // pgpBadge is the list's word for the OpenPGP content: empty when there is
-// none, "locked" when it could not be decrypted, else the signature word.
+// none, "locked" when it could not be decrypted, "decrypted" when it was and
+// nothing is signed, else the report's pgp.result (pass only for a good
+// signature by a key of the user's over everything shown).
 func pgpBadge(p *inspect.PGPReport) string {
 	switch {
 	case p == nil:
 		return ""
 	case p.Encrypted && !p.Decrypted:
 		return "locked"
-	case p.Signature == "none":
+	case p.Signature == "none" && p.Decrypted:
 		return "decrypted"
+	case p.Result == "":
+		return p.Signature // a report cached before pgp.result existed
 	}
-	return p.Signature
+	return p.Result
 }
 
-// pgpColourWord maps the PGP badge to a result colour.
+// pgpColourWord maps the PGP badge to a result colour: green only for pass.
 func pgpColourWord(badge string) string {
 	switch badge {
-	case "good", "decrypted":
+	case inspect.Pass, "good":
 		return inspect.Pass
-	case "bad":
+	case inspect.Fail, "bad":
 		return inspect.Fail
-	case "locked", "unknown_key":
+	case inspect.Neutral, "locked", "unknown_key":
 		return inspect.Neutral
 	}
 	return inspect.None

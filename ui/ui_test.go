@@ -485,7 +485,7 @@ func TestSettingsChooseDNS(t *testing.T) {
 func TestPGPNotification(t *testing.T) {
 	u, _ := newTestUI(t)
 	e := u.entryByDemo(t, "pgp-notification")
-	if e.badge("PGP") != "good" || u.entryByDemo(t, "all-pass-rsa").badge("PGP") != "" {
+	if e.badge("PGP") != "pass" || u.entryByDemo(t, "all-pass-rsa").badge("PGP") != "" {
 		t.Errorf("PGP badges: %q, %q", e.badge("PGP"), u.entryByDemo(t, "all-pass-rsa").badge("PGP"))
 	}
 	u.postAndWait(func() { u.selectEntry(e) })

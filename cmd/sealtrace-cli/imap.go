@@ -44,7 +44,7 @@ func inspectIMAP(ctx context.Context, eng *pipeline.Engine, fl imapFlags, p prin
 			return fmt.Errorf("--since %q: not a date (YYYY-MM-DD)", fl.since)
 		}
 	}
-	fetcher, err := mailbox.Examine(a, folder)
+	fetcher, err := mailbox.Examine(ctx, a, folder)
 	if err != nil {
 		return err
 	}

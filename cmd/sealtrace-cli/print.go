@@ -132,7 +132,7 @@ func (p *textPrinter) print(r *inspect.Report) error {
 	p.section(&b, "ARC", r.ARC.Result, r.ARC.Steps)
 	p.section(&b, "DMARC (policy "+r.DMARC.Policy+", disposition "+r.DMARC.Disposition+")", r.DMARC.Result, r.DMARC.Steps)
 	if r.PGP != nil {
-		word := map[string]string{"good": inspect.Pass, "bad": inspect.Fail, "unknown_key": inspect.Neutral}[r.PGP.Signature]
+		word := r.PGP.Result
 		if word == "" {
 			word = inspect.None
 		}

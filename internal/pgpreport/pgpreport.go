@@ -20,7 +20,7 @@ func Attach(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 	if r == nil {
 		return nil
 	}
-	sec := &inspect.PGPReport{Kind: r.Kind, Encrypted: r.Encrypted, Decrypted: r.Decrypted, Signature: r.Signature,
+	sec := &inspect.PGPReport{Kind: r.Kind, Result: r.Result, Encrypted: r.Encrypted, Decrypted: r.Decrypted, Signature: r.Signature,
 		SignerFingerprint: r.SignerFingerprint, SignerKeyID: r.SignerKeyID, SignerUserID: r.SignerUserID, KeySource: r.KeySource, SignerKeyExpires: r.SignerKeyExpires,
 		PlaintextSHA256: r.PlaintextSHA256, EncryptedTo: r.EncryptedTo, Error: r.Error, Steps: []inspect.Step{}}
 	step := func(what, result, detail string) {
@@ -46,6 +46,9 @@ func Attach(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 		if !r.Encrypted || r.Decrypted {
 			step("The content is not signed with OpenPGP.", inspect.None, "")
 		}
+	}
+	if r.Signature != pgp.SigNone && r.Signature != "" && len(r.UnsignedParts) > 0 {
+		step("The signature covers only part of what the message shows; not signed: "+strings.Join(r.UnsignedParts, "; ")+". Whoever sent the message could have changed or added these.", inspect.Neutral, "")
 	}
 	if r.Signature == pgp.SigGood {
 		if r.SignerKeyExpires != "" {
