@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/sealtrace/sealtrace/inspect"
-	"github.com/sealtrace/sealtrace/internal/pgpreport"
 	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/resolver"
 )
@@ -204,7 +203,7 @@ func (e *Engine) Inspect(ctx context.Context, raw []byte, source string) Result 
 		r.Report = &inspect.Report{Source: source, Error: errText(err)}
 	}
 	if err == nil {
-		if pr := pgpreport.Attach(rep, raw, e.pgp); pr != nil {
+		if pr := attachPGP(rep, raw, e.pgp); pr != nil {
 			r.Plaintext = pr.Plaintext
 		}
 	}
@@ -216,7 +215,7 @@ func (e *Engine) Inspect(ctx context.Context, raw []byte, source string) Result 
 // rep's OpenPGP section, and returns the decrypted content.
 func (e *Engine) JoinPGP(rep *inspect.Report, raw []byte) []byte {
 	rep.PGP = nil
-	if pr := pgpreport.Attach(rep, raw, e.pgp); pr != nil {
+	if pr := attachPGP(rep, raw, e.pgp); pr != nil {
 		return pr.Plaintext
 	}
 	return nil

@@ -1,4 +1,4 @@
-package pgpreport
+package pipeline
 
 import (
 	"bytes"
@@ -51,7 +51,7 @@ func TestAttachResultAndSteps(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var rep inspect.Report
-			Attach(&rep, []byte(c.msg), c.opts)
+			attachPGP(&rep, []byte(c.msg), c.opts)
 			if rep.PGP == nil {
 				t.Fatal("no pgp section")
 			}

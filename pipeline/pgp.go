@@ -1,7 +1,9 @@
-// Package pgpreport joins package pgp's result to an inspect.Report (the
-// report's pgp section, with steps in plain words), and checks the signer
-// against the message's DKIM: inspect and pgp stay independent of each other.
-package pgpreport
+package pipeline
+
+// The OpenPGP section of a report: package pgp's result joined to the
+// inspect.Report with steps in plain words, and the signer checked against
+// the message's DKIM. inspect and pgp stay independent of each other; the
+// pipeline joins them.
 
 import (
 	"fmt"
@@ -12,10 +14,10 @@ import (
 	"github.com/sealtrace/sealtrace/pgp"
 )
 
-// Attach looks for OpenPGP content in raw, sets rep.PGP when there is some,
+// attachPGP looks for OpenPGP content in raw, sets rep.PGP when there is some,
 // and returns pgp's result (with the decrypted content, which the report
 // does not carry).
-func Attach(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
+func attachPGP(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 	r := pgp.Process(raw, opts)
 	if r == nil {
 		return nil
