@@ -1,28 +1,3 @@
-// Package inspect turns one RFC 5322 message into an authentication report:
-// the Received path, SPF (RFC 7208), DKIM (RFC 6376, RFC 8463 Ed25519,
-// RFC 8301 algorithm rules), DMARC (RFC 9989, with the RFC 7489
-// organizational domain beside it), ARC (RFC 8617), and what the receiving
-// servers claimed in Authentication-Results (RFC 8601). Every check records
-// its steps in plain words, with the DNS answers it used.
-//
-// DKIM and ARC are verified here rather than with go-msgauth's dkim package:
-// that package gives no selector, key record, body-hash or canonicalized
-// header detail (the steps a trainer shows), refuses every signature with
-// l= before any crypto, and cannot report rsa-sha1 as "policy". ARC needs
-// the same canonicalization and key handling, so both share sig.go and
-// canon.go. SPF uses blitiri.com.ar/go/spf through a recording resolver.
-//
-// A message is hostile input, so the work it can cause is bounded: at most
-// Options.MaxDKIMSignatures DKIM signatures are evaluated (the rest are
-// reported as not evaluated), MaxKeyLookups at a time; h= lists are
-// resolved through an index of the header by name; every l= of a
-// canonicalization is hashed in one pass over the body; and all DNS work
-// shares one deadline (Options.DNSDeadline), after which the missing
-// answers are temperror. temperror is never reported as fail: a check that
-// could not get its DNS answers says so, and DMARC is temperror when such
-// a check could have decided it. d= and s= must be DNS labels before they
-// become a question. The report is the same bytes for the same message and
-// evaluation time (the DNS evidence is sorted).
 package inspect
 
 import (
