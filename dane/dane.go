@@ -1,6 +1,28 @@
 // Package dane finds OpenPGP keys through DNS (RFC 7929 OPENPGPKEY records)
 // and says how far the answer can be trusted, with DNSSEC validation done by
 // Sealtrace itself (resolver.Validator), not by the resolver it asks.
+//
+// RFC 7929 publishes the key of alice@example.com at
+// HASH._openpgpkey.example.com, where HASH is the hex of the first 28 octets
+// of the SHA-256 of the local part "alice" (section 3): the local part is
+// hashed as written, and, since many senders lower-case it, the lower-case
+// form is tried next. The record is the key itself, binary.
+//
+// A key from DNS is only as good as the proof that the answer came from the
+// domain's owner: DNSSEC. The statuses say what was proven:
+//
+//   - secure: the answer is signed and the chain of trust from the root
+//     anchors holds; the key is the domain's.
+//   - insecure: the domain is provably unsigned; the key could have been
+//     put there by anyone on the path.
+//   - bogus: a proof failed (a bad or expired signature, a false denial); the
+//     answer must not be used.
+//   - absent_secure / absent_insecure: no key, proven or not.
+//   - error: the question or a step of the chain could not be had (a
+//     timeout, SERVFAIL); nothing was proven either way and asking again may
+//     work.
+//
+// A key found is checked against the address: its user ids must name it.
 package dane
 
 import (

@@ -1,6 +1,6 @@
-// Package mailbox holds Sealtrace's message sources. This file reads mbox
-// files as a stream (RFC 4155): one message in memory at a time, so a
-// 10,000-message file costs the memory of its largest message.
+// Reading mbox files as a stream (RFC 4155): one message in memory at a
+// time, so a 10,000-message file costs the memory of its largest message.
+
 package mailbox
 
 import (
