@@ -22,7 +22,9 @@
 //     timeout, SERVFAIL); nothing was proven either way and asking again may
 //     work.
 //
-// A key found is checked against the address: its user ids must name it.
+// A key found is compared with the address: a step says so when none of its
+// user ids names it. Only that one key (the record's first) is ever offered
+// for import.
 package dane
 
 import (
@@ -33,6 +35,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/mail"
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -182,7 +185,26 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 			r.Status = StatusSecure
 		}
 		r.Steps = append(r.Steps, Step{Check: "dane", What: fmt.Sprintf("Found the key %s (%s).", r.KeyFingerprint, r.Status), Result: "pass", RFC: "RFC 7929 2"})
+		if !namesAddress(r.KeyUserIDs, email) {
+			// The record's owner name binds the key to the address, but a
+			// key whose user ids name someone else is worth a second look.
+			r.Steps = append(r.Steps, Step{Check: "dane", What: "None of the key's user ids names " + email + ": the domain published it for this address, but the key says it belongs to " + strings.Join(r.KeyUserIDs, ", ") + ".", Result: "neutral", RFC: "RFC 7929 5"})
+		}
 		return r
 	}
 	return r
+}
+
+// namesAddress says whether a user id ("Name <addr>" or a bare address)
+// names email, compared without regard to case.
+func namesAddress(ids []string, email string) bool {
+	for _, id := range ids {
+		if a, err := mail.ParseAddress(id); err == nil && strings.EqualFold(a.Address, email) {
+			return true
+		}
+		if strings.EqualFold(strings.TrimSpace(id), email) {
+			return true
+		}
+	}
+	return false
 }

@@ -21,3 +21,20 @@ func TestOwnerNameRFCExample(t *testing.T) {
 		}
 	}
 }
+
+func TestNamesAddress(t *testing.T) {
+	for _, c := range []struct {
+		ids  []string
+		want bool
+	}{
+		{[]string{"Alice <alice@example.com>"}, true},
+		{[]string{"Alice <ALICE@Example.com>"}, true},
+		{[]string{"alice@example.com"}, true},
+		{[]string{"Mallory <mallory@evil.example>", "alice@example.com.evil.example"}, false},
+		{nil, false},
+	} {
+		if got := namesAddress(c.ids, "alice@example.com"); got != c.want {
+			t.Errorf("%v: %v, want %v", c.ids, got, c.want)
+		}
+	}
+}

@@ -49,4 +49,3 @@ func ParseURL(raw string, plaintext bool) (Account, string, error) {
 	}
 	return a, folder, nil
 }
-
