@@ -1,21 +1,61 @@
 package inspect
 
 import (
-	"net/mail"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Received fields (RFC 5321 4.4): each server that handled the message
-// added one at the top, so read bottom up they give the path.
+// added one at the top, so read bottom up they give the path. The grammar
+// (RFC 5321 4.4 Stamp) is "from" Extended-Domain, "by" Domain, optional
+// "via", "with", "id", "for" clauses, then ";" and the date; the
+// Extended-Domain is the HELO name followed by a comment with the
+// connecting client's address:
+//
+//	from helo (rdns [192.0.2.1])             Postfix, Sendmail, Gmail, Haraka
+//	from rdns ([192.0.2.1] helo=name)        Exim ([ip] without rdns, port= before helo=)
+//	from helo (192.0.2.1)                    Exchange, Microsoft 365, PowerMTA, IBM
+//	from host (HELO name) (192.0.2.1)        qmail, Yahoo (user@192.0.2.1 after AUTH)
+//	from host [192.0.2.1]                    ZoneMTA and others (no comment)
+//
+// Real servers stray from it (dates without ";", Go's time format, words the
+// RFC does not have), so this reader looks for each part where servers put
+// it and never fails: what it cannot find stays empty. The HELO name is
+// chosen by the client and says nothing about where the connection came
+// from, so an address given as a HELO argument is never taken as the
+// connecting IP.
 
-var (
-	reIPBracket = regexp.MustCompile(`\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]`)
-	reTLSPostfx = regexp.MustCompile(`(?i)using (TLSv?[0-9._]+)(?: with cipher ([A-Za-z0-9_-]+))?`)
-	reTLSVers   = regexp.MustCompile(`(?i)version=(TLS[0-9_.v]+)(?:[ ,;]+cipher=([A-Za-z0-9_-]+))?`)
-)
+const tlsNone = "none stated"
+
+// TLS statements, tried in order; each gives a version and/or a cipher.
+var tlsForms = []struct {
+	re              *regexp.Regexp
+	version, cipher int // submatch indexes; 0 = not given by this form
+}{
+	// Sendmail, Microsoft, Haraka: (version=TLSv1.2 cipher=X) / (version=TLS1_2, cipher=X)
+	{regexp.MustCompile(`(?i)\bversion=(TLS[v0-9_.]*(?:/SSLv3)?|SSLv[23])[,;]?\s+cipher=([A-Za-z0-9_-]+)`), 1, 2},
+	// Postfix: (using TLSv1.3 with cipher X (256/256 bits))
+	{regexp.MustCompile(`(?i)\busing (TLSv?[0-9._]+|SSLv[23]) with cipher ([A-Za-z0-9_-]+)`), 1, 2},
+	// Courier, old Exim, qmail-tls: (TLSv1.2:AES128-GCM-SHA256:128)
+	{regexp.MustCompile(`(?i)\((TLSv?[0-9._]+|SSLv[23]):([A-Za-z0-9_-]+)(?::[0-9]+)?\)`), 1, 2},
+	// Exim 4.9x: with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384
+	{regexp.MustCompile(`(?i)\((TLSv?[0-9._]+)\)\s+tls\s+([A-Za-z0-9_-]+)`), 1, 2},
+	// (TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384)
+	{regexp.MustCompile(`\((TLSv?1[0-9._]*) ([A-Z0-9_-]+)\)`), 1, 2},
+	// IronPort: with ESMTP/TLS/ECDHE-RSA-AES128-GCM-SHA256
+	{regexp.MustCompile(`(?i)\bE?SMTPS?A?/TLS/([A-Za-z0-9_-]+)`), 0, 1},
+	// a cipher alone
+	{regexp.MustCompile(`(?i)\bcipher=([A-Za-z0-9_-]+)`), 0, 1},
+	// a version alone: Exim (TLS1.3) / Sendmail version=TLSv1.3
+	{regexp.MustCompile(`(?i)(?:\bversion=|\()(TLSv?1(?:[._][0-9])?|SSLv3)\b`), 1, 0},
+}
+
+// reTLSWord finds TLS stated in words: Exchange's "(TLS)" and "over TLS
+// secured channel", Exim's "tls" keyword.
+var reTLSWord = regexp.MustCompile(`(?i)(?:^|[\s(])(?:TLS|SSL)(?:$|[\s)])`)
 
 // tlsProtocols are the "with" keywords that mean the session used TLS
 // (RFC 3848, RFC 8314 7.3, and Gmail's SMTPS).
@@ -26,13 +66,26 @@ var tlsProtocols = map[string]bool{"ESMTPS": true, "ESMTPSA": true, "SMTPS": tru
 func parseReceived(v string) Hop {
 	v = strings.Join(strings.Fields(v), " ")
 	h := Hop{Raw: v}
-	clauses, date := v, ""
+	clauses := v
+	// RFC 5321 4.4: the date follows the last ";". Some servers write it
+	// without the ";" (SendGrid, Sendmail after a TLS comment), so when
+	// what follows the ";" is not a date, the end of the field is tried.
+	var t time.Time
+	ok := false
 	if i := strings.LastIndexByte(v, ';'); i >= 0 {
-		clauses, date = v[:i], strings.TrimSpace(v[i+1:])
+		clauses = v[:i]
+		t, ok = parseDate(v[i+1:])
 	}
-	if t, err := mail.ParseDate(date); err == nil {
+	if !ok {
+		var at [2]int
+		if t, at, ok = looseDate(clauses); ok {
+			clauses = clauses[:at[0]] + " " + clauses[at[1]:]
+		}
+	}
+	if ok {
 		h.Time = t.Format(time.RFC3339)
 	}
+
 	words := tokenizeReceived(clauses)
 	for i := 0; i < len(words); i++ {
 		w := strings.ToLower(words[i])
@@ -42,50 +95,194 @@ func parseReceived(v string) Hop {
 		}
 		switch w {
 		case "from":
-			if h.From == "" && next != "" && next[0] != '(' {
-				h.From = next
-				i++
-				// The comment after the name: (rdns [ip]) or ([ip]).
-				if i+1 < len(words) && strings.HasPrefix(words[i+1], "(") {
-					c := words[i+1]
-					if m := reIPBracket.FindStringSubmatch(c); m != nil {
-						h.IP = cleanIP(m[1])
-					}
-					inner := strings.Fields(strings.Trim(c, "()"))
-					if len(inner) > 0 && strings.Contains(inner[0], ".") && !strings.ContainsAny(inner[0], "[=") {
-						h.RDNS = strings.TrimSuffix(inner[0], ".")
-					}
-					i++
-				}
-				if h.IP == "" && strings.HasPrefix(h.From, "[") {
-					if m := reIPBracket.FindStringSubmatch(h.From); m != nil {
-						h.IP = cleanIP(m[1])
-					}
-				}
+			if h.From != "" || next == "" || next[0] == '(' {
+				continue
 			}
+			h.From = next
+			i++
+			// The rest of the from clause: comments and bare [ip] words,
+			// up to the next clause keyword.
+			j := i + 1
+			for ; j < len(words) && !isClauseWord(words[j]); j++ {
+			}
+			readFromClause(&h, words[i+1:j])
+			i = j - 1
 		case "by":
 			if h.By == "" && next != "" && next[0] != '(' {
 				h.By = next
 				i++
 			}
 		case "with":
-			if h.With == "" && next != "" {
+			if h.With == "" && next != "" && next[0] != '(' {
 				h.With = next
 				i++
 			}
 		}
 	}
-	if m := reTLSPostfx.FindStringSubmatch(v); m != nil {
-		h.TLS = strings.TrimSpace(m[1] + " " + m[2])
-	} else if m := reTLSVers.FindStringSubmatch(v); m != nil {
-		h.TLS = strings.TrimSpace(m[1] + " " + m[2])
-	} else if w := strings.ToUpper(h.With); tlsProtocols[w] {
-		h.TLS = "TLS (" + h.With + ")" // RFC 3848: the S means the session used TLS
-	}
-	if h.TLS == "" {
-		h.TLS = "none stated"
-	}
+	// The whole field: IBM writes its TLS comment after a ";" in the
+	// "with" text.
+	readTLS(&h, v)
 	return h
+}
+
+// isClauseWord says whether w starts a clause of RFC 5321 4.4's Stamp.
+func isClauseWord(w string) bool {
+	switch strings.ToLower(w) {
+	case "by", "via", "with", "id", "for":
+		return true
+	}
+	return false
+}
+
+// readFromClause finds the connecting IP, the reverse-DNS name and the HELO
+// name in what follows "from host". The IP is the first address that is not
+// a HELO argument, in a comment or a bare [ip]; failing that, the host
+// itself when it is an address literal (Exim writes [ip] there when the
+// address has no reverse-DNS name, and qmail may write the bare address).
+func readFromClause(h *Hop, rest []string) {
+	ip := ""
+	for ci, w := range rest {
+		inner := w
+		if strings.HasPrefix(w, "(") {
+			inner = strings.TrimSuffix(strings.TrimPrefix(w, "("), ")")
+		}
+		// A nested comment ("(may be forged)") says nothing about the address.
+		inner = stripComments(inner)
+		toks := strings.Fields(inner)
+		for k := 0; k < len(toks); k++ {
+			tok := toks[k]
+			low := strings.ToLower(tok)
+			switch {
+			case low == "helo" || low == "ehlo" || low == "lhlo":
+				if k+1 < len(toks) {
+					if h.HELO == "" {
+						h.HELO = toks[k+1]
+					}
+					k++
+				}
+				continue
+			case strings.HasPrefix(low, "helo=") || strings.HasPrefix(low, "ehlo="):
+				if h.HELO == "" {
+					h.HELO = tok[5:]
+				}
+				continue
+			case strings.Contains(tok, "="):
+				continue // port=, ident=, bits=
+			}
+			if ip != "" {
+				continue
+			}
+			bracketed := strings.HasPrefix(tok, "[")
+			// A bare address counts only when it is the whole comment
+			// (Exchange's "(192.0.2.1)") or after "user@" (qmail); a
+			// leading address in "(192.0.2.9 [192.0.2.1])" is a name.
+			if a := addrOf(tok); a != "" && (bracketed || strings.Contains(tok, "@") || len(toks) == 1) {
+				ip = a
+				continue
+			}
+			if ci == 0 && k == 0 && strings.HasPrefix(w, "(") && h.RDNS == "" && strings.Contains(tok, ".") &&
+				!strings.ContainsAny(tok, "[]@") && addrOf(tok) == "" {
+				h.RDNS = strings.TrimSuffix(tok, ".")
+			}
+		}
+	}
+	if ip == "" {
+		ip = addrOf(h.From)
+	}
+	h.IP = ip
+}
+
+// addrOf returns the IP address written in tok ([ip], [IPv6:ip], ip,
+// [ip]:port, ip:port, user@ip, with a zone or a trailing dot or comma), or "".
+func addrOf(tok string) string {
+	s := strings.TrimRight(tok, ".,;")
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		s = s[i+1:]
+	}
+	if strings.HasPrefix(s, "[") {
+		end := strings.IndexByte(s, ']')
+		if end < 0 {
+			return ""
+		}
+		s = s[1:end]
+		if len(s) > 5 && strings.EqualFold(s[:5], "IPv6:") {
+			s = s[5:]
+		}
+	} else if strings.Count(s, ":") == 1 {
+		s = s[:strings.IndexByte(s, ':')] // 192.0.2.1:25
+	}
+	if i := strings.IndexByte(s, '%'); i >= 0 {
+		s = s[:i]
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return ""
+	}
+	return a.Unmap().String()
+}
+
+// stripComments removes parenthesized text (nested or not).
+func stripComments(s string) string {
+	if !strings.Contains(s, "(") {
+		return s
+	}
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// readTLS sets the hop's TLS fields from what the field states.
+func readTLS(h *Hop, s string) {
+	for _, f := range tlsForms {
+		m := f.re.FindStringSubmatch(s)
+		if m == nil {
+			continue
+		}
+		if f.version > 0 {
+			h.TLSVersion = normTLSVersion(m[f.version])
+		}
+		if f.cipher > 0 {
+			h.TLSCipher = m[f.cipher]
+		}
+		break
+	}
+	on := h.TLSVersion != "" || h.TLSCipher != "" || tlsProtocols[strings.ToUpper(h.With)] ||
+		reTLSWord.MatchString(s) || strings.HasPrefix(strings.ToUpper(h.With), "ESMTPS")
+	switch {
+	case h.TLSVersion != "" || h.TLSCipher != "":
+		h.TLS = strings.TrimSpace(h.TLSVersion + " " + h.TLSCipher)
+	case tlsProtocols[strings.ToUpper(h.With)]:
+		h.TLS = "TLS (" + h.With + ")" // RFC 3848: the S means the session used TLS
+	case on:
+		h.TLS = "TLS"
+	default:
+		h.TLS = tlsNone
+	}
+}
+
+var reTLSNum = regexp.MustCompile(`(?i)^TLS ?v?(1)(?:[._]([0-3]))?$`)
+
+// normTLSVersion writes TLS1_2, TLS1.2 and TLSv1.2 alike as TLSv1.2 (and
+// TLS1 as TLSv1.0); other forms (TLSv1/SSLv3, SSLv3) stay as written.
+func normTLSVersion(s string) string {
+	m := reTLSNum.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	if m[2] == "" {
+		m[2] = "0"
+	}
+	return "TLSv" + m[1] + "." + m[2]
 }
 
 // tokenizeReceived splits on spaces but keeps each parenthesized comment
@@ -128,17 +325,10 @@ func tokenizeReceived(s string) []string {
 	return out
 }
 
-func cleanIP(s string) string {
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return ""
-	}
-	return a.Unmap().String()
-}
-
 // parseHops returns the Received path oldest first, with the delay of each
-// hop (from the previous hop, or from the Date field for the first) and
-// clock skew flagged where a hop is earlier than the one before it.
+// hop (from the previous hop with a known time, or from the Date field for
+// the first) and clock skew flagged where a hop is earlier than the one
+// before it. A hop whose time is unknown has no delay (nil), not 0.
 func parseHops(m *Message) []Hop {
 	fields := m.All("Received")
 	hops := make([]Hop, 0, len(fields))
@@ -146,23 +336,148 @@ func parseHops(m *Message) []Hop {
 		hops = append(hops, parseReceived(fields[i].Value()))
 	}
 	var prev time.Time
+	known := false
 	if f, ok := m.Get("Date"); ok {
-		if t, err := mail.ParseDate(strings.TrimSpace(f.Value())); err == nil {
-			prev = t
-		}
+		prev, known = parseDate(f.Value())
 	}
 	for i := range hops {
 		t, err := time.Parse(time.RFC3339, hops[i].Time)
 		if err != nil {
 			continue
 		}
-		if !prev.IsZero() {
-			d := t.Sub(prev).Seconds()
-			hops[i].DelaySeconds = d
+		if known {
+			// Whole seconds from Unix times: no overflow for any year a
+			// date can carry (time.Duration ends after 292 years).
+			d := float64(t.Unix() - prev.Unix())
+			hops[i].DelaySeconds = &d
 			// A minute of difference is ordinary clock drift between servers.
 			hops[i].ClockSkew = d < -60
 		}
-		prev = t
+		prev, known = t, true
 	}
 	return hops
+}
+
+// Dates. RFC 5322 3.3 gives the form "[day-name ,] day month year hh:mm[:ss]
+// zone"; 4.3 keeps the obsolete forms readers must still accept: two- and
+// three-digit years, zone names (UT, GMT, EST, EDT, CST, CDT, MST, MDT, PST,
+// PDT) and military letters, and comments anywhere. Go's net/mail reads a
+// zone name it does not know as UTC ("PST" becomes +0000), which made false
+// clock skew, so dates are read here. Besides RFC 5322, real servers write
+// three-digit days ("029 Apr"), full month names, ctime order ("Apr 29
+// 23:34:45 2005 +0000"), and Go's time.Time String form ("2018-04-22
+// 02:54:17.028 +0000 UTC"). Fractions of a second are dropped.
+
+var (
+	reDate5322  = regexp.MustCompile(`(?i)^(?:[a-z]{3,9},?\s*)?(\d{1,3})\s*-?([a-z]{3,9})-?\s*(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([+-]\d{4}|[a-z]{1,5}))?(?:\s|$)`)
+	reDateCtime = regexp.MustCompile(`(?i)^(?:[a-z]{3,9},?\s+)?([a-z]{3,9})\s+(\d{1,2})\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s+(\d{4})(?:\s+([+-]\d{4}|[a-z]{1,5}))?(?:\s|$)`)
+	reDateISO   = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?(?:\s|$)`)
+	// A date in a Received field that has no ";" before it: at the end
+	// (SendGrid, Sendmail after a TLS comment; Go's form may carry its
+	// monotonic clock reading "m=+8560828.24"), or in the middle ("at
+	// <date> by", CrediShield).
+	reLoose5322 = regexp.MustCompile(`(?i)(?:\b[a-z]{3},\s*)?\b\d{1,3}\s+[a-z]{3,9}\s+\d{4}\s+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s+(?:[+-]\d{4}\b|[a-z]{1,5}\b)(?:\s*\([^()]*\))?`)
+	reLooseISO  = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?\s*(?:Z|[+-]\d{2}:?\d{2})(?:\s+[A-Z]{1,5}\b)?(?:\s+m=[+-][0-9.]+)?`)
+)
+
+var months = map[string]time.Month{"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+
+// obsZones are RFC 5322 4.3's zone names, in hours from UTC.
+var obsZones = map[string]int{"UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
+
+// parseDate reads a date in any of the forms above; ok is false when s
+// holds none, or a date that does not exist.
+func parseDate(s string) (time.Time, bool) {
+	s = strings.Join(strings.Fields(stripComments(s)), " ")
+	if m := reDate5322.FindStringSubmatch(s); m != nil {
+		year, _ := strconv.Atoi(m[3])
+		switch len(m[3]) {
+		case 2: // RFC 5322 4.3
+			if year < 50 {
+				year += 2000
+			} else {
+				year += 1900
+			}
+		case 3:
+			year += 1900
+		}
+		return makeDate(year, m[2], m[1], m[4], m[5], m[6], m[7])
+	}
+	if m := reDateCtime.FindStringSubmatch(s); m != nil {
+		year, _ := strconv.Atoi(m[6])
+		return makeDate(year, m[1], m[2], m[3], m[4], m[5], m[7])
+	}
+	if m := reDateISO.FindStringSubmatch(s); m != nil {
+		year, _ := strconv.Atoi(m[1])
+		mon, _ := strconv.Atoi(m[2])
+		if mon < 1 || mon > 12 {
+			return time.Time{}, false
+		}
+		zone := strings.Replace(m[7], ":", "", 1)
+		return makeDate(year, time.Month(mon).String()[:3], m[3], m[4], m[5], m[6], zone)
+	}
+	return time.Time{}, false
+}
+
+func makeDate(year int, month, day, hh, mm, ss, zone string) (time.Time, bool) {
+	mon, ok := months[strings.ToLower(month[:min(3, len(month))])]
+	if !ok || year < 1 || year > 9999 {
+		return time.Time{}, false
+	}
+	d, _ := strconv.Atoi(day)
+	hour, _ := strconv.Atoi(hh)
+	minute, _ := strconv.Atoi(mm)
+	sec := 0
+	if ss != "" {
+		sec, _ = strconv.Atoi(ss)
+	}
+	if hour > 23 || minute > 59 || sec > 60 {
+		return time.Time{}, false
+	}
+	if sec == 60 {
+		sec = 59 // a leap second (RFC 5322 3.3 allows 60)
+	}
+	offset := 0
+	switch {
+	case zone == "":
+		// RFC 5322 3.3 requires a zone: without one the instant is unknown.
+		return time.Time{}, false
+	case zone[0] == '+' || zone[0] == '-':
+		zh, _ := strconv.Atoi(zone[1:3])
+		zm, _ := strconv.Atoi(zone[3:5])
+		if zm > 59 {
+			return time.Time{}, false
+		}
+		offset = zh*3600 + zm*60
+		if zone[0] == '-' {
+			offset = -offset
+		}
+	default:
+		// RFC 5322 4.3: known names have their offsets; military
+		// letters and unknown names are taken as -0000 (UTC).
+		offset = obsZones[strings.ToUpper(zone)] * 3600
+	}
+	loc := time.UTC
+	if offset != 0 {
+		loc = time.FixedZone("", offset)
+	}
+	t := time.Date(year, mon, d, hour, minute, sec, 0, loc)
+	if t.Day() != d || t.Month() != mon {
+		return time.Time{}, false // 30 Feb
+	}
+	return t, true
+}
+
+// looseDate finds the last date written in a Received field that has no
+// ";" before it, and its place [start, end).
+func looseDate(s string) (time.Time, [2]int, bool) {
+	for _, re := range []*regexp.Regexp{reLoose5322, reLooseISO} {
+		locs := re.FindAllStringIndex(s, -1)
+		for i := len(locs) - 1; i >= 0; i-- {
+			if t, ok := parseDate(s[locs[i][0]:locs[i][1]]); ok {
+				return t, [2]int{locs[i][0], locs[i][1]}, true
+			}
+		}
+	}
+	return time.Time{}, [2]int{}, false
 }
