@@ -1,11 +1,14 @@
 package inspect
 
 import (
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Received fields (RFC 5321 4.4): each server that handled the message
@@ -480,4 +483,182 @@ func looseDate(s string) (time.Time, [2]int, bool) {
 		}
 	}
 	return time.Time{}, [2]int{}, false
+}
+
+// The SPF boundary. SPF (RFC 7208 4.1) checks the address of the client
+// that connected to the receiving organisation: the last hop into it. Hops
+// above that one are the receiver's own servers (content filters on
+// 127.0.0.1, Microsoft 365's internal 10.x, fe80:: and 2603:10b6:...
+// hops), hops below it were written by the sender's side and are only its
+// word. The boundary is found walking down from the newest hop:
+//
+//   - the newest hop's "by" and the trusted authserv-ids name the receiver;
+//   - a hop whose client has no address, a private, loopback or link-local
+//     one, or a name (reverse DNS, else HELO) in the receiver's domain is
+//     internal: its client is the receiver's server too, so the walk goes on
+//     below it and that server's domain joins the receiver's;
+//   - the first hop from a public address outside the receiver is the
+//     boundary;
+//   - shared platforms whose inbound servers take mail from their own
+//     outbound servers (Microsoft 365's Exchange Online Protection
+//     frontends *.mail.protection.outlook.com, Gmail's mx.google.com) end
+//     the walk at the hop into that inbound server, whoever the client is.
+//
+// An address given as a HELO argument is never used (readFromClause).
+
+// inboundEdges are the inbound servers of shared platforms: a hop into one
+// of them is where mail entered the platform's customer.
+var inboundEdges = []struct {
+	suffix, what string
+}{
+	{".mail.protection.outlook.com", "Microsoft 365 (Exchange Online Protection)"},
+	{"mx.google.com", "Gmail"},
+}
+
+func inboundEdge(by string) string {
+	b := strings.ToLower(strings.TrimSuffix(by, "."))
+	for _, e := range inboundEdges {
+		if b == strings.TrimPrefix(e.suffix, ".") || strings.HasSuffix(b, e.suffix) {
+			return e.what
+		}
+	}
+	return ""
+}
+
+// publicAddr says whether ip is an address a sender's server on the
+// Internet can have: not private (RFC 1918, RFC 4193), loopback,
+// link-local, unspecified, multicast or shared (RFC 6598 100.64/10).
+func publicAddr(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	return !(a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() ||
+		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || netip.MustParsePrefix("100.64.0.0/10").Contains(a) ||
+		netip.MustParsePrefix("0.0.0.0/8").Contains(a))
+}
+
+// orgOf is the organisational domain of a host name (public suffix plus
+// one label), or "" for an address literal or a name without a dot.
+func orgOf(host string) string {
+	h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+	if i := strings.LastIndexByte(h, '@'); i >= 0 {
+		h = h[i+1:] // user@host
+	}
+	if h == "" || !strings.Contains(h, ".") || strings.ContainsAny(h, "[]:@ ") || addrOf(h) != "" {
+		return ""
+	}
+	org, err := publicsuffix.EffectiveTLDPlusOne(h)
+	if err != nil {
+		return ""
+	}
+	if sameOrg[org] != "" {
+		return sameOrg[org]
+	}
+	return org
+}
+
+// sameOrg joins the domains one platform names its own servers under:
+// Microsoft 365's internal hops go between *.prod.outlook.com,
+// *.outlook.office365.com and *.prod.exchangelabs.com names of the same
+// machines.
+var sameOrg = map[string]string{"outlook.com": "outlook.com", "office365.com": "outlook.com", "exchangelabs.com": "outlook.com"}
+
+// spfBoundary returns the index in hops (oldest first) of the hop whose
+// client address SPF checks, and why it was chosen; -1 when no hop names a
+// public client address.
+func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
+	if len(hops) == 0 {
+		return -1, ""
+	}
+	recv := map[string]bool{}
+	var names []string
+	add := func(host string) {
+		if o := orgOf(host); o != "" && !recv[o] {
+			recv[o] = true
+			names = append(names, o)
+		}
+	}
+	for _, id := range authservIDs {
+		add(id)
+	}
+	top := len(hops) - 1
+	add(hops[top].By)
+	var internal []string
+	inside := true
+	for i := top; i >= 0 && inside; i-- {
+		h := hops[i]
+		add(h.By)
+		client := h.RDNS
+		if client == "" {
+			client = h.From
+		}
+		if edge := inboundEdge(h.By); edge != "" && publicAddr(h.IP) {
+			return i, fmt.Sprintf("the IP address %s is where the message entered %s: %s received it from %s (Received field %d of %d, counted from the oldest)%s",
+				h.IP, edge, h.By, orUnknown(client), i+1, len(hops), skipped(internal))
+		}
+		switch {
+		case h.IP == "" || !publicAddr(h.IP):
+			internal = append(internal, fmt.Sprintf("%s from %s [%s]", orUnknown(h.By), orUnknown(client), orNoAddr(h.IP)))
+			add(client)
+		case recv[orgOf(client)]:
+			internal = append(internal, fmt.Sprintf("%s from %s [%s], a server of the receiver", orUnknown(h.By), client, h.IP))
+		default:
+			why := "the receiver"
+			if len(names) > 0 {
+				why = strings.Join(names, ", ")
+			}
+			return i, fmt.Sprintf("the IP address %s is the client that %s recorded in its Received field (%d of %d, counted from the oldest): the last hop into %s from outside%s",
+				h.IP, orUnknown(h.By), i+1, len(hops), why, skipped(internal))
+		}
+		// The walk goes on only while the hop below hands the message to a
+		// server of the receiver: this hop's client, or one of its domains.
+		if i > 0 {
+			below := hops[i-1].By
+			inside = recv[orgOf(below)] || orgOf(below) == "" || strings.EqualFold(strings.TrimSuffix(below, "."), strings.TrimSuffix(h.From, ".")) ||
+				strings.EqualFold(strings.TrimSuffix(below, "."), strings.TrimSuffix(h.RDNS, "."))
+		}
+	}
+	// No hop from outside: the newest public client address, as a guess.
+	for i := top; i >= 0; i-- {
+		if publicAddr(hops[i].IP) {
+			return i, fmt.Sprintf("the IP address %s is the newest public client address in the Received fields (%s recorded it, field %d of %d, counted from the oldest); no hop could be told apart as the one into the receiver, so give --ip if this is not the right one",
+				hops[i].IP, orUnknown(hops[i].By), i+1, len(hops))
+		}
+	}
+	return -1, ""
+}
+
+func skipped(internal []string) string {
+	if len(internal) == 0 {
+		return ""
+	}
+	return "; the newer hops are the receiver's own (" + strings.Join(internal, "; ") + ")"
+}
+
+func orNoAddr(s string) string {
+	if s == "" {
+		return "no address"
+	}
+	return s
+}
+
+// topAuthservID is the authserv-id of the newest Authentication-Results
+// field (RFC 8601 2.2), or "" when it has none (Microsoft 365 writes
+// "Authentication-Results: spf=pass ..." without one).
+func topAuthservID(m *Message) string {
+	f, ok := m.Get("Authentication-Results")
+	if !ok {
+		return ""
+	}
+	v := stripComments(f.Value())
+	if i := strings.IndexByte(v, ';'); i >= 0 {
+		v = v[:i]
+	}
+	w := strings.Fields(v)
+	if len(w) == 0 || strings.Contains(w[0], "=") {
+		return ""
+	}
+	return w[0]
 }
