@@ -98,11 +98,13 @@ func parseReceived(v string) Hop {
 		}
 		switch w {
 		case "from":
-			if h.From != "" || next == "" || next[0] == '(' {
+			if h.From != "" || h.IP != "" || next == "" {
 				continue
 			}
-			h.From = next
-			i++
+			if next[0] != '(' { // "from (127.0.0.1) by": no host name
+				h.From = next
+				i++
+			}
 			// The rest of the from clause: comments and bare [ip] words,
 			// up to the next clause keyword.
 			j := i + 1
@@ -586,6 +588,7 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 	top := len(hops) - 1
 	add(hops[top].By)
 	var internal []string
+	relay := -1 // the oldest hop from a public address named in the receiver's domain
 	inside := true
 	for i := top; i >= 0 && inside; i-- {
 		h := hops[i]
@@ -604,6 +607,7 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 			add(client)
 		case recv[orgOf(client)]:
 			internal = append(internal, fmt.Sprintf("%s from %s [%s], a server of the receiver", orUnknown(h.By), client, h.IP))
+			relay = i
 		default:
 			why := "the receiver"
 			if len(names) > 0 {
@@ -620,12 +624,25 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 				strings.EqualFold(strings.TrimSuffix(below, "."), strings.TrimSuffix(h.RDNS, "."))
 		}
 	}
-	// No hop from outside: the newest public client address, as a guess.
+	// No hop could be tied to the receiver (a path cut short, names
+	// removed): the newest public client address that is not one of the
+	// receiver's own servers, as a guess.
 	for i := top; i >= 0; i-- {
-		if publicAddr(hops[i].IP) {
+		client := hops[i].RDNS
+		if client == "" {
+			client = hops[i].From
+		}
+		if publicAddr(hops[i].IP) && !recv[orgOf(client)] {
 			return i, fmt.Sprintf("the IP address %s is the newest public client address in the Received fields (%s recorded it, field %d of %d, counted from the oldest); no hop could be told apart as the one into the receiver, so give --ip if this is not the right one",
 				hops[i].IP, orUnknown(hops[i].By), i+1, len(hops))
 		}
+	}
+	// Every public client is named in the receiver's domain (mail from the
+	// receiver's own servers, such as its bounces): the oldest of them.
+	if relay >= 0 {
+		h := hops[relay]
+		return relay, fmt.Sprintf("the IP address %s is the oldest public client address on the receiver's side (%s recorded it, field %d of %d, counted from the oldest): every hop into the receiver came from a server named in its own domain, so give --ip if this is not the right one",
+			h.IP, orUnknown(h.By), relay+1, len(hops))
 	}
 	return -1, ""
 }

@@ -1,6 +1,10 @@
 package inspect
 
 import (
+	"fmt"
+	"net/mail"
+	"net/netip"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +95,8 @@ var receivedForms = []struct {
 		from: "192.168.0.1", ip: "192.168.0.1", by: "mail.example", time: "2020-04-21T23:32:11+09:00"},
 	{name: "go time with monotonic reading", in: "by filterdrecv-7d99 with SMTP id filterdrecv-7d99-1-650F 2023-09-23 20:53:26.698825617 +0000 UTC m=+8560828.240609768",
 		by: "filterdrecv-7d99", time: "2023-09-23T20:53:26Z"},
+	{name: "no host before the comment", in: "from (127.0.0.1) by mail90.mailer.example id hgs0 for <a@b.example>; Wed, 29 Aug 2018 20:26:47 +0000 (envelope-from <c@d.example>)",
+		ip: "127.0.0.1", by: "mail90.mailer.example", time: "2018-08-29T20:26:47Z"},
 	{name: "garbage", in: "garbage without structure"},
 }
 
@@ -180,3 +186,88 @@ func TestParseSkipsBadLine(t *testing.T) {
 		t.Error("a text without any header field was accepted")
 	}
 }
+
+// receivedTemplates are the real forms, with %[1]s the host, %[2]s the
+// reverse-DNS name, %[3]s the client address, %[4]s the HELO name (an
+// address literal in some forms, to show it is never taken as the client).
+var receivedTemplates = []string{
+	"from %[1]s (%[2]s [%[3]s]) by mx.r.example (Postfix) with ESMTPS id 1",
+	"from %[1]s (%[3]s) by X.mail.protection.outlook.com (10.0.0.1) with Microsoft SMTP Server",
+	"from %[1]s (HELO %[4]s) (%[3]s) by mx.r.example with SMTP",
+	"from unknown (HELO %[4]s) (user@%[3]s with login) by smtp.r.example with SMTP",
+	"from %[1]s [%[3]s] by mx.r.example with ESMTP id 1",
+	"from %[1]s (HELO %[4]s) ([%[3]s]) by esa.r.example with ESMTP",
+	"from [%[3]s] (port=52874 helo=%[4]s) by host.r.example with esmtpsa (TLS1.3) tls TLS_AES_256_GCM_SHA384",
+	"from %[2]s ([%[3]s] helo=%[4]s) by host.r.example with esmtps",
+	"from %[3]s by mx.r.example",
+	"from %[1]s (%[2]s [%[3]s] (may be forged)) by mx.r.example (8.15.2/8.15.2) with ESMTP id x",
+}
+
+// FuzzReceivedForms is a differential test against the plainest reference
+// there is: the field is written from its parts in one of the real forms,
+// and the reader must give back the client address it was written with,
+// whatever the host, reverse-DNS and HELO names are (the HELO name is often
+// an address literal the sender chose).
+func FuzzReceivedForms(f *testing.F) {
+	f.Add(uint8(0), "mail.example.com", "mail.example.com", uint32(0xc0000201), "[192.168.88.181]", "Mon, 23 Nov 2026 10:00:05 +0000")
+	f.Add(uint8(6), "x", "y", uint32(0x0a000001), "[127.0.0.1]", "29 Apr 2011 10:00:00 PDT")
+	f.Add(uint8(2), "unknown", "unknown", uint32(0xcb007105), "localhost", "")
+	f.Fuzz(func(t *testing.T, form uint8, host, rdns string, ip4 uint32, helo, date string) {
+		// Names as servers write them: one word without ( ) [ ] ; and not
+		// a clause keyword.
+		for _, s := range []string{host, rdns} {
+			if s == "" || len(s) > 64 || strings.ContainsAny(s, "()[];@ \t\r\n=") || isClauseWord(s) || addrOf(s) != "" ||
+				strings.EqualFold(s, "helo") || strings.EqualFold(s, "ehlo") {
+				return
+			}
+		}
+		if helo == "" || len(helo) > 64 || strings.ContainsAny(helo, "(); \t\r\n") {
+			return
+		}
+		ip := netip.AddrFrom4([4]byte{byte(ip4 >> 24), byte(ip4 >> 16), byte(ip4 >> 8), byte(ip4)}).String()
+		if form%2 == 1 {
+			ip = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 14: byte(ip4 >> 8), 15: byte(ip4)}).String()
+		}
+		v := fmt.Sprintf(receivedTemplates[int(form)%len(receivedTemplates)], host, rdns, ip, helo)
+		if date != "" {
+			v += "; " + date
+		}
+		h := parseReceived(v)
+		if h.IP != ip {
+			t.Fatalf("%q: IP %q, written with %q", v, h.IP, ip)
+		}
+		if h.By == "" {
+			t.Fatalf("%q: no by", v)
+		}
+	})
+}
+
+// FuzzParseDate compares parseDate with net/mail.ParseDate where the
+// latter is right (a numeric zone): the same instant, or both refuse.
+// Beyond that, parseDate must not panic and must give a real date.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"Mon, 23 Nov 2026 10:00:00 +0000", "23 Nov 26 10:00 +0100", "Thu, 029 Apr 2011 09:51:50 +0200",
+		"2018-04-22 02:54:17.028 +0000 UTC", "Apr 29 23:34:45 2005 +0000", "Mon, 9 Jun 3609 12:24:02 -0700", "Tue, 1 Jan 2008 12:00:00 CST"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseDate(s)
+		if ok && (got.Year() < 1 || got.Year() > 9999) {
+			t.Fatalf("%q: year %d", s, got.Year())
+		}
+		if !reNumericRFC5322.MatchString(s) {
+			return
+		}
+		want, err := mail.ParseDate(s)
+		if err != nil {
+			return // net/mail is stricter (no 3-digit days, no full month names)
+		}
+		if !ok || !got.Equal(want) {
+			t.Fatalf("%q: %v %v, net/mail says %v", s, got, ok, want)
+		}
+	})
+}
+
+// reNumericRFC5322 is the strict RFC 5322 3.3 form with a numeric zone,
+// where net/mail is a sound reference.
+var reNumericRFC5322 = regexp.MustCompile(`^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?[0-9]{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}(?::[0-9]{2})? [+-][0-9]{4}$`)
