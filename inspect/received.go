@@ -537,9 +537,13 @@ func publicAddr(ip string) bool {
 	}
 	a = a.Unmap()
 	return !(a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() ||
-		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || netip.MustParsePrefix("100.64.0.0/10").Contains(a) ||
-		netip.MustParsePrefix("0.0.0.0/8").Contains(a))
+		a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast() || sharedSpace.Contains(a) || thisNetwork.Contains(a))
 }
+
+var (
+	sharedSpace = netip.MustParsePrefix("100.64.0.0/10") // RFC 6598
+	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")     // RFC 791
+)
 
 // orgOf is the organisational domain of a host name (public suffix plus
 // one label), or "" for an address literal or a name without a dot.

@@ -111,7 +111,7 @@ func (p *textPrinter) print(r *inspect.Report) error {
 		if h.DelaySeconds != nil {
 			delay = fmt.Sprintf(" +%.0fs", *h.DelaySeconds)
 		} else if i > 0 {
-			delay = " +?s" // the delay is unknown
+			delay = " delay unknown"
 		}
 		skew := ""
 		if h.ClockSkew {
