@@ -45,7 +45,7 @@ func (r *Report) Markdown() string {
 		for i, h := range r.Hops {
 			delay := "unknown"
 			if h.DelaySeconds != nil {
-				delay = fmt.Sprintf("+%.0fs", *h.DelaySeconds)
+				delay = fmt.Sprintf("%+.0fs", *h.DelaySeconds)
 			}
 			fmt.Fprintf(&b, "%d. %s [%s] → %s, TLS: %s, %s (%s)\n", i+1, mdText(orNone(h.From)), orNone(h.IP), mdText(orNone(h.By)), mdText(h.TLS), orNone(h.Time), delay)
 		}

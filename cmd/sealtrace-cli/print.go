@@ -109,7 +109,7 @@ func (p *textPrinter) print(r *inspect.Report) error {
 	for i, h := range r.Hops {
 		delay := ""
 		if h.DelaySeconds != nil {
-			delay = fmt.Sprintf(" +%.0fs", *h.DelaySeconds)
+			delay = fmt.Sprintf(" %+.0fs", *h.DelaySeconds)
 		} else if i > 0 {
 			delay = " delay unknown"
 		}
