@@ -22,7 +22,7 @@ func TestSPFBoundary(t *testing.T) {
 				"from out.sender.example (out.sender.example [203.0.113.5]) by mx.receiver.example (Postfix) with ESMTPS id 3; Mon, 23 Nov 2026 10:00:05 +0000",
 				"from [10.1.1.1] (unknown [198.51.100.77]) by out.sender.example (Postfix) with ESMTPSA id 4; Mon, 23 Nov 2026 10:00:04 +0000",
 			},
-			authserv: []string{"mx.receiver.example"}, ip: "203.0.113.5", whyHas: "last hop into receiver.example from outside"},
+			ip: "203.0.113.5", whyHas: "last hop into receiver.example from outside; the newer hops are the receiver's own (mailbox.receiver.example from mx.receiver.example [127.0.0.1]; mx.receiver.example from localhost [127.0.0.1])"},
 		{name: "the receiver's own relay with a public address",
 			received: []string{
 				"from mx1.receiver.example (mx1.receiver.example [192.0.2.11]) by store.receiver.example with ESMTP id 1; Mon, 23 Nov 2026 10:00:06 +0000",
@@ -49,7 +49,7 @@ func TestSPFBoundary(t *testing.T) {
 				"from XX9PR03CA0788.namprd03.prod.outlook.com (2001:db8:408:13f::13) by XX6PR18MB3601.namprd18.prod.outlook.com (2001:db8:5:2aa::24) with Microsoft SMTP Server id 15.20.6838.21; Wed, 27 Sep 2023 15:20:15 +0000",
 				"from sender.example (198.51.100.94) by XX7NAM10FT015.mail.protection.outlook.com (10.13.157.1) with Microsoft SMTP Server id 15.20.6838.14 via Frontend Transport; Wed, 27 Sep 2023 15:20:13 +0000",
 			},
-			authserv: []string{"mx.receiver.example"}, ip: "203.0.113.67", whyHas: "last hop into receiver.example"},
+			authserv: []string{"mx.receiver.example"}, ip: "203.0.113.67", whyHas: "the receiver named in the trusted Authentication-Results (authserv-id mx.receiver.example)"},
 		{name: "two microsoft 365 tenants: the newer one received it",
 			received: []string{
 				"from XX4PR04CA0314.namprd04.prod.outlook.com (2001:db8:303:82::19) by XX3P223MB0210.NAMP223.PROD.OUTLOOK.COM (2001:db8:208:34f::16) with Microsoft SMTP Server id 15.20.1; Mon, 1 Jan 2024 10:00:09 +0000",
@@ -65,7 +65,7 @@ func TestSPFBoundary(t *testing.T) {
 				"from mail-sor-f41.google.com (mail-sor-f41.google.com. [198.51.100.41]) by mx.google.com with SMTPS id x2sor; Tue, 03 Jan 2017 12:32:02 -0800 (PST)",
 				"by 2002:a05:6a10:5678:b0:5ad:1234:abcd with SMTP id y; Tue, 3 Jan 2017 12:32:01 -0800 (PST)",
 			},
-			authserv: []string{"mx.google.com"}, ip: "198.51.100.41", whyHas: "entered Gmail"},
+			ip: "198.51.100.41", whyHas: "entered Gmail"},
 		{name: "a HELO in the receiver's domain does not make a hop internal when rDNS says otherwise",
 			received: []string{
 				"from mx.receiver.example (attacker.example [203.0.113.66]) by mx.receiver.example (Postfix) with ESMTP id 1; Mon, 23 Nov 2026 10:00:05 +0000",
@@ -76,7 +76,25 @@ func TestSPFBoundary(t *testing.T) {
 			received: []string{
 				"from BLU004-OMC3S13.hotmail.example.com ([198.51.100.88]) by BAY004-MC2F13.hotmail.example.com over TLS secured channel with Microsoft SMTPSVC(7.5.7601.22712); Fri, 21 Nov 2014 14:17:54 -0800",
 			},
-			authserv: []string{"hotmail.example.com"}, ip: "198.51.100.88", whyHas: "every hop into the receiver came from a server named in its own domain"},
+			authserv: []string{"hotmail.example.com"}, ip: "198.51.100.88", whyHas: "the last hop into example.com from outside"},
+		{name: "the receiver's own servers only, named by reverse DNS",
+			received: []string{
+				"from out.hotmail.example.com (out.hotmail.example.com [198.51.100.89]) by in.hotmail.example.com with ESMTP; Fri, 21 Nov 2014 14:17:54 -0800",
+			},
+			authserv: []string{"hotmail.example.com"}, ip: "198.51.100.89", whyHas: "every hop into the receiver came from a server named in its own domain"},
+		{name: "a relay named by HELO only counts when the path goes on from it",
+			received: []string{
+				"from relay.receiver.example (198.51.100.28) by mail.receiver.example; Mon, 23 Nov 2026 10:00:06 +0000",
+				"from out.sender.example (out.sender.example [203.0.113.7]) by relay.receiver.example; Mon, 23 Nov 2026 10:00:05 +0000",
+			},
+			ip: "203.0.113.7", whyHas: "mail.receiver.example from relay.receiver.example [198.51.100.28], a server of the receiver"},
+		{name: "the trusted authserv-id's host",
+			received: []string{
+				"from relay.receiver.example (198.51.100.28) by mail.receiver.example; Mon, 23 Nov 2026 10:00:06 +0000",
+				"from out.sender.example (203.0.113.8) by relay.receiver.example; Mon, 23 Nov 2026 10:00:05 +0000",
+				"from forged.example (192.0.2.55) by relay.receiver.example; Mon, 23 Nov 2026 10:00:04 +0000",
+			},
+			authserv: []string{"relay.receiver.example"}, ip: "203.0.113.8", whyHas: "authserv-id relay.receiver.example"},
 		{name: "a path cut short: not the receiver's internal hop",
 			received: []string{
 				"from FR0P281MB2649.DEUP281.PROD.OUTLOOK.COM (2001:db8:d10:50::12) by BEZP281MB2374.DEUP281.PROD.OUTLOOK.COM with HTTPS; Mon, 1 Jan 2024 10:00:09 +0000",
@@ -84,6 +102,12 @@ func TestSPFBoundary(t *testing.T) {
 				"from mout.mailbox.example (mout.mailbox.example [198.51.100.171]) by mx.burda.example; Mon, 1 Jan 2024 10:00:07 +0000",
 			},
 			ip: "198.51.100.171", whyHas: "no hop could be told apart"},
+		{name: "a forged HELO in the receiver's domain without reverse DNS is not an internal hop",
+			received: []string{
+				"from mx.receiver.example (203.0.113.67) by mx.receiver.example with ESMTP id 1; Mon, 23 Nov 2026 10:00:05 +0000",
+				"from spf-approved.sender.example (198.51.100.1) by mx.receiver.example with ESMTP id 0; Mon, 23 Nov 2026 10:00:04 +0000",
+			},
+			ip: "203.0.113.67"},
 		{name: "only private and loopback addresses",
 			received: []string{
 				"from localhost (localhost [127.0.0.1]) by mx.receiver.example; Mon, 23 Nov 2026 10:00:05 +0000",
@@ -125,8 +149,7 @@ func TestSPFBoundaryInInspect(t *testing.T) {
 	}
 	in := deriveSPFInputs(m, parseHops(m), Options{})
 	why := strings.Join(in.why, "; ")
-	if in.ip.String() != "203.0.113.5" || in.helo != "smtp.sender.example" || !strings.Contains(why, "last hop into receiver.example from outside") ||
-		!strings.Contains(why, "mx.receiver.example from localhost [127.0.0.1]") {
+	if in.ip.String() != "203.0.113.5" || in.helo != "smtp.sender.example" || !strings.Contains(why, "authserv-id mx.receiver.example") {
 		t.Errorf("ip %v helo %q why %q", in.ip, in.helo, why)
 	}
 	in = deriveSPFInputs(m, parseHops(m), Options{IP: "192.0.2.99"})

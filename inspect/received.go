@@ -571,6 +571,10 @@ func orgOf(host string) string {
 // machines.
 var sameOrg = map[string]string{"outlook.com": "outlook.com", "office365.com": "outlook.com", "exchangelabs.com": "outlook.com"}
 
+// platformOrg are the organisations whose internal hops are told by their
+// HELO names (see spfBoundary).
+var platformOrg = map[string]bool{"outlook.com": true}
+
 // spfBoundary returns the index in hops (oldest first) of the hop whose
 // client address SPF checks, and why it was chosen; -1 when no hop names a
 // public client address.
@@ -590,6 +594,17 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 		add(id)
 	}
 	top := len(hops) - 1
+	// RFC 8601 2.2: the authserv-id names the server that checked, so the
+	// newest hop into a server of that name is the one it checked.
+	for i := top; i >= 0; i-- {
+		for _, id := range authservIDs {
+			if id != "" && strings.EqualFold(strings.TrimSuffix(hops[i].By, "."), strings.TrimSuffix(id, ".")) && publicAddr(hops[i].IP) {
+				h := hops[i]
+				return i, fmt.Sprintf("the IP address %s is the client that %s, the receiver named in the trusted Authentication-Results (authserv-id %s), recorded in its Received field (%d of %d, counted from the oldest)",
+					h.IP, h.By, id, i+1, len(hops))
+			}
+		}
+	}
 	add(hops[top].By)
 	var internal []string
 	relay := -1 // the oldest hop from a public address named in the receiver's domain
@@ -609,7 +624,16 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 		case h.IP == "" || !publicAddr(h.IP):
 			internal = append(internal, fmt.Sprintf("%s from %s [%s]", orUnknown(h.By), orUnknown(client), orNoAddr(h.IP)))
 			add(client)
-		case recv[orgOf(client)]:
+		case recv[orgOf(h.RDNS)] || h.RDNS == "" && recv[orgOf(h.From)] && (platformOrg[orgOf(h.From)] || handsOn(hops, i)):
+			// A public client counts as the receiver's own server by the
+			// name the receiver looked up (reverse DNS). The HELO name is
+			// the client's word, so it counts only on a platform whose
+			// internal hops carry no looked-up name (Microsoft 365), or
+			// when the path goes on from that server: the field below was
+			// written by it ("by" the same name) and it is not relaying
+			// to itself. A forger who names itself after the receiver's
+			// server and writes matching older fields still gets through;
+			// the step names the hop, and --ip overrides it.
 			internal = append(internal, fmt.Sprintf("%s from %s [%s], a server of the receiver", orUnknown(h.By), client, h.IP))
 			relay = i
 		default:
@@ -621,10 +645,11 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 				h.IP, orUnknown(h.By), i+1, len(hops), why, skipped(internal))
 		}
 		// The walk goes on only while the hop below hands the message to a
-		// server of the receiver: this hop's client, or one of its domains.
+		// server of the receiver: this hop's client, or one of its domains
+		// (any server while no domain of the receiver is known yet).
 		if i > 0 {
 			below := hops[i-1].By
-			inside = recv[orgOf(below)] || orgOf(below) == "" || strings.EqualFold(strings.TrimSuffix(below, "."), strings.TrimSuffix(h.From, ".")) ||
+			inside = len(recv) == 0 || recv[orgOf(below)] || orgOf(below) == "" || strings.EqualFold(strings.TrimSuffix(below, "."), strings.TrimSuffix(h.From, ".")) ||
 				strings.EqualFold(strings.TrimSuffix(below, "."), strings.TrimSuffix(h.RDNS, "."))
 		}
 	}
@@ -649,6 +674,14 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 			h.IP, orUnknown(h.By), relay+1, len(hops))
 	}
 	return -1, ""
+}
+
+// handsOn says whether the hop below hops[i] was written by the client of
+// hops[i], a server other than the one that wrote hops[i].
+func handsOn(hops []Hop, i int) bool {
+	from := strings.TrimSuffix(hops[i].From, ".")
+	return i > 0 && from != "" && strings.EqualFold(strings.TrimSuffix(hops[i-1].By, "."), from) &&
+		!strings.EqualFold(strings.TrimSuffix(hops[i].By, "."), from)
 }
 
 func skipped(internal []string) string {
