@@ -35,25 +35,26 @@ const tlsNone = "none stated"
 
 // TLS statements, tried in order; each gives a version and/or a cipher.
 var tlsForms = []struct {
+	need            string // a word the field must hold (lower case) before the expression is tried
 	re              *regexp.Regexp
 	version, cipher int // submatch indexes; 0 = not given by this form
 }{
 	// Sendmail, Microsoft, Haraka: (version=TLSv1.2 cipher=X) / (version=TLS1_2, cipher=X)
-	{regexp.MustCompile(`(?i)\bversion=(TLS[v0-9_.]*(?:/SSLv3)?|SSLv[23])[,;]?\s+cipher=([A-Za-z0-9_-]+)`), 1, 2},
+	{"version=", regexp.MustCompile(`(?i)\bversion=(TLS[v0-9_.]*(?:/SSLv3)?|SSLv[23])[,;]?\s+cipher=([A-Za-z0-9_-]+)`), 1, 2},
 	// Postfix: (using TLSv1.3 with cipher X (256/256 bits))
-	{regexp.MustCompile(`(?i)\busing (TLSv?[0-9._]+|SSLv[23]) with cipher ([A-Za-z0-9_-]+)`), 1, 2},
+	{"using ", regexp.MustCompile(`(?i)\busing (TLSv?[0-9._]+|SSLv[23]) with cipher ([A-Za-z0-9_-]+)`), 1, 2},
 	// Courier, old Exim, qmail-tls: (TLSv1.2:AES128-GCM-SHA256:128)
-	{regexp.MustCompile(`(?i)\((TLSv?[0-9._]+|SSLv[23]):([A-Za-z0-9_-]+)(?::[0-9]+)?\)`), 1, 2},
+	{"(", regexp.MustCompile(`(?i)\((TLSv?[0-9._]+|SSLv[23]):([A-Za-z0-9_-]+)(?::[0-9]+)?\)`), 1, 2},
 	// Exim 4.9x: with esmtps (TLS1.3) tls TLS_AES_256_GCM_SHA384
-	{regexp.MustCompile(`(?i)\((TLSv?[0-9._]+)\)\s+tls\s+([A-Za-z0-9_-]+)`), 1, 2},
+	{"tls", regexp.MustCompile(`(?i)\((TLSv?[0-9._]+)\)\s+tls\s+([A-Za-z0-9_-]+)`), 1, 2},
 	// (TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384)
-	{regexp.MustCompile(`\((TLSv?1[0-9._]*) ([A-Z0-9_-]+)\)`), 1, 2},
+	{"tls", regexp.MustCompile(`\((TLSv?1[0-9._]*) ([A-Z0-9_-]+)\)`), 1, 2},
 	// IronPort: with ESMTP/TLS/ECDHE-RSA-AES128-GCM-SHA256
-	{regexp.MustCompile(`(?i)\bE?SMTPS?A?/TLS/([A-Za-z0-9_-]+)`), 0, 1},
+	{"/tls/", regexp.MustCompile(`(?i)\bE?SMTPS?A?/TLS/([A-Za-z0-9_-]+)`), 0, 1},
 	// a cipher alone
-	{regexp.MustCompile(`(?i)\bcipher=([A-Za-z0-9_-]+)`), 0, 1},
+	{"cipher=", regexp.MustCompile(`(?i)\bcipher=([A-Za-z0-9_-]+)`), 0, 1},
 	// a version alone: Exim (TLS1.3) / Sendmail version=TLSv1.3
-	{regexp.MustCompile(`(?i)(?:\bversion=|\()(TLSv?1(?:[._][0-9])?|SSLv3)\b`), 1, 0},
+	{"(", regexp.MustCompile(`(?i)(?:\bversion=|\()(TLSv?1(?:[._][0-9])?|SSLv3)\b`), 1, 0},
 }
 
 // reTLSWord finds TLS stated in words: Exchange's "(TLS)" and "over TLS
@@ -248,7 +249,11 @@ func stripComments(s string) string {
 
 // readTLS sets the hop's TLS fields from what the field states.
 func readTLS(h *Hop, s string) {
+	low := strings.ToLower(s)
 	for _, f := range tlsForms {
+		if !strings.Contains(low, f.need) {
+			continue
+		}
 		m := f.re.FindStringSubmatch(s)
 		if m == nil {
 			continue
@@ -262,7 +267,7 @@ func readTLS(h *Hop, s string) {
 		break
 	}
 	on := h.TLSVersion != "" || h.TLSCipher != "" || tlsProtocols[strings.ToUpper(h.With)] ||
-		reTLSWord.MatchString(s) || strings.HasPrefix(strings.ToUpper(h.With), "ESMTPS")
+		(strings.Contains(low, "tls") || strings.Contains(low, "ssl")) && reTLSWord.MatchString(s) || strings.HasPrefix(strings.ToUpper(h.With), "ESMTPS")
 	switch {
 	case h.TLSVersion != "" || h.TLSCipher != "":
 		h.TLS = strings.TrimSpace(h.TLSVersion + " " + h.TLSCipher)

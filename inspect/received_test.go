@@ -271,3 +271,11 @@ func FuzzParseDate(f *testing.F) {
 // reNumericRFC5322 is the strict RFC 5322 3.3 form with a numeric zone,
 // where net/mail is a sound reference.
 var reNumericRFC5322 = regexp.MustCompile(`^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?[0-9]{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}(?::[0-9]{2})? [+-][0-9]{4}$`)
+
+func BenchmarkParseReceived(b *testing.B) {
+	for b.Loop() {
+		for _, c := range receivedForms {
+			parseReceived(c.in)
+		}
+	}
+}
