@@ -61,7 +61,7 @@ bench: deps-test build-cli
 	bash bench/run.sh
 
 fuzz:
-	@for t in FuzzParse FuzzTags FuzzReceived FuzzCanonBody FuzzInspect FuzzDKIMName FuzzBodyPrefixes FuzzAuthres; do \
+	@for t in FuzzParse FuzzTags FuzzReceived FuzzReceivedForms FuzzParseDate FuzzCanonBody FuzzInspect FuzzDKIMName FuzzBodyPrefixes FuzzAuthres; do \
 	  $(GO) test ./inspect -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} || exit 1; done
 	$(GO) test ./resolver -run '^$$' -fuzz '^FuzzZone$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./resolver -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $${FUZZTIME:-20s}

@@ -43,7 +43,11 @@ func (r *Report) Markdown() string {
 	if len(r.Hops) > 0 {
 		b.WriteString("\n## Path (oldest first)\n\n")
 		for i, h := range r.Hops {
-			fmt.Fprintf(&b, "%d. %s [%s] → %s, TLS: %s, %s (+%.0fs)\n", i+1, mdText(orNone(h.From)), orNone(h.IP), mdText(orNone(h.By)), mdText(h.TLS), orNone(h.Time), h.DelaySeconds)
+			delay := "unknown"
+			if h.DelaySeconds != nil {
+				delay = fmt.Sprintf("%+.0fs", *h.DelaySeconds)
+			}
+			fmt.Fprintf(&b, "%d. %s [%s] → %s, TLS: %s, %s (%s)\n", i+1, mdText(orNone(h.From)), orNone(h.IP), mdText(orNone(h.By)), mdText(h.TLS), orNone(h.Time), delay)
 		}
 	}
 	section := func(title string, steps []Step) {

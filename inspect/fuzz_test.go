@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -72,10 +73,28 @@ func FuzzReceived(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for _, c := range receivedForms {
+		f.Add(c.in)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		h := parseReceived(s)
 		if h.TLS == "" {
 			t.Fatal("TLS must always be said")
+		}
+		// The IP is an address, written somewhere in the field.
+		if h.IP != "" {
+			a, err := netip.ParseAddr(h.IP)
+			if err != nil || a.String() != h.IP {
+				t.Fatalf("IP %q is not an address in canonical form", h.IP)
+			}
+		}
+		if h.Time != "" {
+			if _, err := time.Parse(time.RFC3339, h.Time); err != nil {
+				t.Fatalf("time %q: %v", h.Time, err)
+			}
+		}
+		if (h.TLSVersion != "" || h.TLSCipher != "") && h.TLS == tlsNone {
+			t.Fatalf("TLS %q with version %q cipher %q", h.TLS, h.TLSVersion, h.TLSCipher)
 		}
 	})
 }

@@ -89,6 +89,7 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	if fromWarn != "" {
 		rep.Warnings = append(rep.Warnings, fromWarn)
 	}
+	rep.Warnings = append(rep.Warnings, m.Warnings...)
 	if m.NoSeparator {
 		rep.Warnings = append(rep.Warnings, "the message has headers only (no body): DKIM and ARC body hashes cannot match, so their failures here say nothing about the original message")
 	}

@@ -19,7 +19,14 @@ type Message struct {
 	// NoSeparator is set when the message has no empty line after its header
 	// (only headers, such as ones pasted from a ticket).
 	NoSeparator bool
+	// Warnings name the header lines that were not fields and were skipped.
+	Warnings []string
+	skipped  int
 }
+
+// maxSkippedWarnings bounds the warnings of skipped lines: a header of
+// thousands of broken lines gets a few, then one that says there are more.
+const maxSkippedWarnings = 10
 
 // Field is one header field.
 type Field struct {
@@ -106,7 +113,22 @@ func Parse(raw []byte) (*Message, error) {
 			if line == 1 && len(m.Fields) == 0 && !bytes.Contains(raw, []byte(":")) {
 				return nil, fmt.Errorf("%w: line 1 %q is not a header field (is this a mail message?)", ErrBadHeader, clip(raw))
 			}
-			return nil, fmt.Errorf("%w: line %d %q is not a header field", ErrBadHeader, line, clip(raw))
+			// One broken line (a stray word before a field name, a line
+			// without a colon) is skipped, not the whole message: RFC 5322
+			// 3.6 fields around it are still readable, and a report that
+			// names the line is more use than none. The skipped bytes are
+			// no field, so DKIM and ARC never sign or see them.
+			if len(m.Warnings) < maxSkippedWarnings {
+				m.Warnings = append(m.Warnings, fmt.Sprintf("header line %d %q is not a header field (RFC 5322 2.2); it was skipped and the rest of the message inspected", line, clip(raw)))
+			} else if len(m.Warnings) == maxSkippedWarnings {
+				m.Warnings = append(m.Warnings, "more header lines that are not header fields were skipped")
+			}
+			m.skipped++
+			if m.skipped > MaxHeaderFields {
+				return nil, fmt.Errorf("%w: more than %d", ErrTooManyFields, MaxHeaderFields)
+			}
+			line += bytes.Count(raw, []byte("\r\n"))
+			continue
 		}
 		if len(m.Fields) == MaxHeaderFields {
 			return nil, fmt.Errorf("%w: more than %d", ErrTooManyFields, MaxHeaderFields)
@@ -114,6 +136,9 @@ func Parse(raw []byte) (*Message, error) {
 		name := strings.TrimRight(string(raw[:colon]), " \t")
 		m.Fields = append(m.Fields, Field{Name: name, Raw: raw})
 		line += bytes.Count(raw, []byte("\r\n"))
+	}
+	if len(m.Fields) == 0 && m.skipped > 0 {
+		return nil, fmt.Errorf("%w: no line of the header is a header field (is this a mail message?)", ErrBadHeader)
 	}
 	return m, nil
 }

@@ -174,14 +174,19 @@ type ClaimProperty struct {
 
 // Hop is one Received field, oldest first.
 type Hop struct {
-	From         string  `json:"from"`
-	RDNS         string  `json:"rdns,omitempty"`
-	By           string  `json:"by"`
-	IP           string  `json:"ip"`
-	With         string  `json:"with,omitempty"`
-	TLS          string  `json:"tls"`
-	Time         string  `json:"time"`
-	DelaySeconds float64 `json:"delay_seconds"`
-	ClockSkew    bool    `json:"clock_skew,omitempty"`
-	Raw          string  `json:"raw,omitempty"`
+	From       string `json:"from"`
+	RDNS       string `json:"rdns,omitempty"`
+	HELO       string `json:"helo,omitempty"` // the HELO/EHLO name, when stated apart from From (Exim helo=, qmail HELO)
+	By         string `json:"by"`
+	IP         string `json:"ip"` // the connecting client's address as the receiving server recorded it
+	With       string `json:"with,omitempty"`
+	TLS        string `json:"tls"` // "none stated", "TLS", "TLS (ESMTPS)", or the version and cipher
+	TLSVersion string `json:"tls_version,omitempty"`
+	TLSCipher  string `json:"tls_cipher,omitempty"`
+	Time       string `json:"time"`
+	// DelaySeconds is the time since the previous hop (or the Date field);
+	// nil (JSON null) when either time is unknown.
+	DelaySeconds *float64 `json:"delay_seconds"`
+	ClockSkew    bool     `json:"clock_skew,omitempty"`
+	Raw          string   `json:"raw,omitempty"`
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"strings"
 
 	"blitiri.com.ar/go/spf"
@@ -21,8 +20,8 @@ type spfInputs struct {
 }
 
 // deriveSPFInputs takes the inputs from opts where given, else from the
-// message: the connecting IP and HELO name from the Received field the
-// receiving server added (the topmost one naming a public IP), the envelope
+// message: the connecting IP and HELO name from the Received field of the
+// last hop into the receiving organisation (spfBoundary), the envelope
 // sender from Return-Path (RFC 5321 4.4).
 func deriveSPFInputs(m *Message, hops []Hop, opts Options) spfInputs {
 	in := spfInputs{helo: opts.HELO, mailFrom: opts.MailFrom}
@@ -30,29 +29,23 @@ func deriveSPFInputs(m *Message, hops []Hop, opts Options) spfInputs {
 		in.ip = net.ParseIP(opts.IP)
 		in.why = append(in.why, "the IP address "+opts.IP+" was given by you")
 	} else {
-		// hops are oldest first; the receiver's is the newest with an IP.
-		pick := -1
-		for i := len(hops) - 1; i >= 0; i-- {
-			a, err := netip.ParseAddr(hops[i].IP)
-			if err != nil {
-				continue
-			}
-			if pick < 0 {
-				pick = i
-			}
-			if !a.IsPrivate() && !a.IsLoopback() && !a.IsLinkLocalUnicast() {
-				pick = i
-				break
-			}
+		ids := opts.TrustedAuthservIDs
+		if len(ids) == 0 {
+			ids = []string{topAuthservID(m)}
 		}
-		if pick >= 0 {
+		if pick, why := spfBoundary(hops, ids); pick >= 0 {
 			h := hops[pick]
 			in.ip = net.ParseIP(h.IP)
-			in.why = append(in.why, fmt.Sprintf("the IP address %s is the one that %s recorded in its Received field as the connecting client", h.IP, orUnknown(h.By)))
+			in.why = append(in.why, why)
 			if in.helo == "" {
-				in.helo = h.From
-				if h.From != "" {
-					in.why = append(in.why, "the HELO name "+h.From+" comes from the same Received field")
+				// The HELO name: Exim's helo= and qmail's (HELO x) apart
+				// from the host; elsewhere the host is the HELO name.
+				in.helo = h.HELO
+				if in.helo == "" && addrOf(h.From) == "" {
+					in.helo = h.From
+				}
+				if in.helo != "" {
+					in.why = append(in.why, "the HELO name "+in.helo+" comes from the same Received field")
 				}
 			}
 		}

@@ -52,8 +52,8 @@ func buildPath(r *inspect.Report) []pathNode {
 	}
 	for i, h := range r.Hops {
 		sub := fmt.Sprintf("%s  TLS: %s", orDash(h.IP), h.TLS)
-		if i > 0 || h.DelaySeconds != 0 {
-			sub += fmt.Sprintf("  +%s", humanDelay(h.DelaySeconds))
+		if h.DelaySeconds != nil {
+			sub += fmt.Sprintf("  +%s", humanDelay(*h.DelaySeconds))
 		}
 		n := pathNode{kind: "hop", title: fmt.Sprintf("Hop %d: %s → %s", i+1, orDash(h.From), orDash(h.By)), subtitle: sub}
 		what := fmt.Sprintf("%s handed the message to %s at %s.", orDash(h.From), orDash(h.By), orDash(h.Time))
@@ -62,10 +62,10 @@ func buildPath(r *inspect.Report) []pathNode {
 			n.warn = true
 			n.subtitle += "  clock skew"
 			what += " This hop is stamped earlier than the one before it: one of the servers' clocks is wrong."
-		case h.DelaySeconds >= slowHop:
+		case h.DelaySeconds != nil && *h.DelaySeconds >= slowHop:
 			n.warn = true
 			n.subtitle += "  slow"
-			what += fmt.Sprintf(" It took %s, much longer than usual: a queue or a retry.", humanDelay(h.DelaySeconds))
+			what += fmt.Sprintf(" It took %s, much longer than usual: a queue or a retry.", humanDelay(*h.DelaySeconds))
 		}
 		n.steps = []inspect.Step{{Check: "hop", What: what, Result: inspect.None, Detail: "Received: " + h.Raw, RFC: "RFC 5321 4.4"}}
 		nodes = append(nodes, n)

@@ -528,7 +528,7 @@ func TestPathTwelveHops(t *testing.T) {
 	test.NewTempApp(t)
 	r := &inspect.Report{FromDomain: "example.com", SPF: inspect.SPFResult{Result: inspect.Pass}, DMARC: inspect.DMARCResult{Result: inspect.Pass}}
 	for i := range 12 {
-		r.Hops = append(r.Hops, inspect.Hop{From: fmt.Sprintf("h%d.example", i), By: fmt.Sprintf("h%d.example", i+1), DelaySeconds: float64(i * 100)})
+		r.Hops = append(r.Hops, inspect.Hop{From: fmt.Sprintf("h%d.example", i), By: fmt.Sprintf("h%d.example", i+1), DelaySeconds: new(float64(i * 100))})
 	}
 	nodes := buildPath(r)
 	hops := 0

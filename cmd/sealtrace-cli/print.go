@@ -108,8 +108,10 @@ func (p *textPrinter) print(r *inspect.Report) error {
 	}
 	for i, h := range r.Hops {
 		delay := ""
-		if i > 0 || h.DelaySeconds != 0 {
-			delay = fmt.Sprintf(" +%.0fs", h.DelaySeconds)
+		if h.DelaySeconds != nil {
+			delay = fmt.Sprintf(" %+.0fs", *h.DelaySeconds)
+		} else if i > 0 {
+			delay = " delay unknown"
 		}
 		skew := ""
 		if h.ClockSkew {
