@@ -810,23 +810,17 @@ func (d *denial) hash(name string) string {
 
 // nsec3At is the NSEC3 record whose owner is name's hash.
 func (d *denial) nsec3At(name string) *dns.NSEC3 {
-	if !dns.IsSubDomain(d.zone, name) {
-		return nil
-	}
-	h := d.hash(name)
-	if h == "" {
-		return nil
-	}
-	for _, n := range d.nsec3 {
-		if strings.ToUpper(firstLabelOf(n.Header().Name)) == h {
-			return n
-		}
-	}
-	return nil
+	return d.nsec3Find(name, func(owner, _, h string) bool { return strings.ToUpper(owner) == h })
 }
 
 // nsec3Cover is the NSEC3 record whose span strictly holds name's hash.
 func (d *denial) nsec3Cover(name string) *dns.NSEC3 {
+	return d.nsec3Find(name, nsec3Covers)
+}
+
+// nsec3Find is the first NSEC3 record of the zone for which match(owner
+// hash, next hash, name's hash) holds; none for a name outside the zone.
+func (d *denial) nsec3Find(name string, match func(owner, next, h string) bool) *dns.NSEC3 {
 	if !dns.IsSubDomain(d.zone, name) {
 		return nil
 	}
@@ -835,7 +829,7 @@ func (d *denial) nsec3Cover(name string) *dns.NSEC3 {
 		return nil
 	}
 	for _, n := range d.nsec3 {
-		if nsec3Covers(firstLabelOf(n.Header().Name), n.NextDomain, h) {
+		if match(firstLabelOf(n.Header().Name), n.NextDomain, h) {
 			return n
 		}
 	}
