@@ -3,35 +3,50 @@ package safetext
 import "strings"
 
 // MarkdownText returns s as CommonMark inline text that renders as exactly
-// s: every ASCII punctuation character is backslash-escaped (CommonMark 2.4),
-// so nothing in s can open emphasis, a link or image, an autolink or a raw
-// HTML tag, name an entity, start a heading, list or quote, or end a table
-// cell (GitHub Flavored Markdown 4.10 honours "\|"). Escaping ":" "." and "@"
-// also keeps GitHub's extended autolinks (bare "https://…", "www.…" and
-// e-mail addresses) from matching. Control characters are replaced as by
-// [Terminal], so s stays on its line and a Markdown file shown in a terminal
-// is safe too.
+// s, wherever inline text may stand: a paragraph, a heading, a list item or
+// a table cell, at its start or after other text. It backslash-escapes
+// (CommonMark 2.4) each ASCII punctuation character that can take part in
+// markup: everything that opens emphasis, code, links, images, autolinks,
+// raw HTML, entities, strikethrough, math or attributes, and "|" (GitHub
+// Flavored Markdown 4.10 honours "\|" in table cells). ":" "@" and the "." of
+// "www." are escaped so that GitHub's extended autolinks (bare "https://…",
+// "www.…" and e-mail addresses) cannot match. What can only start a block
+// ("-", "+", "=" first, "1." or "1)" after leading digits) is escaped there,
+// and leading spaces are written as "&#32;" (no indented code block). The
+// rest ("(" "," "/" "?" and quotes) stays as it is, so that prose and
+// domain names stay readable in the raw file. Control characters are
+// replaced as by [Terminal], so s stays on its line and the file is also
+// safe to show in a terminal.
 //
-// The result is safe anywhere inline text is: a paragraph, a heading, a
-// list item or a table cell. It is not meant for the inside of a code span
-// or code block (use [MarkdownCode] or [MarkdownFence]).
+// Not for the inside of a code span or code block (see [MarkdownCode] and
+// [MarkdownFence]), nor for a link destination or title.
 func MarkdownText(s string) string {
 	s = Terminal(s)
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
+	lead, digits := true, true // only spaces so far; only spaces and digits so far
 	for i := 0; i < len(s); i++ {
-		if isASCIIPunct(s[i]) {
+		c := s[i]
+		if lead && c == ' ' {
+			b.WriteString("&#32;")
+			continue
+		}
+		switch {
+		case strings.IndexByte(alwaysEscaped, c) >= 0,
+			lead && (c == '-' || c == '+' || c == '='),
+			digits && !lead && (c == '.' || c == ')'),
+			c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www"):
 			b.WriteByte('\\')
 		}
-		b.WriteByte(s[i])
+		b.WriteByte(c)
+		lead = false
+		digits = digits && c >= '0' && c <= '9'
 	}
 	return b.String()
 }
 
-// isASCIIPunct is CommonMark's "ASCII punctuation character" (2.1).
-func isASCIIPunct(c byte) bool {
-	return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~')
-}
+// alwaysEscaped is the ASCII punctuation that is markup wherever it stands.
+const alwaysEscaped = "\\`*_[]<>&#|~:@${}"
 
 // MarkdownCode returns s as a CommonMark code span (6.1): verbatim, in a
 // backtick string one longer than the longest run of backticks in s. Line

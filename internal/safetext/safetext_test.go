@@ -22,6 +22,22 @@ var hostile = []string{
 	"invoice\u202efdp.exe \u2066isolate\u2069",
 	"![img](http://127.0.0.1:1/i.png) [link](http://127.0.0.1:1/l) <http://127.0.0.1:1/a> https://127.0.0.1:1/bare www.example.com mallory@example.com",
 	"# heading",
+	"heading #",
+	"## h ##",
+	"---",
+	"- - -",
+	"***",
+	"+ plus",
+	"= eq",
+	"1) paren",
+	"2026. year",
+	"WwW.example.com and www.example.com",
+	"xmpp:foo@example.com mailto:a@example.com",
+	"$x^2$ math",
+	"{#id .class}",
+	"[^1] footnote",
+	"(parenthesised, with commas; and /slashes/?)",
+	"\"quoted\" 'single'",
 	"- list",
 	"1. ordered",
 	"> quote",
@@ -108,17 +124,28 @@ func htmlText(s string) string {
 // that it renders as exactly the text given: no markup of any kind.
 func checkMarkdown(t *testing.T, s string) {
 	t.Helper()
-	if got, want := render(t, "x "+MarkdownText(s)+" y"), "<p>x "+htmlText(Terminal(s))+" y</p>\n"; got != want {
-		t.Errorf("MarkdownText(%q) in a paragraph renders\n%s\nwant\n%s", s, got, want)
-	}
-	for _, prefix := range []string{"# ", "- ", "1. ", "> "} {
-		if got := render(t, prefix+"x "+MarkdownText(s)+" y"); !strings.Contains(got, ">x "+htmlText(Terminal(s))+" y<") {
-			t.Errorf("MarkdownText(%q) after %q renders\n%s", s, prefix, got)
+	for prefix, wrap := range map[string]string{
+		"# ": "<h1>C</h1>\n", "## ": "<h2>C</h2>\n", "- ": "<ul>\n<li>C</li>\n</ul>\n", "1. ": "<ol>\n<li>C</li>\n</ol>\n",
+		"> ": "<blockquote>\n<p>C</p>\n</blockquote>\n", "": "<p>C</p>\n",
+	} {
+		for _, before := range []string{"x ", ""} {
+			if s == "" && before == "" {
+				continue // " y" alone: its space is not content
+			}
+			want := strings.Replace(wrap, "C", before+htmlText(Terminal(s))+" y", 1)
+			if got := render(t, prefix+before+MarkdownText(s)+" y"); got != want {
+				t.Errorf("MarkdownText(%q) after %q renders\n%s\nwant\n%s", s, prefix+before, got, want)
+			}
 		}
 	}
-	table := render(t, "| a | b |\n| --- | --- |\n| x "+MarkdownText(s)+" y | z |\n")
-	if !strings.Contains(table, "<td>x "+htmlText(Terminal(s))+" y</td>\n<td>z</td>") || strings.Count(table, "<td") != 2 {
-		t.Errorf("MarkdownText(%q) in a table cell renders\n%s", s, table)
+	for _, before := range []string{"x ", ""} {
+		if s == "" && before == "" {
+			continue
+		}
+		table := render(t, "| a | b |\n| --- | --- |\n| "+before+MarkdownText(s)+" y | z |\n")
+		if !strings.Contains(table, "<td>"+before+htmlText(Terminal(s))+" y</td>\n<td>z</td>") || strings.Count(table, "<td") != 2 {
+			t.Errorf("MarkdownText(%q) in a table cell renders\n%s", s, table)
+		}
 	}
 	wantCode := htmlText(Terminal(s))
 	if got, want := render(t, "x "+MarkdownCode(s)+" y"), "<p>x <code>"+wantCode+"</code> y</p>\n"; got != want && s != "" {
