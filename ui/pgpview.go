@@ -46,19 +46,22 @@ func (p *pgpView) show(e *entry) {
 	p.entry = e
 	r := e.report
 	if r == nil || r.PGP == nil {
-		p.status.ParseMarkdown("This message has no OpenPGP content.")
+		showText(p.status, "This message has no OpenPGP content.")
 		p.decrypt.Hide()
 		p.card.Hide()
 		return
 	}
-	md := "**" + mdEscape(r.PGP.Kind) + "**, signature: **" + r.PGP.Signature + "**"
+	var d doc
+	var signer *widget.TextSegment
 	if r.PGP.SignerFingerprint != "" {
-		md += ", signer key " + r.PGP.SignerFingerprint
+		signer = plain(", signer key " + r.PGP.SignerFingerprint)
 	}
+	d.para(strong(r.PGP.Kind), plain(", signature: "), strong(r.PGP.Signature), signer)
 	if r.PGP.Decrypted && len(e.plain) == 0 {
-		md += "\n\nDecrypted when it was inspected; the decrypted content is never kept on disk: Decrypt shows it again."
+		d.para(plain("Decrypted when it was inspected; the decrypted content is never kept on disk: Decrypt shows it again."))
 	}
-	p.status.ParseMarkdown(md + "\n\n" + stepsMarkdown(r.PGP.Steps))
+	d.steps(r.PGP.Steps)
+	d.show(p.status)
 	if r.PGP.Encrypted && (!r.PGP.Decrypted || len(e.plain) == 0) {
 		p.decrypt.Show()
 	} else {
