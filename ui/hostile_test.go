@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -193,5 +194,67 @@ func TestNoMarkdownParsing(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Fatalf("only %d source files found", checked)
+	}
+}
+
+// Saving an attachment of decrypted content suggests a plain name in the
+// chosen folder: never the message's path, a hidden file, or control
+// characters; the list shows the name as the message gave it, with its
+// controls made visible.
+func TestAttachmentSaveName(t *testing.T) {
+	u, w := newTestUI(t)
+	e := u.entryByDemo(t, "pgp-notification")
+	saved := *e
+	part := func(name string) string {
+		return "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"" + name + "\"\r\n\r\nx\r\n"
+	}
+	names := []struct{ in, want string }{
+		{`..\..\AppData\Roaming\evil.lnk`, "evil.lnk"},
+		{"../../.bashrc", "bashrc"},
+		{".profile", "profile"},
+		{"invoice\u202efdp.exe", "invoicefdp.exe"},
+		{"a\x1b[2Kb.txt", "a[2Kb.txt"},
+	}
+	plain := "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n"
+	for _, n := range names {
+		plain += part(n.in)
+	}
+	saved.plain = []byte(plain + "--b--\r\n")
+	u.postAndWait(func() { u.view.pgp.show(&saved) })
+	waitFor(t, u, "the attachment list", func() bool { return len(u.view.pgp.files.Objects) > 0 })
+	var saves []*widget.Button
+	var labels []string
+	walkObjects(u.view.pgp.files, func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Button:
+			saves = append(saves, x)
+		case *widget.Label:
+			labels = append(labels, x.Text)
+		}
+	})
+	if len(saves) != len(names) {
+		t.Fatalf("%d Save buttons for %d attachments", len(saves), len(names))
+	}
+	for i, n := range names {
+		if strings.ContainsAny(labels[i], "\x1b\u202e") {
+			t.Errorf("the list shows a control character: %q", labels[i])
+		}
+		u.postAndWait(func() { test.Tap(saves[i]) })
+		var suggested []string
+		u.postAndWait(func() {
+			for _, o := range w.Canvas().Overlays().List() {
+				walkObjects(o, func(c fyne.CanvasObject) {
+					if en, ok := c.(*widget.Entry); ok && en.Text != "" {
+						suggested = append(suggested, en.Text)
+					}
+				})
+			}
+			for w.Canvas().Overlays().Top() != nil {
+				w.Canvas().Overlays().Remove(w.Canvas().Overlays().Top())
+			}
+		})
+		if len(suggested) != 1 || suggested[0] != n.want {
+			t.Errorf("saving %q suggests %q, want %q", n.in, suggested, n.want)
+		}
 	}
 }

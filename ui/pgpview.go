@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/internal/pgpreport"
+	"github.com/sealtrace/sealtrace/internal/safetext"
 	"github.com/sealtrace/sealtrace/pgp"
 )
 
@@ -85,7 +85,7 @@ func (p *pgpView) show(e *entry) {
 			p.plain.SetText(text)
 			for _, a := range files {
 				a := a
-				label := widget.NewLabel(fmt.Sprintf("Attachment: %s (%s, %d bytes)", a.Name, a.Type, len(a.Data)))
+				label := widget.NewLabel(fmt.Sprintf("Attachment: %s (%s, %d bytes)", safetext.Terminal(a.Name), safetext.Terminal(a.Type), len(a.Data)))
 				save := widget.NewButton("Save…", func() { p.saveAttachment(a) })
 				p.files.Add(container.NewBorder(nil, nil, nil, save, label))
 			}
@@ -95,7 +95,8 @@ func (p *pgpView) show(e *entry) {
 }
 
 // saveAttachment writes one decrypted file where the user chooses; nothing
-// is opened or run.
+// is opened or run. The name the message gave is only a suggestion, made
+// safe: its last element, without leading dots or control characters.
 func (p *pgpView) saveAttachment(a pgp.Attachment) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
@@ -106,7 +107,7 @@ func (p *pgpView) saveAttachment(a pgp.Attachment) {
 			dialog.ShowError(err, p.u.win)
 		}
 	}, p.u.win)
-	d.SetFileName(filepath.Base(a.Name))
+	d.SetFileName(safetext.FileName(a.Name, "attachment"))
 	d.Show()
 }
 
