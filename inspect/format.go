@@ -10,13 +10,15 @@ import (
 )
 
 // JSON is the report as the CLI prints it with --format json (one line,
-// with its newline). The desktop app's export uses the same bytes.
+// with its newline). The desktop app's export uses the same bytes. Like
+// every output of Sealtrace it is safe to show in a terminal: no control
+// character from the message is written raw (safetext.JSON).
 func (r *Report) JSON() ([]byte, error) {
 	var b bytes.Buffer
 	if err := json.NewEncoder(&b).Encode(r); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return safetext.JSON(b.Bytes()), nil
 }
 
 // Markdown is the report for a support ticket: a summary table, then each

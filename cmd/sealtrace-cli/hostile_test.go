@@ -76,6 +76,22 @@ func TestTextOutputHostile(t *testing.T) {
 	}
 }
 
+// JSON output is for machines, but it lands in terminals too: no control
+// character is written raw, and the subject decodes to what the message
+// said.
+func TestJSONOutputHostile(t *testing.T) {
+	h, eml, zone := writeHostile(t)
+	code, out, stderr := runCLI(t, "", "inspect", "--dns-zone", zone, "--format", "json", eml)
+	if code > 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	checkTerminalSafe(t, out, nil)
+	reps := jsonLines(t, out)
+	if len(reps) != 1 || reps[0]["subject"] != h.SubjectText() {
+		t.Errorf("the subject does not decode to what the message said: %q", reps[0]["subject"])
+	}
+}
+
 var (
 	reImgOrLink = regexp.MustCompile(`(?i)<img|<a |<script|<iframe`)
 	rePre       = regexp.MustCompile(`(?s)<pre><code>(.*?)</code></pre>`)

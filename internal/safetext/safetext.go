@@ -52,8 +52,10 @@ func terminal(s string, lines bool) string {
 			b.WriteByte('\n')
 		case lines && r == '\r' && i+1 < len(s) && s[i+1] == '\n':
 			// the "\n" follows
+		case harmless(r, n):
+			b.WriteString(s[i : i+n])
 		default:
-			b.WriteString(standIn(r, n))
+			b.WriteRune(standIn(r))
 		}
 	}
 	return b.String()
@@ -62,40 +64,36 @@ func terminal(s string, lines bool) string {
 // isPlain reports whether s has nothing Terminal would replace: the common
 // case costs one pass and no allocation.
 func isPlain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return plainSlow(s[i:])
-		}
-	}
-	return true
-}
-
-func plainSlow(s string) bool {
 	for i, w := 0, 0; i < len(s); i += w {
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			w = 1
+			continue
+		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		w = n
-		if (r == utf8.RuneError && n <= 1) || standIn(r, n) != string(r) {
+		if !harmless(r, n) {
 			return false
 		}
 	}
 	return true
 }
 
-// standIn is what a terminal shows for r (n bytes of input): r itself when
-// it is harmless, else a Unicode Control Picture (U+2400 block) for C0 and
-// DEL, and U+FFFD for C1, invalid UTF-8 and bidirectional controls.
-func standIn(r rune, n int) string {
+// harmless reports whether a terminal shows r (n bytes of input) as itself.
+func harmless(r rune, n int) bool {
+	return !(r == utf8.RuneError && n <= 1) && r >= 0x20 && !(r >= 0x7f && r <= 0x9f) && !isBidiControl(r)
+}
+
+// standIn is what a terminal shows instead of a harmful r: a Unicode
+// Control Picture (U+2400 block) for C0 and DEL, else U+FFFD (C1, invalid
+// UTF-8, which could be an 8-bit C1 control, and bidirectional controls).
+func standIn(r rune) rune {
 	switch {
-	case r == utf8.RuneError && n <= 1:
-		return "\uFFFD" // invalid UTF-8: the byte could be an 8-bit C1 control
-	case r < 0x20:
-		return string(rune(0x2400 + r)) // ␀ … ␟: ESC shows as ␛
+	case r >= 0 && r < 0x20:
+		return 0x2400 + r // ␀ … ␟: ESC shows as ␛
 	case r == 0x7f:
-		return "\u2421" // ␡
-	case r >= 0x80 && r <= 0x9f, isBidiControl(r):
-		return "\uFFFD"
+		return 0x2421 // ␡
 	}
-	return string(r)
+	return utf8.RuneError
 }
 
 // isBidiControl reports the explicit directional embeddings, overrides and

@@ -2,6 +2,7 @@ package safetext
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -226,6 +227,30 @@ func checkFileName(t *testing.T, in string) {
 	noControl(t, "FileName", got, false)
 }
 
+// checkJSON: the JSON of s, made safe, decodes to s and holds no raw
+// control character.
+func checkJSON(t *testing.T, s string) {
+	raw, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	safe := JSON(raw)
+	var back string
+	if err := json.Unmarshal(safe, &back); err != nil || back != strings.Map(func(r rune) rune { return r }, s) {
+		t.Errorf("JSON of %q decodes to %q, %v", s, back, err)
+	}
+	noControl(t, "JSON", string(safe), false)
+}
+
+func TestJSON(t *testing.T) {
+	for _, s := range hostile {
+		checkJSON(t, s)
+	}
+	if raw, _ := json.Marshal("\u009b2K\x7f\u202e"); !hasRawControl(raw) {
+		t.Error("encoding/json escapes C1 itself now: JSON is not needed")
+	}
+}
+
 func FuzzMarkdown(f *testing.F) {
 	for _, s := range hostile {
 		f.Add(s)
@@ -235,5 +260,30 @@ func FuzzMarkdown(f *testing.F) {
 		noControl(t, "TerminalLines", TerminalLines(s), true)
 		checkMarkdown(t, s)
 		checkFileName(t, s)
+		checkJSON(t, s)
 	})
+}
+
+func BenchmarkTerminalPlain(b *testing.B) {
+	s := strings.Repeat("v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA ", 16)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		Terminal(s)
+	}
+}
+
+func BenchmarkTerminalHostile(b *testing.B) {
+	s := strings.Repeat("DMARC \x1b]0;pwned\x07\x1b[2K\rPASS ", 32)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		Terminal(s)
+	}
+}
+
+func BenchmarkMarkdownText(b *testing.B) {
+	s := strings.Repeat("The DMARC record at _dmarc.example.com: v=DMARC1; p=reject ", 16)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		MarkdownText(s)
+	}
 }

@@ -32,9 +32,10 @@ func (f Fixture) md(field string) string {
 }
 
 // SubjectText is the decoded Subject: an OSC sequence that sets the window
-// title, an erase-line, a carriage return, and Markdown.
+// title, an erase-line, a carriage return, SGR codes, a C1 CSI (U+009B),
+// DEL, and Markdown.
 func (f Fixture) SubjectText() string {
-	return "DMARC \x1b]0;pwned\x07\x1b[2K\rPASS \x1b[32mgreen\x1b[0m " + f.md("subject")
+	return "DMARC \x1b]0;pwned\x07\x1b[2K\rPASS \x1b[32mgreen\x1b[0m \u009b2K\x7f " + f.md("subject")
 }
 
 // Domain is the From domain; the zone answers for it.
