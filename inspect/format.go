@@ -5,41 +5,53 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/sealtrace/sealtrace/internal/safetext"
 )
 
 // JSON is the report as the CLI prints it with --format json (one line,
-// with its newline). The desktop app's export uses the same bytes.
+// with its newline). The desktop app's export uses the same bytes. Like
+// every output of Sealtrace it is safe to show in a terminal: no control
+// character from the message is written raw (safetext.JSON).
 func (r *Report) JSON() ([]byte, error) {
 	var b bytes.Buffer
 	if err := json.NewEncoder(&b).Encode(r); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return safetext.JSON(b.Bytes()), nil
 }
 
 // Markdown is the report for a support ticket: a summary table, then each
-// check's steps.
+// check's steps with their evidence (DNS answers, signed fields) in code
+// blocks.
+//
+// Every string of the report may come from the message or a DNS answer, so
+// each one goes through internal/safetext wherever it lands: MarkdownText in
+// headings, lists and table cells, MarkdownFence for evidence. Rendered by
+// any CommonMark viewer, the report has no image, link or HTML of its own,
+// and none can come from the message.
 func (r *Report) Markdown() string {
+	t := safetext.MarkdownText
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Authentication report: %s\n\n", mdText(orNone(r.Subject)))
-	fmt.Fprintf(&b, "- Source: %s\n- Message-ID: %s\n- From domain: %s\n", mdText(r.Source), mdText(orNone(r.MessageID)), mdText(orNone(r.FromDomain)))
+	fmt.Fprintf(&b, "# Authentication report: %s\n\n", t(orNone(r.Subject)))
+	fmt.Fprintf(&b, "- Source: %s\n- Message-ID: %s\n- From domain: %s\n", t(r.Source), t(orNone(r.MessageID)), t(orNone(r.FromDomain)))
 	if r.Error != "" {
-		fmt.Fprintf(&b, "\n**The message could not be read:** %s\n", mdText(r.Error))
+		fmt.Fprintf(&b, "\n**The message could not be read:** %s\n", t(r.Error))
 		return b.String()
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "- Warning: %s\n", mdText(w))
+		fmt.Fprintf(&b, "- Warning: %s\n", t(w))
 	}
 	b.WriteString("\n| Check | Result | Detail |\n| --- | --- | --- |\n")
-	fmt.Fprintf(&b, "| SPF | %s | %s for %s |\n", r.SPF.Result, orNone(r.SPF.IP), orNone(r.SPF.Domain))
+	fmt.Fprintf(&b, "| SPF | %s | %s for %s |\n", t(r.SPF.Result), t(orNone(r.SPF.IP)), t(orNone(r.SPF.Domain)))
 	for _, d := range r.DKIM {
-		fmt.Fprintf(&b, "| DKIM | %s | d=%s s=%s %s |\n", d.Result, d.Domain, d.Selector, mdText(d.Reason))
+		fmt.Fprintf(&b, "| DKIM | %s | d=%s s=%s %s |\n", t(d.Result), t(d.Domain), t(d.Selector), t(d.Reason))
 	}
 	if len(r.DKIM) == 0 {
 		b.WriteString("| DKIM | none | no signature |\n")
 	}
-	fmt.Fprintf(&b, "| ARC | %s | %d instance(s) %s |\n", r.ARC.Result, r.ARC.Instances, mdText(r.ARC.Reason))
-	fmt.Fprintf(&b, "| DMARC | %s | policy %s, disposition %s |\n", r.DMARC.Result, r.DMARC.Policy, r.DMARC.Disposition)
+	fmt.Fprintf(&b, "| ARC | %s | %d instance(s) %s |\n", t(r.ARC.Result), r.ARC.Instances, t(r.ARC.Reason))
+	fmt.Fprintf(&b, "| DMARC | %s | policy %s, disposition %s |\n", t(r.DMARC.Result), t(r.DMARC.Policy), t(r.DMARC.Disposition))
 	if len(r.Hops) > 0 {
 		b.WriteString("\n## Path (oldest first)\n\n")
 		for i, h := range r.Hops {
@@ -47,17 +59,22 @@ func (r *Report) Markdown() string {
 			if h.DelaySeconds != nil {
 				delay = fmt.Sprintf("%+.0fs", *h.DelaySeconds)
 			}
-			fmt.Fprintf(&b, "%d. %s [%s] → %s, TLS: %s, %s (%s)\n", i+1, mdText(orNone(h.From)), orNone(h.IP), mdText(orNone(h.By)), mdText(h.TLS), orNone(h.Time), delay)
+			fmt.Fprintf(&b, "%d. %s [%s] → %s, TLS: %s, %s (%s)\n", i+1, t(orNone(h.From)), t(orNone(h.IP)), t(orNone(h.By)), t(h.TLS), t(orNone(h.Time)), delay)
 		}
 	}
 	section := func(title string, steps []Step) {
-		fmt.Fprintf(&b, "\n## %s\n\n", title)
+		fmt.Fprintf(&b, "\n## %s\n\n", t(title))
 		for _, s := range steps {
-			fmt.Fprintf(&b, "- **%s** %s", strings.ToUpper(s.Result), mdText(s.What))
+			fmt.Fprintf(&b, "- **%s** %s", t(strings.ToUpper(s.Result)), t(s.What))
 			if s.RFC != "" {
-				fmt.Fprintf(&b, " (%s)", s.RFC)
+				fmt.Fprintf(&b, " (%s)", t(s.RFC))
 			}
 			b.WriteString("\n")
+			if s.Detail != "" {
+				// Inside the list item (two spaces), in a fence no line of
+				// the evidence can close.
+				b.WriteString(safetext.MarkdownFence(s.Detail, "  "))
+			}
 		}
 	}
 	section("SPF", r.SPF.Steps)
@@ -73,12 +90,12 @@ func (r *Report) Markdown() string {
 			if c.Trusted {
 				trust = "trusted"
 			}
-			fmt.Fprintf(&b, "- %s: %s=%s (%s)", mdText(authservLabel(c.AuthservID)), c.Method, c.Result, trust)
+			fmt.Fprintf(&b, "- %s: %s=%s (%s)", t(authservLabel(c.AuthservID)), t(c.Method), t(c.Result), trust)
 			if c.Ours != "" {
-				fmt.Fprintf(&b, "; Sealtrace now: %s", c.Ours)
+				fmt.Fprintf(&b, "; Sealtrace now: %s", t(c.Ours))
 			}
 			if c.Comparison != "" {
-				fmt.Fprintf(&b, ". %s", mdText(c.Comparison))
+				fmt.Fprintf(&b, ". %s", t(c.Comparison))
 			}
 			b.WriteString("\n")
 		}
@@ -91,9 +108,4 @@ func orNone(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// mdText keeps text from a message from being read as Markdown markup.
-func mdText(s string) string {
-	return strings.NewReplacer("\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "|", "\\|", "<", "&lt;", ">", "&gt;", "[", "\\[", "]", "\\]", "\n", " ").Replace(s)
 }

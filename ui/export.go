@@ -13,6 +13,8 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/sealtrace/sealtrace/internal/safetext"
 )
 
 // Export: the report as JSON (the CLI's bytes) or Markdown (for a ticket),
@@ -66,6 +68,8 @@ func (u *UI) exportMenu() {
 	d.Show()
 }
 
+// exportName suggests a file name from the message's source (a file name,
+// or an IMAP folder's name, which the server chose).
 func exportName(e *entry) string {
 	name := strings.Map(func(r rune) rune {
 		if r == '/' || r == '\\' || r == ':' || r == '#' || r == ' ' {
@@ -73,7 +77,7 @@ func exportName(e *entry) string {
 		}
 		return r
 	}, e.source)
-	return name + "-" + strconv.Itoa(e.index)
+	return safetext.FileName(name+"-"+strconv.Itoa(e.index), "sealtrace-report")
 }
 
 // pathImage renders the path picture at the given width.

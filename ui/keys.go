@@ -189,11 +189,11 @@ func (u *UI) keysDialog() {
 	importFound.Hide()
 	lookup := widget.NewButton("Look up (DANE, WKD)", func() {
 		email := strings.TrimSpace(addr.Text)
-		result.ParseMarkdown("Looking up " + mdEscape(email) + "…")
+		showText(result, "Looking up "+email+"…")
 		go func() {
-			md, key, source := u.lookupKey(email)
+			found, key, source := u.lookupKey(email)
 			u.post(func() {
-				result.ParseMarkdown(md)
+				found.show(result)
 				if key != nil {
 					importFound.OnTapped = func() {
 						if _, err := u.keys.add(key, source); err != nil {
@@ -221,29 +221,30 @@ func (u *UI) keysDialog() {
 }
 
 // lookupKey asks DANE (validated) and WKD for email's key. It returns the
-// findings as Markdown, the best key found (armored) and its source.
-func (u *UI) lookupKey(email string) (string, []byte, string) {
+// findings (user IDs, reasons and steps come from DNS and web servers: they
+// are text, never Markdown), the best key found (armored) and its source.
+func (u *UI) lookupKey(email string) (*doc, []byte, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var b strings.Builder
+	d := &doc{}
 	var key []byte
 	var source string
-	fmt.Fprintf(&b, "## DANE (OPENPGPKEY, RFC 7929)\n\n")
+	d.subheading("DANE (OPENPGPKEY, RFC 7929)")
 	v, err := u.config(nil).Validator()
 	if err != nil {
-		fmt.Fprintf(&b, "Not looked up: %s\n", mdEscape(err.Error()))
+		d.para(plain("Not looked up: " + err.Error()))
 	} else {
 		r := dane.Lookup(ctx, v, email)
-		fmt.Fprintf(&b, "**%s**", r.Status)
+		var fpr, reason *widget.TextSegment
 		if r.KeyFingerprint != "" {
-			fmt.Fprintf(&b, ", key %s (%s)", r.KeyFingerprint, mdEscape(strings.Join(r.KeyUserIDs, ", ")))
+			fpr = plain(", key " + r.KeyFingerprint + " (" + strings.Join(r.KeyUserIDs, ", ") + ")")
 		}
 		if r.Reason != "" {
-			fmt.Fprintf(&b, " — %s", mdEscape(r.Reason))
+			reason = plain(" — " + r.Reason)
 		}
-		b.WriteString("\n\n")
+		d.para(strong(r.Status), fpr, reason)
 		for _, s := range r.Steps {
-			fmt.Fprintf(&b, "- **%s** %s\n", strings.ToUpper(s.Result), mdEscape(s.What))
+			d.item(strong(strings.ToUpper(s.Result)), plain(" "+s.What))
 		}
 		if r.Key != nil && (r.Status == dane.StatusSecure || r.Status == dane.StatusInsecure) {
 			if a, err := pgp.ArmorKey(r.Key, r.KeyFingerprint); err == nil {
@@ -251,25 +252,25 @@ func (u *UI) lookupKey(email string) (string, []byte, string) {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "\n## Web Key Directory\n\n")
+	d.subheading("Web Key Directory")
 	w := pgp.WKDLookup(ctx, u.httpClient(), email)
-	fmt.Fprintf(&b, "**%s**", w.Status)
+	var fpr, wkdErr *widget.TextSegment
 	if w.KeyFingerprint != "" {
-		fmt.Fprintf(&b, ", key %s", w.KeyFingerprint)
+		fpr = plain(", key " + w.KeyFingerprint)
 	}
 	if w.Error != "" {
-		fmt.Fprintf(&b, " — %s", mdEscape(w.Error))
+		wkdErr = plain(" — " + w.Error)
 	}
-	b.WriteString("\n\n")
+	d.para(strong(w.Status), fpr, wkdErr)
 	for _, s := range w.Steps {
-		fmt.Fprintf(&b, "- %s\n", mdEscape(s))
+		d.item(plain(s))
 	}
 	if key == nil && w.Status == pgp.WKDFound {
 		if a, err := pgp.ArmorKey(w.Key, w.KeyFingerprint); err == nil {
 			key, source = a, "WKD ("+w.Method+")"
 		}
 	}
-	return b.String(), key, source
+	return d, key, source
 }
 
 // httpClient is for WKD; tests replace it.

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -10,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/sealtrace/sealtrace/internal/safetext"
 	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/pipeline"
 )
@@ -46,19 +46,22 @@ func (p *pgpView) show(e *entry) {
 	p.entry = e
 	r := e.report
 	if r == nil || r.PGP == nil {
-		p.status.ParseMarkdown("This message has no OpenPGP content.")
+		showText(p.status, "This message has no OpenPGP content.")
 		p.decrypt.Hide()
 		p.card.Hide()
 		return
 	}
-	md := "**" + mdEscape(r.PGP.Kind) + "**, signature: **" + r.PGP.Signature + "**"
+	var d doc
+	var signer *widget.TextSegment
 	if r.PGP.SignerFingerprint != "" {
-		md += ", signer key " + r.PGP.SignerFingerprint
+		signer = plain(", signer key " + r.PGP.SignerFingerprint)
 	}
+	d.para(strong(r.PGP.Kind), plain(", signature: "), strong(r.PGP.Signature), signer)
 	if r.PGP.Decrypted && len(e.plain) == 0 {
-		md += "\n\nDecrypted when it was inspected; the decrypted content is never kept on disk: Decrypt shows it again."
+		d.para(plain("Decrypted when it was inspected; the decrypted content is never kept on disk: Decrypt shows it again."))
 	}
-	p.status.ParseMarkdown(md + "\n\n" + stepsMarkdown(r.PGP.Steps))
+	d.steps(r.PGP.Steps)
+	d.show(p.status)
 	if r.PGP.Encrypted && (!r.PGP.Decrypted || len(e.plain) == 0) {
 		p.decrypt.Show()
 	} else {
@@ -82,7 +85,7 @@ func (p *pgpView) show(e *entry) {
 			p.plain.SetText(text)
 			for _, a := range files {
 				a := a
-				label := widget.NewLabel(fmt.Sprintf("Attachment: %s (%s, %d bytes)", a.Name, a.Type, len(a.Data)))
+				label := widget.NewLabel(fmt.Sprintf("Attachment: %s (%s, %d bytes)", safetext.Terminal(a.Name), safetext.Terminal(a.Type), len(a.Data)))
 				save := widget.NewButton("Save…", func() { p.saveAttachment(a) })
 				p.files.Add(container.NewBorder(nil, nil, nil, save, label))
 			}
@@ -92,7 +95,8 @@ func (p *pgpView) show(e *entry) {
 }
 
 // saveAttachment writes one decrypted file where the user chooses; nothing
-// is opened or run.
+// is opened or run. The name the message gave is only a suggestion, made
+// safe: its last element, without leading dots or control characters.
 func (p *pgpView) saveAttachment(a pgp.Attachment) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
@@ -103,7 +107,7 @@ func (p *pgpView) saveAttachment(a pgp.Attachment) {
 			dialog.ShowError(err, p.u.win)
 		}
 	}, p.u.win)
-	d.SetFileName(filepath.Base(a.Name))
+	d.SetFileName(safetext.FileName(a.Name, "attachment"))
 	d.Show()
 }
 

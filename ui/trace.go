@@ -55,28 +55,28 @@ func newTraceView() *traceView {
 
 func (t *traceView) set(steps []inspect.Step) {
 	t.steps = steps
-	t.all.ParseMarkdown(traceMarkdown(steps))
+	traceDoc(steps).show(t.all)
 	t.go_(0)
 }
 
-// traceMarkdown groups the steps by check.
-func traceMarkdown(steps []inspect.Step) string {
-	var b strings.Builder
+// traceDoc groups the steps by check.
+func traceDoc(steps []inspect.Step) *doc {
+	d := &doc{}
 	last := ""
 	for _, s := range steps {
 		if s.Check != last {
-			fmt.Fprintf(&b, "\n## %s\n\n", strings.ToUpper(s.Check))
+			d.subheading(strings.ToUpper(s.Check))
 			last = s.Check
 		}
-		b.WriteString(stepsMarkdown([]inspect.Step{s}))
+		d.steps([]inspect.Step{s})
 	}
-	return b.String()
+	return d
 }
 
 // go_ shows step i in step-through mode.
 func (t *traceView) go_(i int) {
 	if len(t.steps) == 0 {
-		t.one.ParseMarkdown("No steps.")
+		showText(t.one, "No steps.")
 		t.counter.SetText("")
 		t.prev.Disable()
 		t.next.Disable()
@@ -85,14 +85,16 @@ func (t *traceView) go_(i int) {
 	i = max(0, min(i, len(t.steps)-1))
 	t.pos = i
 	s := t.steps[i]
-	md := fmt.Sprintf("# %s: %s\n\n## %s\n", strings.ToUpper(s.Check), strings.ToUpper(orDash(s.Result)), mdEscape(s.What))
+	var d doc
+	d.heading(strings.ToUpper(s.Check) + ": " + strings.ToUpper(orDash(s.Result)))
+	d.subheading(s.What)
 	if s.RFC != "" {
-		md += "\n*" + s.RFC + "*\n"
+		d.para(emph(s.RFC))
 	}
 	if s.Detail != "" {
-		md += "\n```\n" + strings.ReplaceAll(strings.TrimRight(s.Detail, "\r\n"), "\r", "") + "\n```\n"
+		d.code(s.Detail)
 	}
-	t.one.ParseMarkdown(md)
+	d.show(t.one)
 	t.counter.SetText(fmt.Sprintf("step %d of %d", i+1, len(t.steps)))
 	if i == 0 {
 		t.prev.Disable()

@@ -8,6 +8,10 @@
 // testable with fyne.io/fyne/v2/test. Loading and inspection run off the UI
 // goroutine; every widget change comes back through fyne.Do, and the slices
 // behind the widgets are only changed inside it.
+//
+// Report text is never parsed as Markdown: views build RichText from segments
+// (richtext.go), and text from a message, DNS or a server is only ever a
+// TextSegment's Text, never a link or an image that Fyne would fetch.
 package ui
 
 import (

@@ -563,8 +563,12 @@ func TestKeysLookupAndImport(t *testing.T) {
 	u.wkdClient = &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("no network in this test")
 	}}}
-	md, key, source := u.lookupKey("alice@secure.test")
-	for _, want := range []string{"**secure**", z.KeyFpr, "DS set of secure.test. is signed by test.", "Web Key Directory", "no network in this test"} {
+	found, key, source := u.lookupKey("alice@secure.test")
+	md := richText(widget.NewRichText(found.segs...))
+	if a := activeSegments(found.segs); len(a) > 0 || *found.segs[1].(*widget.TextSegment) != (widget.TextSegment{Style: widget.RichTextStyleStrong, Text: "secure"}) {
+		t.Errorf("the DANE status is not in bold, or the lookup shows images or links: %v", a)
+	}
+	for _, want := range []string{"secure\n", z.KeyFpr, "DS set of secure.test. is signed by test.", "Web Key Directory", "no network in this test"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the lookup does not show %q:\n%s", want, md)
 		}

@@ -116,9 +116,9 @@ func (v *messageView) show(e *entry) {
 	if r.Error != "" {
 		v.path.Objects = []fyne.CanvasObject{widget.NewLabel("This message could not be read: " + r.Error)}
 		v.path.Refresh()
-		v.steps.ParseMarkdown("")
+		showText(v.steps, "")
 		v.trace.set(nil)
-		v.claims.ParseMarkdown("")
+		showText(v.claims, "")
 		v.showRaw(e, r)
 		return
 	}
@@ -129,7 +129,7 @@ func (v *messageView) show(e *entry) {
 	}
 	v.redrawPath()
 	v.trace.set(allSteps(r))
-	v.claims.ParseMarkdown(claimsMarkdown(r))
+	claimsDoc(r).show(v.claims)
 	v.showRaw(e, r)
 }
 
@@ -172,7 +172,10 @@ func (v *messageView) redrawPath() {
 	v.path.Refresh()
 	if v.selNode >= 0 && v.selNode < len(v.nodes) {
 		n := v.nodes[v.selNode]
-		v.steps.ParseMarkdown("### " + mdEscape(n.title) + "\n\n" + stepsMarkdown(n.steps))
+		var d doc
+		d.subheading(n.title)
+		d.steps(n.steps)
+		d.show(v.steps)
 	}
 }
 
@@ -185,7 +188,7 @@ func (v *messageView) tapNode(i int) {
 // showRaw fills the Headers and Body tabs. Reading the message again (from
 // disk, for a file) and parsing its MIME run off the UI goroutine.
 func (v *messageView) showRaw(e *entry, r *inspect.Report) {
-	v.headers.ParseMarkdown("Reading the message…")
+	showText(v.headers, "Reading the message…")
 	v.body.SetText("")
 	go func() {
 		raw, err := e.load()
@@ -199,7 +202,7 @@ func (v *messageView) showRaw(e *entry, r *inspect.Report) {
 				return // another message was chosen meanwhile
 			}
 			if err != nil {
-				v.headers.ParseMarkdown("Could not read the message again: " + mdEscape(err.Error()))
+				showText(v.headers, "Could not read the message again: "+err.Error())
 				v.body.SetText("")
 				return
 			}
@@ -208,27 +211,6 @@ func (v *messageView) showRaw(e *entry, r *inspect.Report) {
 			v.body.SetText(body)
 		})
 	}()
-}
-
-// stepsMarkdown renders steps as a list a trainee reads top to bottom.
-func stepsMarkdown(steps []inspect.Step) string {
-	var b strings.Builder
-	for _, s := range steps {
-		fmt.Fprintf(&b, "- **%s** %s", strings.ToUpper(orDash(s.Result)), mdEscape(s.What))
-		if s.RFC != "" {
-			fmt.Fprintf(&b, " *(%s)*", s.RFC)
-		}
-		b.WriteString("\n")
-		if s.Detail != "" {
-			b.WriteString("\n```\n" + strings.ReplaceAll(strings.TrimRight(s.Detail, "\r\n"), "\r", "") + "\n```\n\n")
-		}
-	}
-	return b.String()
-}
-
-func mdEscape(s string) string {
-	r := strings.NewReplacer("*", "\\*", "_", "\\_", "#", "\\#", "`", "\\`", "<", "\\<", ">", "\\>", "[", "\\[", "]", "\\]")
-	return r.Replace(s)
 }
 
 // allSteps is every step of every check, in the order a receiver works.
@@ -243,31 +225,33 @@ func allSteps(r *inspect.Report) []inspect.Step {
 	return out
 }
 
-func claimsMarkdown(r *inspect.Report) string {
+// claimsDoc is what each receiver claimed beside what Sealtrace finds now.
+func claimsDoc(r *inspect.Report) *doc {
+	d := &doc{}
 	if len(r.Claims) == 0 {
-		return "No Authentication-Results field: no receiver recorded what it found."
+		d.para(plain("No Authentication-Results field: no receiver recorded what it found."))
+		return d
 	}
-	var b strings.Builder
-	b.WriteString("What each receiving server wrote in its Authentication-Results, beside what Sealtrace finds now. ")
-	b.WriteString("Only trusted receivers' fields can be believed; anything below them may have come with the message.\n\n")
+	d.para(plain("What each receiving server wrote in its Authentication-Results, beside what Sealtrace finds now. " +
+		"Only trusted receivers' fields can be believed; anything below them may have come with the message."))
 	for _, c := range r.Claims {
 		trust := "untrusted"
 		if c.Trusted {
 			trust = "trusted"
 		}
-		fmt.Fprintf(&b, "- **%s** said %s=**%s** (%s)", mdEscape(c.AuthservID), c.Method, c.Result, trust)
+		var props, ours, now *widget.TextSegment
 		if c.Props != "" {
-			fmt.Fprintf(&b, " — %s", mdEscape(c.Props))
+			props = plain(" — " + c.Props)
 		}
 		if c.Ours != "" {
-			fmt.Fprintf(&b, "; Sealtrace now: **%s**", c.Ours)
+			ours, now = plain("; Sealtrace now: "), strong(c.Ours)
 		}
-		b.WriteString("\n")
+		d.item(strong(c.AuthservID), plain(" said "+c.Method+"="), strong(c.Result), plain(" ("+trust+")"), props, ours, now)
 		if c.Comparison != "" {
-			b.WriteString("\n  " + mdEscape(c.Comparison) + "\n\n")
+			d.para(plain(c.Comparison))
 		}
 	}
-	return b.String()
+	return d
 }
 
 // headerSegments shows the raw header section; fields covered by a DKIM or

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sealtrace/sealtrace/inspect"
+	"github.com/sealtrace/sealtrace/internal/safetext"
 )
 
 type printer interface {
@@ -39,6 +40,12 @@ func (p *markdownPrinter) print(r *inspect.Report) error {
 
 // textPrinter prints the traced path for a terminal: the hops, then each
 // check with its steps, then the receivers' claims beside Sealtrace's view.
+//
+// Every string of a report may come from the message or a DNS answer (a
+// Subject can carry ESC ] 0 ; … BEL or ESC [ 2 K, a TXT record anything), so
+// each passes through safetext.Terminal (safe below) on its way out: the only
+// escape sequences written are the SGR codes of this file, and only with
+// colour on.
 type textPrinter struct {
 	w      io.Writer
 	colour bool
@@ -54,7 +61,12 @@ const (
 	ansiDim    = "\x1b[2m"
 )
 
+// safe makes text from a report safe for a terminal.
+func safe(s string) string { return safetext.Terminal(s) }
+
+// c is s (made safe) in the colour or weight code.
 func (p *textPrinter) c(code, s string) string {
+	s = safe(s)
 	if !p.colour {
 		return s
 	}
@@ -87,18 +99,18 @@ func (p *textPrinter) print(r *inspect.Report) error {
 		b.WriteString("\n")
 	}
 	p.n++
-	fmt.Fprintf(&b, "%s %s\n", p.c(ansiBold, "Message"), r.Source)
+	fmt.Fprintf(&b, "%s %s\n", p.c(ansiBold, "Message"), safe(r.Source))
 	if r.Error != "" {
-		fmt.Fprintf(&b, "  %s %s\n", p.result(inspect.PermError), r.Error)
+		fmt.Fprintf(&b, "  %s %s\n", p.result(inspect.PermError), safe(r.Error))
 		_, err := io.WriteString(p.w, b.String())
 		return err
 	}
-	fmt.Fprintf(&b, "  From domain: %s   Message-ID: %s\n", orDash(r.FromDomain), orDash(r.MessageID))
+	fmt.Fprintf(&b, "  From domain: %s   Message-ID: %s\n", safe(orDash(r.FromDomain)), safe(orDash(r.MessageID)))
 	if r.Subject != "" {
-		fmt.Fprintf(&b, "  Subject: %s\n", r.Subject)
+		fmt.Fprintf(&b, "  Subject: %s\n", safe(r.Subject))
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "warning:"), w)
+		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "warning:"), safe(w))
 	}
 	fmt.Fprintf(&b, "  Summary: SPF %s  DKIM %s  DMARC %s  ARC %s\n", p.result(r.SPF.Result), p.dkimSummary(r.DKIM), p.result(r.DMARC.Result), p.result(r.ARC.Result))
 
@@ -117,7 +129,7 @@ func (p *textPrinter) print(r *inspect.Report) error {
 		if h.ClockSkew {
 			skew = p.c(ansiYellow, " clock skew")
 		}
-		fmt.Fprintf(&b, "    %d. %s [%s] → %s  TLS: %s  %s%s%s\n", i+1, orDash(h.From), orDash(h.IP), orDash(h.By), h.TLS, orDash(h.Time), delay, skew)
+		fmt.Fprintf(&b, "    %d. %s [%s] → %s  TLS: %s  %s%s%s\n", i+1, safe(orDash(h.From)), safe(orDash(h.IP)), safe(orDash(h.By)), safe(h.TLS), safe(orDash(h.Time)), delay, skew)
 	}
 
 	p.section(&b, "SPF", r.SPF.Result, r.SPF.Steps)
@@ -148,13 +160,13 @@ func (p *textPrinter) print(r *inspect.Report) error {
 			if c.Trusted {
 				trust = "trusted"
 			}
-			line := fmt.Sprintf("    %s %s=%s (%s)", c.AuthservID, c.Method, p.result(c.Result), trust)
+			line := fmt.Sprintf("    %s %s=%s (%s)", safe(c.AuthservID), safe(c.Method), p.result(c.Result), trust)
 			if c.Ours != "" {
 				line += fmt.Sprintf("  Sealtrace now: %s", p.result(c.Ours))
 			}
 			b.WriteString(line + "\n")
 			if c.Comparison != "" {
-				fmt.Fprintf(&b, "      %s\n", c.Comparison)
+				fmt.Fprintf(&b, "      %s\n", safe(c.Comparison))
 			}
 		}
 	}
@@ -168,7 +180,7 @@ func (p *textPrinter) dkimSummary(ds []inspect.DKIMResult) string {
 	}
 	var parts []string
 	for _, d := range ds {
-		parts = append(parts, p.result(d.Result)+"("+d.Domain+")")
+		parts = append(parts, p.result(d.Result)+"("+safe(d.Domain)+")")
 	}
 	return strings.Join(parts, ",")
 }
@@ -176,14 +188,13 @@ func (p *textPrinter) dkimSummary(ds []inspect.DKIMResult) string {
 func (p *textPrinter) section(b *strings.Builder, title, result string, steps []inspect.Step) {
 	fmt.Fprintf(b, "\n  %s %s\n", p.c(ansiBold, title), p.result(result))
 	for _, s := range steps {
-		fmt.Fprintf(b, "    - %s", s.What)
+		fmt.Fprintf(b, "    - %s", safe(s.What))
 		if s.RFC != "" {
 			fmt.Fprintf(b, " %s", p.c(ansiDim, "["+s.RFC+"]"))
 		}
 		b.WriteString("\n")
 		if s.Detail != "" {
-			for _, l := range strings.Split(strings.TrimRight(s.Detail, "\r\n"), "\n") {
-				l = strings.TrimRight(l, "\r")
+			for _, l := range strings.Split(strings.TrimRight(safetext.TerminalLines(s.Detail), "\n"), "\n") {
 				fmt.Fprintf(b, "        %s\n", p.c(ansiDim, l))
 			}
 		}
