@@ -53,7 +53,7 @@ func buildPath(r *inspect.Report) []pathNode {
 	for i, h := range r.Hops {
 		sub := fmt.Sprintf("%s  TLS: %s", orDash(h.IP), h.TLS)
 		if h.DelaySeconds != nil {
-			sub += fmt.Sprintf("  +%s", humanDelay(*h.DelaySeconds))
+			sub += "  " + humanDelay(*h.DelaySeconds)
 		}
 		n := pathNode{kind: "hop", title: fmt.Sprintf("Hop %d: %s → %s", i+1, orDash(h.From), orDash(h.By)), subtitle: sub}
 		what := fmt.Sprintf("%s handed the message to %s at %s.", orDash(h.From), orDash(h.By), orDash(h.Time))
@@ -65,7 +65,7 @@ func buildPath(r *inspect.Report) []pathNode {
 		case h.DelaySeconds != nil && *h.DelaySeconds >= slowHop:
 			n.warn = true
 			n.subtitle += "  slow"
-			what += fmt.Sprintf(" It took %s, much longer than usual: a queue or a retry.", humanDelay(*h.DelaySeconds))
+			what += fmt.Sprintf(" It took %s, much longer than usual: a queue or a retry.", strings.TrimPrefix(humanDelay(*h.DelaySeconds), "+"))
 		}
 		n.steps = []inspect.Step{{Check: "hop", What: what, Result: inspect.None, Detail: "Received: " + h.Raw, RFC: "RFC 5321 4.4"}}
 		nodes = append(nodes, n)
@@ -101,16 +101,20 @@ func orDash(s string) string {
 	return s
 }
 
+// humanDelay says a hop's delay with its sign: "+3s", "+12 min", "-4 min"
+// (a negative delay is a clock out of step).
 func humanDelay(s float64) string {
-	switch {
-	case s < 0:
-		return fmt.Sprintf("%.0fs", s)
-	case s < 120:
-		return fmt.Sprintf("%.0fs", s)
-	case s < 7200:
-		return fmt.Sprintf("%.0f min", s/60)
+	sign := "+"
+	if s < 0 {
+		sign, s = "-", -s
 	}
-	return fmt.Sprintf("%.1f h", s/3600)
+	switch {
+	case s < 120:
+		return fmt.Sprintf("%s%.0fs", sign, s)
+	case s < 7200:
+		return fmt.Sprintf("%s%.0f min", sign, s/60)
+	}
+	return fmt.Sprintf("%s%.1f h", sign, s/3600)
 }
 
 func dispositionWords(d string) string {

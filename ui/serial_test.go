@@ -111,3 +111,13 @@ func TestCloseDoesNotWaitForUpdates(t *testing.T) {
 		t.Errorf("changes posted before the close ran after it: status %q became %q, %d rows added", status, u.status.Text, len(u.entries))
 	}
 }
+
+// A hop's delay carries one sign: a negative one (a clock out of step) is
+// never shown as "+-240s".
+func TestHumanDelay(t *testing.T) {
+	for in, want := range map[float64]string{3: "+3s", -240: "-4 min", 720: "+12 min", -5: "-5s", 9000: "+2.5 h"} {
+		if got := humanDelay(in); got != want {
+			t.Errorf("humanDelay(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
