@@ -6,6 +6,7 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"github.com/sealtrace/sealtrace/trace"
 	"io"
 	"net"
 	"net/http"
@@ -29,15 +30,15 @@ const (
 
 // WKDResult is one WKD lookup.
 type WKDResult struct {
-	Email          string   `json:"email"`
-	Method         string   `json:"method,omitempty"` // advanced or direct
-	URL            string   `json:"url,omitempty"`
-	Status         string   `json:"status"`
-	KeyFingerprint string   `json:"key_fingerprint,omitempty"`
-	KeyUserIDs     []string `json:"key_user_ids,omitempty"`
-	Error          string   `json:"error,omitempty"`
-	Steps          []string `json:"steps"`
-	Key            []byte   `json:"-"`
+	Email          string       `json:"email"`
+	Method         string       `json:"method,omitempty"` // advanced or direct
+	URL            string       `json:"url,omitempty"`
+	Status         string       `json:"status"`
+	KeyFingerprint string       `json:"key_fingerprint,omitempty"`
+	KeyUserIDs     []string     `json:"key_user_ids,omitempty"`
+	Error          string       `json:"error,omitempty"`
+	Steps          []trace.Step `json:"steps"`
+	Key            []byte       `json:"-"`
 }
 
 const zbase32 = "ybndrfg8ejkmcpqxot1uwisza345h769"
@@ -116,7 +117,7 @@ func WKDURLs(email string) (advanced, direct string, err error) {
 // WKDLookup fetches the key of email: the advanced method, and the direct
 // one when the advanced host does not exist (the draft's order).
 func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResult {
-	r := &WKDResult{Email: email, Status: WKDError, Steps: []string{}}
+	r := &WKDResult{Email: email, Status: WKDError, Steps: []trace.Step{}}
 	advanced, direct, err := WKDURLs(email)
 	if err != nil {
 		r.Error = err.Error()
@@ -132,7 +133,7 @@ func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResul
 			err = fmt.Errorf("the server did not answer within %v", wkdTimeout)
 		}
 		if err != nil {
-			r.Steps = append(r.Steps, fmt.Sprintf("%s method: %s: %v", try.method, try.url, err))
+			r.Steps = append(r.Steps, trace.Step{Check: "wkd", What: fmt.Sprintf("The %s method asked %s and got no answer: %v.", try.method, try.url, err), Result: trace.TempError, RFC: wkdSpec})
 			var dnsErr *net.DNSError
 			if try.method == "advanced" && errors.As(err, &dnsErr) {
 				continue // no openpgpkey subdomain: the direct method applies
@@ -140,7 +141,14 @@ func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResul
 			r.Error = err.Error()
 			return r
 		}
-		r.Steps = append(r.Steps, fmt.Sprintf("%s method: %s answered HTTP %d", try.method, try.url, status))
+		res := trace.Fail
+		switch status {
+		case http.StatusOK:
+			res = trace.Pass
+		case http.StatusNotFound:
+			res = trace.None
+		}
+		r.Steps = append(r.Steps, trace.Step{Check: "wkd", What: fmt.Sprintf("The %s method asked %s, which answered HTTP %d.", try.method, try.url, status), Result: res, RFC: wkdSpec})
 		if status == http.StatusNotFound {
 			r.Status = WKDAbsent
 			return r
@@ -227,3 +235,7 @@ func fetch(ctx context.Context, client *http.Client, u string) ([]byte, int, err
 	}
 	return body, resp.StatusCode, err
 }
+
+// wkdSpec is where the Web Key Directory is specified (an Internet-Draft,
+// section 3.1: the advanced and direct methods).
+const wkdSpec = "draft-koch-openpgp-webkey-service 3.1"

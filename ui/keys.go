@@ -263,7 +263,7 @@ func (u *UI) lookupKey(email string) (*doc, []byte, string) {
 	}
 	d.para(strong(w.Status), fpr, wkdErr)
 	for _, s := range w.Steps {
-		d.item(plain(s))
+		d.item(strong(strings.ToUpper(s.Result)), plain(" "+s.What))
 	}
 	if key == nil && w.Status == pgp.WKDFound {
 		if a, err := pgp.ArmorKey(w.Key, w.KeyFingerprint); err == nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sealtrace/sealtrace/dane"
+	"github.com/sealtrace/sealtrace/internal/safetext"
 	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/pipeline"
 )
@@ -77,21 +78,24 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			out.Write(append(b, '\n'))
 			continue
 		}
-		fmt.Fprintf(out, "%s: %s", r.Email, r.Status)
+		// Reasons and steps carry text from DNS and web servers: never
+		// terminal control.
+		t := safetext.Terminal
+		fmt.Fprintf(out, "%s: %s", t(r.Email), r.Status)
 		if r.KeyFingerprint != "" {
 			fmt.Fprintf(out, " key %s", r.KeyFingerprint)
 		}
 		if r.Reason != "" {
-			fmt.Fprintf(out, " (%s)", r.Reason)
+			fmt.Fprintf(out, " (%s)", t(r.Reason))
 		}
-		fmt.Fprintf(out, "\n  %s\n", r.QName)
+		fmt.Fprintf(out, "\n  %s\n", t(r.QName))
 		for _, s := range r.Steps {
-			fmt.Fprintf(out, "  - %s: %s\n", s.Result, s.What)
+			fmt.Fprintf(out, "  - %s: %s\n", s.Result, t(s.What))
 		}
 		if w := res.WKD; w != nil {
-			fmt.Fprintf(out, "  WKD: %s %s %s\n", w.Status, w.KeyFingerprint, w.Error)
+			fmt.Fprintf(out, "  WKD: %s %s %s\n", w.Status, w.KeyFingerprint, t(w.Error))
 			for _, s := range w.Steps {
-				fmt.Fprintf(out, "  - %s\n", s)
+				fmt.Fprintf(out, "  - %s: %s\n", s.Result, t(s.What))
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sealtrace/sealtrace/internal/safetext"
 	"github.com/sealtrace/sealtrace/pipeline"
 )
 
@@ -168,7 +169,7 @@ func inspectAll(ctx context.Context, eng *pipeline.Engine, src pipeline.Source, 
 	eng.Run(ctx, src, func(r pipeline.Result) bool {
 		if r.Err != nil {
 			failed = r.Err
-			fmt.Fprintf(stderr, "sealtrace-cli: %s: %v\n", r.Report.Source, r.Err)
+			fmt.Fprintf(stderr, "sealtrace-cli: %s: %s\n", safetext.Terminal(r.Report.Source), safetext.Terminal(r.Err.Error()))
 		}
 		if werr = p.print(r.Report); werr != nil {
 			fmt.Fprintf(stderr, "sealtrace-cli: writing output: %v\n", werr)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	"github.com/zalando/go-keyring"
 
 	"github.com/sealtrace/sealtrace/assets"
@@ -491,4 +492,21 @@ func answersWithoutTime(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The dane text output carries text from the command line, DNS and web
+// servers: none of it reaches the terminal as control sequences.
+func TestDaneTextHostile(t *testing.T) {
+	srv := dnstest.StartFunc(t, func(w dns.ResponseWriter, req *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(req, dns.RcodeServerFailure)
+		_ = w.WriteMsg(m)
+	})
+	_, out, _ := runCLI(t, "", "dane", "--dns-server", srv.Addr, "a\x1b]0;pwned\x07\x1b[2Kb@example.com")
+	if strings.ContainsAny(out, "\x1b\x07") {
+		t.Errorf("control characters reached the terminal: %q", out)
+	}
+	if !strings.Contains(out, "error") {
+		t.Errorf("a SERVFAIL is not reported as error: %q", out)
+	}
 }
