@@ -62,17 +62,17 @@ func (u *UI) saveAccount(a savedAccount) {
 
 // account makes the connection settings of a saved account.
 func (u *UI) account(s savedAccount) (mailbox.Account, error) {
-	pass, err := u.creds.Get(s.key())
+	pass, err := u.accounts.creds.Get(s.key())
 	if err != nil {
 		return mailbox.Account{}, fmt.Errorf("%s: %w (add the account again)", s.key(), err)
 	}
-	return mailbox.Account{Server: s.Server, Security: s.Security, Username: s.Username, Password: pass, PinnedSHA256: s.Pinned, RootCAs: u.imapRoots}, nil
+	return mailbox.Account{Server: s.Server, Security: s.Security, Username: s.Username, Password: pass, PinnedSHA256: s.Pinned, RootCAs: u.accounts.imapRoots}, nil
 }
 
 // addAccount stores an account, then lists its folders in the sidebar
 // (UI goroutine; the listing runs in the background).
 func (u *UI) addAccount(s savedAccount, password string) error {
-	if err := u.creds.Set(s.key(), password); err != nil {
+	if err := u.accounts.creds.Set(s.key(), password); err != nil {
 		return err
 	}
 	u.saveAccount(s)
@@ -103,7 +103,7 @@ func (u *UI) unlockSealed(passphrase []byte) (int, error) {
 		return 0, err
 	}
 	for acct, pw := range all {
-		if err := u.creds.Set(acct, pw); err != nil {
+		if err := u.accounts.creds.Set(acct, pw); err != nil {
 			return 0, err
 		}
 	}
@@ -166,7 +166,7 @@ func (u *UI) listFolders(s savedAccount) {
 				// Offline: the folders as last listed, to be read from the cache.
 				for _, f := range s.Folders {
 					name := u.addFolderSource(s, f)
-					u.folderInfo[name] = folderInfo{offline: true}
+					u.accounts.folderInfo[name] = folderInfo{offline: true}
 				}
 				u.sourceList.Refresh()
 				u.status.SetText("IMAP " + s.key() + ": " + err.Error() + " (offline)")
@@ -180,7 +180,7 @@ func (u *UI) listFolders(s savedAccount) {
 				s.Folders = append(s.Folders, f.Name)
 				name := u.addFolderSource(s, f.Name)
 				if n, ok := unread[f.Name]; ok {
-					u.folderInfo[name] = folderInfo{unread: n, known: true}
+					u.accounts.folderInfo[name] = folderInfo{unread: n, known: true}
 				}
 			}
 			u.saveAccount(s)
@@ -193,8 +193,8 @@ func (u *UI) listFolders(s savedAccount) {
 // addFolderSource puts a folder in the sidebar once (UI goroutine).
 func (u *UI) addFolderSource(s savedAccount, folder string) string {
 	name := folderSource(s.key(), folder)
-	if _, ok := u.folders[name]; !ok {
-		u.folders[name] = folderRef{account: s, folder: folder}
+	if _, ok := u.accounts.folders[name]; !ok {
+		u.accounts.folders[name] = folderRef{account: s, folder: folder}
 		u.sources = append(u.sources, name)
 	}
 	return name
@@ -219,8 +219,8 @@ type folderRef struct {
 // openFolder loads a folder's messages the first time it is chosen, and
 // again when it was read offline (the server may be back).
 func (u *UI) openFolder(name string, done chan struct{}) {
-	ref, ok := u.folders[name]
-	if !ok || (ref.loaded && !u.folderInfo[name].offline) {
+	ref, ok := u.accounts.folders[name]
+	if !ok || (ref.loaded && !u.accounts.folderInfo[name].offline) {
 		return
 	}
 	if ref.loaded {
@@ -233,7 +233,7 @@ func (u *UI) openFolder(name string, done chan struct{}) {
 		u.removeEntries(old) // the cache's rows come again, with what the server has now
 	}
 	ref.loaded = true
-	u.folders[name] = ref
+	u.accounts.folders[name] = ref
 	u.startLoad(name, func(ctx context.Context, l *loader) {
 		a, err := u.account(ref.account) // the keyring may take a while: not on the UI goroutine
 		if err != nil {
@@ -314,7 +314,7 @@ func (u *UI) addAccountDialog() {
 			sealPass.Hide()
 		}
 	}
-	_, noKeyring := u.creds.(*mailbox.Memory)
+	_, noKeyring := u.accounts.creds.(*mailbox.Memory)
 	var pinned string
 	pin := widget.NewCheck("Trust this certificate (pin its fingerprint)", nil)
 	pin.Hide()
@@ -373,7 +373,7 @@ func (u *UI) addAccountDialog() {
 		password := pass.Text
 		status.SetText("Connecting to " + s.Server + "…")
 		go func() {
-			a := mailbox.Account{Server: s.Server, Security: s.Security, Username: s.Username, Password: password, PinnedSHA256: s.Pinned, RootCAs: u.imapRoots}
+			a := mailbox.Account{Server: s.Server, Security: s.Security, Username: s.Username, Password: password, PinnedSHA256: s.Pinned, RootCAs: u.accounts.imapRoots}
 			msg, ce := testConnection(a)
 			u.post(func() {
 				status.SetText(msg)
@@ -389,7 +389,7 @@ func (u *UI) addAccountDialog() {
 	if noKeyring {
 		fields.Append("Keep the password", container.NewVBox(keep, sealPass))
 	} else {
-		fields.Append("Keep the password", widget.NewLabel("in "+u.creds.Where()))
+		fields.Append("Keep the password", widget.NewLabel("in "+u.accounts.creds.Where()))
 	}
 	form := container.NewVBox(
 		fields,

@@ -96,7 +96,7 @@ func (u *UI) keysDialog() {
 	var stored []storedKey
 	sel := widget.NewSelect(nil, nil)
 	refresh = func() {
-		stored = u.keys.list()
+		stored = u.openpgp.keys.list()
 		var lines, names []string
 		for _, k := range stored {
 			for _, ki := range k.keys {
@@ -125,7 +125,7 @@ func (u *UI) keysDialog() {
 			defer r.Close()
 			data, err := readAllLimited(r)
 			if err == nil {
-				_, err = u.keys.add(data, "file "+r.URI().Name())
+				_, err = u.openpgp.keys.add(data, "file "+r.URI().Name())
 			}
 			if err != nil {
 				dialog.ShowError(err, u.win)
@@ -140,7 +140,7 @@ func (u *UI) keysDialog() {
 			if !ok {
 				return
 			}
-			if _, err := u.keys.add([]byte(e.Text), "pasted"); err != nil {
+			if _, err := u.openpgp.keys.add([]byte(e.Text), "pasted"); err != nil {
 				dialog.ShowError(err, u.win)
 			}
 			refresh()
@@ -149,7 +149,7 @@ func (u *UI) keysDialog() {
 	del := widget.NewButton("Delete", func() {
 		for _, k := range stored {
 			if filepath.Base(k.file) == sel.Selected {
-				if err := u.keys.remove(k); err != nil {
+				if err := u.openpgp.keys.remove(k); err != nil {
 					dialog.ShowError(err, u.win)
 				}
 			}
@@ -157,7 +157,7 @@ func (u *UI) keysDialog() {
 		refresh()
 	})
 	export := widget.NewButton("Export public…", func() {
-		kr, err := u.keys.keyring()
+		kr, err := u.openpgp.keys.keyring()
 		if err != nil || kr == nil {
 			dialog.ShowError(fmt.Errorf("no keys to export"), u.win)
 			return
@@ -196,7 +196,7 @@ func (u *UI) keysDialog() {
 				found.show(result)
 				if key != nil {
 					importFound.OnTapped = func() {
-						if _, err := u.keys.add(key, source); err != nil {
+						if _, err := u.openpgp.keys.add(key, source); err != nil {
 							dialog.ShowError(err, u.win)
 						}
 						importFound.Hide()
@@ -275,8 +275,8 @@ func (u *UI) lookupKey(email string) (*doc, []byte, string) {
 
 // httpClient is for WKD; tests replace it.
 func (u *UI) httpClient() *http.Client {
-	if u.wkdClient != nil {
-		return u.wkdClient
+	if u.openpgp.wkdClient != nil {
+		return u.openpgp.wkdClient
 	}
 	return &http.Client{Timeout: 15 * time.Second}
 }

@@ -121,7 +121,7 @@ func (p *pgpView) askPassphrase() {
 			return
 		}
 		p.u.rememberPassphrase([]byte(pass.Text))
-		pass := p.u.passphrase
+		pass := p.u.openpgp.passphrase
 		go func() {
 			// The same keys as every inspection: the settings' files and
 			// the keys imported through Keys….
@@ -149,20 +149,20 @@ func (p *pgpView) askPassphrase() {
 // rememberPassphrase keeps the passphrase in memory for the time the
 // settings allow (15 minutes unless changed), then forgets it (UI goroutine).
 func (u *UI) rememberPassphrase(pass []byte) {
-	u.passphrase = pass
-	u.passGen++
-	gen := u.passGen
+	u.openpgp.passphrase = pass
+	u.openpgp.passGen++
+	gen := u.openpgp.passGen
 	ttl := time.Duration(u.app.Preferences().IntWithFallback(prefPassMinutes, 15)) * time.Minute
-	if u.passTTL != 0 {
-		ttl = u.passTTL
+	if u.openpgp.passTTL != 0 {
+		ttl = u.openpgp.passTTL
 	}
 	time.AfterFunc(ttl, func() {
 		u.post(func() {
-			if u.passGen == gen { // not replaced since
-				for i := range u.passphrase {
-					u.passphrase[i] = 0
+			if u.openpgp.passGen == gen { // not replaced since
+				for i := range u.openpgp.passphrase {
+					u.openpgp.passphrase[i] = 0
 				}
-				u.passphrase = nil
+				u.openpgp.passphrase = nil
 			}
 		})
 	})

@@ -43,30 +43,21 @@ type UI struct {
 	win fyne.Window
 
 	// Owned by the UI goroutine (changed only inside fyne.Do).
-	entries  []*entry
-	shown    []*entry // entries after the source, filter and sort
-	sources  []string
-	source   string // "" means all
-	selected *entry
-	filter   string
-	query    string
-	sortBy   int
-	pasted   int
-	// passphrase unlocks OpenPGP keys; memory only, this session only.
-	passphrase []byte
-	passGen    int           // which remembered passphrase is current
-	passTTL    time.Duration // tests shorten how long it is kept
-	keys       *keyStore     // the app's keyring, in its data folder
-	wkdClient  *http.Client  // nil: the default (tests set one)
-	creds      mailbox.Credentials
-	folders    map[string]folderRef  // IMAP folders in the sidebar, by source name
-	folderInfo map[string]folderInfo // their unread counts and offline state
-	imapRoots  *x509.CertPool        // nil: the system's (tests set one)
-	cache      *mailbox.Cache        // IMAP messages on disk
-	watchCtx   context.Context       // IDLE watchers run until the window closes
-	stopWatch  context.CancelFunc
-	running    map[int]context.CancelFunc // loads under way, by number
-	nextLoad   int
+	entries   []*entry
+	shown     []*entry // entries after the source, filter and sort
+	sources   []string
+	source    string // "" means all
+	selected  *entry
+	filter    string
+	query     string
+	sortBy    int
+	pasted    int
+	openpgp   openpgpState    // keys, the passphrase, WKD (keys.go, pgpview.go)
+	accounts  accountState    // IMAP accounts and their folders (accounts.go, imapload.go)
+	watchCtx  context.Context // IDLE watchers and chosen messages' work run until the window closes
+	stopWatch context.CancelFunc
+	running   map[int]context.CancelFunc // loads under way, by number
+	nextLoad  int
 
 	sourceList *widget.List
 	table      *widget.Table
@@ -84,16 +75,36 @@ type UI struct {
 	closed atomic.Bool // the window is closed: later changes are dropped
 }
 
+// openpgpState is what the OpenPGP views share (UI goroutine).
+type openpgpState struct {
+	// passphrase unlocks OpenPGP keys; memory only, this session only.
+	passphrase []byte
+	passGen    int           // which remembered passphrase is current
+	passTTL    time.Duration // tests shorten how long it is kept
+	keys       *keyStore     // the app's keyring, in its data folder
+	wkdClient  *http.Client  // nil: the default (tests set one)
+}
+
+// accountState is what the IMAP views share: the folders in the sidebar are
+// changed on the UI goroutine; creds, roots and cache are set at start.
+type accountState struct {
+	creds      mailbox.Credentials
+	folders    map[string]folderRef  // IMAP folders in the sidebar, by source name
+	folderInfo map[string]folderInfo // their unread counts and offline state
+	imapRoots  *x509.CertPool        // nil: the system's (tests set one)
+	cache      *mailbox.Cache        // IMAP messages on disk
+}
+
 // New builds the interface into w and starts loading the demo mailbox.
 func New(a fyne.App, w fyne.Window) *UI { return newUI(a, w, fyne.Do) }
 
 func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
 	u := &UI{app: a, win: w, loaded: make(chan struct{}), do: do}
-	u.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
-	u.folders = map[string]folderRef{}
-	u.folderInfo = map[string]folderInfo{}
+	u.openpgp.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
+	u.accounts.folders = map[string]folderRef{}
+	u.accounts.folderInfo = map[string]folderInfo{}
 	if dir, err := os.UserCacheDir(); err == nil {
-		u.cache = &mailbox.Cache{Dir: filepath.Join(dir, "sealtrace", "imap"), MaxBytes: 2 << 30}
+		u.accounts.cache = &mailbox.Cache{Dir: filepath.Join(dir, "sealtrace", "imap"), MaxBytes: 2 << 30}
 	}
 	u.watchCtx, u.stopWatch = context.WithCancel(context.Background())
 	w.SetOnClosed(func() {
@@ -103,9 +114,9 @@ func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
 		u.stopWatch()
 		u.cancelAll()
 	})
-	u.creds = &mailbox.Memory{}
+	u.accounts.creds = &mailbox.Memory{}
 	if mailbox.KeyringReachable() {
-		u.creds = mailbox.OSKeyring{}
+		u.accounts.creds = mailbox.OSKeyring{}
 	}
 	w.SetTitle("Sealtrace")
 	w.SetContent(u.build())
@@ -113,7 +124,7 @@ func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
 	w.Canvas().SetOnTypedKey(u.typedKey)
 	u.startDemo()
 	accounts := u.savedAccounts()
-	if _, noKeyring := u.creds.(*mailbox.Memory); noKeyring && len(accounts) > 0 && fileExists(u.sealedPath()) {
+	if _, noKeyring := u.accounts.creds.(*mailbox.Memory); noKeyring && len(accounts) > 0 && fileExists(u.sealedPath()) {
 		u.askUnlock(accounts)
 	} else {
 		for _, s := range accounts {
@@ -196,17 +207,17 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	u.cancelBtn.Show()
 	u.status.SetText("Loading " + name + "…")
 	inspected := 0
-	pass := u.passphrase
+	pass := u.openpgp.passphrase
 	l := &loader{
 		life:    u.watchCtx,
-		cache:   u.cache,
+		cache:   u.accounts.cache,
 		maxBody: int64(u.app.Preferences().IntWithFallback(prefMaxBodyMB, defaultMaxBody>>20)) << 20,
 		onRemove: func(es []*entry) {
 			u.post(func() { u.removeEntries(es) })
 		},
 		onState: func(unread int, offline bool) {
 			u.post(func() {
-				u.folderInfo[name] = folderInfo{unread: unread, known: !offline, offline: offline}
+				u.accounts.folderInfo[name] = folderInfo{unread: unread, known: !offline, offline: offline}
 				u.sourceList.Refresh()
 			})
 		},
@@ -323,7 +334,7 @@ func (u *UI) config(passphrase []byte) pipeline.Config {
 	case dnsZones:
 		cfg.DNS, cfg.ZoneFiles = pipeline.DNSZones, splitList(p.String(prefZoneFiles))
 	}
-	stored, _ := filepath.Glob(filepath.Join(u.keys.dir, "*.asc"))
+	stored, _ := filepath.Glob(filepath.Join(u.openpgp.keys.dir, "*.asc"))
 	cfg.KeyFiles = append(cfg.KeyFiles, stored...)
 	return cfg
 }
@@ -414,7 +425,7 @@ type folderInfo struct {
 // sourceLabel is a source's line in the sidebar: an IMAP folder with its
 // unread count, or marked offline.
 func (u *UI) sourceLabel(name string) string {
-	fi := u.folderInfo[name]
+	fi := u.accounts.folderInfo[name]
 	switch {
 	case fi.offline:
 		return name + " (offline)"

@@ -554,13 +554,13 @@ func TestPathTwelveHops(t *testing.T) {
 // then used for OpenPGP.
 func TestKeysLookupAndImport(t *testing.T) {
 	u, _ := newTestUI(t)
-	u.keys = newKeyStore(t.TempDir())
+	u.openpgp.keys = newKeyStore(t.TempDir())
 	z := dnstest.StartSignedZones(t)
 	p := u.app.Preferences()
 	p.SetString(prefDNSMode, dnsServer)
 	p.SetString(prefDNSServer, z.Addr)
 	p.SetString(prefTrustAnchor, z.Anchor)
-	u.wkdClient = &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
+	u.openpgp.wkdClient = &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("no network in this test")
 	}}}
 	found, key, source := u.lookupKey("alice@secure.test")
@@ -576,21 +576,21 @@ func TestKeysLookupAndImport(t *testing.T) {
 	if key == nil || source != "DANE (secure)" {
 		t.Fatalf("found key %v from %q", key != nil, source)
 	}
-	if _, err := u.keys.add(key, source); err != nil {
+	if _, err := u.openpgp.keys.add(key, source); err != nil {
 		t.Fatal(err)
 	}
-	list := u.keys.list()
+	list := u.openpgp.keys.list()
 	if len(list) != 1 || list[0].source != "DANE (secure)" || list[0].keys[0].Fingerprint != z.KeyFpr {
 		t.Fatalf("stored: %+v", list)
 	}
 	if opts := u.engine(u.config(nil)).PGPOptions(); opts.Keyring == nil || opts.Keyring.Keys()[0].Fingerprint != z.KeyFpr {
 		t.Error("the imported key is not used for OpenPGP")
 	}
-	if _, err := u.keys.add([]byte("not a key"), "pasted"); err == nil {
+	if _, err := u.openpgp.keys.add([]byte("not a key"), "pasted"); err == nil {
 		t.Error("garbage was imported")
 	}
 	u.postAndWait(u.keysDialog) // opens without trouble
-	if err := u.keys.remove(list[0]); err != nil || len(u.keys.list()) != 0 {
+	if err := u.openpgp.keys.remove(list[0]); err != nil || len(u.openpgp.keys.list()) != 0 {
 		t.Errorf("delete: %v", err)
 	}
 	// A bogus answer offers no key.
@@ -624,10 +624,10 @@ func TestPGPAttachmentsListed(t *testing.T) {
 // A passphrase is kept in memory for the configured time, then wiped.
 func TestPassphraseForgotten(t *testing.T) {
 	u, _ := newTestUI(t)
-	u.passTTL = 50 * time.Millisecond
+	u.openpgp.passTTL = 50 * time.Millisecond
 	pass := []byte("secret")
 	u.postAndWait(func() { u.rememberPassphrase(pass) })
-	waitFor(t, u, "the passphrase to be forgotten", func() bool { return u.passphrase == nil })
+	waitFor(t, u, "the passphrase to be forgotten", func() bool { return u.openpgp.passphrase == nil })
 	if string(pass) == "secret" {
 		t.Error("the passphrase bytes were not wiped")
 	}
@@ -649,9 +649,9 @@ func TestIMAPAccount(t *testing.T) {
 	}
 	d := dovecottest.Start(t, seeds)
 	before := d.Snapshot(t)
-	u.imapRoots = d.Roots
-	u.creds = &mailbox.Memory{}
-	u.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
+	u.accounts.imapRoots = d.Roots
+	u.accounts.creds = &mailbox.Memory{}
+	u.accounts.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
 	acct := savedAccount{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice"}
 	u.postAndWait(func() {
 		if err := u.addAccount(acct, "secret"); err != nil {
@@ -659,7 +659,7 @@ func TestIMAPAccount(t *testing.T) {
 		}
 	})
 	inbox := "alice@" + d.IMAPSAddr + ": INBOX"
-	waitFor(t, u, "the account's folders", func() bool { _, ok := u.folders[inbox]; return ok && contains(u.sources, inbox) })
+	waitFor(t, u, "the account's folders", func() bool { _, ok := u.accounts.folders[inbox]; return ok && contains(u.sources, inbox) })
 	u.postAndWait(func() {
 		// Unread counts by STATUS, pipelined: each answer names its folder.
 		archive := "alice@" + d.IMAPSAddr + ": Archive"
@@ -703,7 +703,7 @@ func TestIMAPAccount(t *testing.T) {
 		return false
 	})
 	// It is kept in the cache with the rest (written before it is shown).
-	if _, recs := u.cache.Index("alice@"+d.IMAPSAddr, "INBOX"); len(recs) != 5 {
+	if _, recs := u.accounts.cache.Index("alice@"+d.IMAPSAddr, "INBOX"); len(recs) != 5 {
 		t.Errorf("the cache's index has %d messages, want 5", len(recs))
 	}
 	// Test connection says which step failed.
@@ -724,7 +724,7 @@ func TestIMAPAccount(t *testing.T) {
 	if strings.Contains(u.app.Preferences().String(prefAccounts), "secret") {
 		t.Error("the password is in the preferences")
 	}
-	for _, dir := range []string{u.cache.Dir, u.app.Storage().RootURI().Path()} {
+	for _, dir := range []string{u.accounts.cache.Dir, u.app.Storage().RootURI().Path()} {
 		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 			if err == nil && !info.IsDir() {
 				if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("secret")) {
@@ -873,7 +873,7 @@ func TestIMAPCacheReopenAndOffline(t *testing.T) {
 // account, a new session gets it back only with the right passphrase.
 func TestSealedPasswords(t *testing.T) {
 	u, _ := newTestUI(t)
-	u.creds = &mailbox.Memory{}
+	u.accounts.creds = &mailbox.Memory{}
 	s := savedAccount{Server: "imap.example.com:993", Security: mailbox.ImplicitTLS, Username: "alice"}
 	if err := u.sealPassword(s.key(), "s3cret-pw", []byte("correct horse")); err != nil {
 		t.Fatal(err)
@@ -885,7 +885,7 @@ func TestSealedPasswords(t *testing.T) {
 	if bytes.Contains(data, []byte("s3cret-pw")) || bytes.Contains(data, []byte("alice")) {
 		t.Error("the password file holds the password or the account in clear")
 	}
-	u.creds = &mailbox.Memory{} // the app started again
+	u.accounts.creds = &mailbox.Memory{} // the app started again
 	if _, err := u.account(s); !errors.Is(err, mailbox.ErrNoPassword) {
 		t.Errorf("before unlocking: %v", err)
 	}
@@ -913,11 +913,11 @@ func TestIMAPSizeCapFetchesChosenWhole(t *testing.T) {
 		}
 	}
 	d := dovecottest.Start(t, seeds)
-	u.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
+	u.accounts.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 30}
 	acct := mailbox.Account{Server: d.IMAPSAddr, Security: mailbox.ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots}
 	var rows []*entry
 	var reps []reported
-	l := &loader{eng: demoEngine(t), cache: u.cache, maxBody: 1,
+	l := &loader{eng: demoEngine(t), cache: u.accounts.cache, maxBody: 1,
 		onEntries: func(es []*entry) { rows = append(rows, es...) },
 		onReports: func(rs []reported) { reps = append(reps, rs...) },
 		onError:   func(err error) { t.Error(err) },
@@ -947,7 +947,7 @@ func TestIMAPSizeCapFetchesChosenWhole(t *testing.T) {
 		}
 	})
 	// The whole message and its new verdict are in the cache for the next time.
-	if _, recs := u.cache.Index("alice@"+d.IMAPSAddr, "INBOX"); len(recs) != 3 || !strings.Contains(string(recs[1].Data), `"dkim":"pass"`) || strings.Contains(string(recs[1].Data), `"partial":true`) {
+	if _, recs := u.accounts.cache.Index("alice@"+d.IMAPSAddr, "INBOX"); len(recs) != 3 || !strings.Contains(string(recs[1].Data), `"dkim":"pass"`) || strings.Contains(string(recs[1].Data), `"partial":true`) {
 		t.Errorf("the cache's row of the chosen message: %s", recs[1].Data)
 	}
 }
