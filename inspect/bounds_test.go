@@ -433,3 +433,26 @@ func TestEvidenceTimeIsWallClock(t *testing.T) {
 		}
 	}
 }
+
+// Pasted headers (no body at all): a DKIM signature is checked over its
+// header fields only. It is neutral when they hold, never a "body hash
+// mismatch" fail, and fail when a signed header was changed.
+func TestHeadersOnlyDKIM(t *testing.T) {
+	msg, z := multiSigned(t, 1)
+	head := msg[:strings.Index(msg, "\r\n\r\n")+2] // the header section, without the blank line
+	rep, err := Inspect(context.Background(), []byte(head), Options{Resolver: z})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.DKIM) != 1 || rep.DKIM[0].Result != Neutral || rep.DKIM[0].Code == CodeBodyHashMismatch {
+		t.Fatalf("headers only: %+v", rep.DKIM)
+	}
+	changed := strings.Replace(head, "Subject: ", "Subject: Re: ", 1)
+	if changed == head {
+		t.Fatal("the test message has no Subject to change")
+	}
+	rep, _ = Inspect(context.Background(), []byte(changed), Options{Resolver: z})
+	if rep.DKIM[0].Result != Fail || rep.DKIM[0].Code != CodeSignatureMismatch {
+		t.Errorf("headers only, Subject changed: %s %s", rep.DKIM[0].Result, rep.DKIM[0].Reason)
+	}
+}

@@ -91,7 +91,7 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 	}
 	rep.Warnings = append(rep.Warnings, m.Warnings...)
 	if m.NoSeparator {
-		rep.Warnings = append(rep.Warnings, "the message has headers only (no body): DKIM and ARC body hashes cannot match, so their failures here say nothing about the original message")
+		rep.Warnings = append(rep.Warnings, "the message has headers only (no body): DKIM signatures are checked over the header fields only (neutral when those hold), and ARC message signatures cannot match")
 	}
 	rep.Hops = parseHops(m)
 
@@ -106,6 +106,7 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 
 	// SPF, DKIM and ARC are independent; DMARC needs SPF and DKIM.
 	bodies := newBodyHashes(m.Body)
+	bodies.headersOnly = m.NoSeparator
 	bodies.prepare(bodyKeys(m, opts.MaxDKIMSignatures))
 	var wg sync.WaitGroup
 	wg.Add(3)

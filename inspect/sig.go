@@ -438,10 +438,11 @@ func stripB(raw []byte) []byte {
 // canonicalization and hash, so that distinct l= values do not cost a pass
 // each (issue 9: 300 signatures with distinct l= over 10 MB).
 type bodyHashes struct {
-	body   []byte
-	mu     sync.Mutex
-	sums   map[bodyKey]*bodySum
-	passes atomic.Int32 // canonicalization passes over the body, for tests
+	body        []byte
+	headersOnly bool // the message has no body at all (pasted headers): body hashes are not checked
+	mu          sync.Mutex
+	sums        map[bodyKey]*bodySum
+	passes      atomic.Int32 // canonicalization passes over the body, for tests
 }
 
 type bodyKey struct {

@@ -184,7 +184,7 @@ func stream(name string, r io.Reader, span func(start, end int64) func() ([]byte
 					// message as received (the body is Outlook's text).
 					raw, err = mailbox.ReadOutlookMsg(bytes.NewReader(raw), int64(len(raw)))
 					if err != nil {
-						raw, err = nil, fmt.Errorf("Outlook .msg: %w", err)
+						raw, err = nil, fmt.Errorf("reading the Outlook .msg file: %w", err)
 					}
 				}
 				it := Item{Raw: raw, Source: name, Index: 1, Err: err}
