@@ -35,17 +35,17 @@ func readClaims(m *Message, trusted []string) ([]Claim, []string) {
 		}
 		if len(f.Unread) > 0 {
 			warnings = append(warnings, fmt.Sprintf("an Authentication-Results field of %s has parts that could not be read, kept as written: %s (the %d result(s) around them are kept)",
-				authservLabel(id), strings.Join(quoteAll(f.Unread), ", "), len(f.Results)))
+				AuthservLabel(id), strings.Join(quoteAll(f.Unread), ", "), len(f.Results)))
 		} else if len(f.Results) == 0 && !f.NoResult {
-			warnings = append(warnings, fmt.Sprintf("an Authentication-Results field of %s states no result", authservLabel(id)))
+			warnings = append(warnings, fmt.Sprintf("an Authentication-Results field of %s states no result", AuthservLabel(id)))
 		}
 	}
 	return claims, warnings
 }
 
-// authservLabel names a claim's receiver for display: Microsoft 365 writes
+// AuthservLabel names a claim's receiver for display: Microsoft 365 writes
 // its fields without an authserv-id.
-func authservLabel(id string) string {
+func AuthservLabel(id string) string {
 	if id == "" {
 		return "(no authserv-id: Microsoft 365 or Exchange)"
 	}

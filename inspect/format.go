@@ -90,7 +90,7 @@ func (r *Report) Markdown() string {
 			if c.Trusted {
 				trust = "trusted"
 			}
-			fmt.Fprintf(&b, "- %s: %s=%s (%s)", t(authservLabel(c.AuthservID)), t(c.Method), t(c.Result), trust)
+			fmt.Fprintf(&b, "- %s: %s=%s (%s)", t(AuthservLabel(c.AuthservID)), t(c.Method), t(c.Result), trust)
 			if c.Ours != "" {
 				fmt.Fprintf(&b, "; Sealtrace now: %s", t(c.Ours))
 			}

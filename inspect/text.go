@@ -125,7 +125,7 @@ func (p textWriter) report(r *Report) string {
 			if c.Trusted {
 				trust = "trusted"
 			}
-			line := fmt.Sprintf("    %s %s=%s (%s)", safe(authservLabel(c.AuthservID)), safe(c.Method), p.result(c.Result), trust)
+			line := fmt.Sprintf("    %s %s=%s (%s)", safe(AuthservLabel(c.AuthservID)), safe(c.Method), p.result(c.Result), trust)
 			if c.Ours != "" {
 				line += fmt.Sprintf("  Sealtrace now: %s", p.result(c.Ours))
 			}

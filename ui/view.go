@@ -246,7 +246,7 @@ func claimsDoc(r *inspect.Report) *doc {
 		if c.Ours != "" {
 			ours, now = plain("; Sealtrace now: "), strong(c.Ours)
 		}
-		d.item(strong(c.AuthservID), plain(" said "+c.Method+"="), strong(c.Result), plain(" ("+trust+")"), props, ours, now)
+		d.item(strong(inspect.AuthservLabel(c.AuthservID)), plain(" said "+c.Method+"="), strong(c.Result), plain(" ("+trust+")"), props, ours, now)
 		if c.Comparison != "" {
 			d.para(plain(c.Comparison))
 		}
