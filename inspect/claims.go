@@ -121,8 +121,14 @@ func compareClaims(rep *Report) {
 			d := matchDKIM(c, rep.DKIM)
 			if d == nil {
 				c.Ours = None
-				if c.Result != None {
-					c.Comparison = "The receiver reports a DKIM signature that Sealtrace does not find in the message now: a signature field was removed after delivery."
+				switch c.Result {
+				case Pass, Fail:
+					// The receiver evaluated a signature it names.
+					c.Comparison = "The receiver reports a DKIM signature that Sealtrace does not find in the message now: a signature field was removed after delivery, or the claim names a domain that no signature here has."
+				case None, Neutral, PermError, Policy:
+					if len(rep.DKIM) == 0 {
+						c.Comparison = "Neither the receiver nor Sealtrace found a usable DKIM signature: they agree that none verified."
+					}
 				}
 				continue
 			}
@@ -137,7 +143,7 @@ func compareClaims(rep *Report) {
 				continue
 			}
 			if c.Ours != c.Result {
-				c.Comparison = fmt.Sprintf("DMARC depends on SPF and DKIM: it is %s now because SPF is %s and the aligned DKIM result is %v; see those checks for what changed since delivery.", c.Ours, rep.SPF.Result, rep.DMARC.DKIMAligned)
+				c.Comparison = explainDMARC(rep)
 			}
 		case "arc":
 			c.Ours = rep.ARC.Result
@@ -190,6 +196,25 @@ func explainCompauth(result, reason string) string {
 	return what + " It says " + result + ". " + why
 }
 
+func explainDMARC(rep *Report) string {
+	d := rep.DMARC
+	switch {
+	case d.Result == None && d.Record == "":
+		return "Sealtrace finds no DMARC record for " + d.Domain + " now: the domain removed it since delivery, or (with offline zone files) the zones do not hold it."
+	case d.Result == TempError:
+		return "Sealtrace could not get every DNS answer DMARC needs now (temperror); the receiver could at delivery."
+	}
+	dkim := "no aligned DKIM signature passed"
+	if d.DKIMAligned {
+		dkim = "an aligned DKIM signature passed"
+	}
+	spf := "SPF " + rep.SPF.Result + ", not aligned"
+	if d.SPFAligned {
+		spf = "SPF passed, aligned"
+	}
+	return fmt.Sprintf("DMARC depends on SPF and DKIM: now %s and %s, so it is %s; see those checks for what changed since delivery.", spf, dkim, d.Result)
+}
+
 func explainSPF(c *Claim, now SPFResult) string {
 	switch {
 	case c.Result == TempError:
@@ -205,7 +230,7 @@ func explainSPF(c *Claim, now SPFResult) string {
 func explainDKIM(c *Claim, d *DKIMResult) string {
 	switch {
 	case c.Result == Pass && d.Code == CodeNoKey:
-		return "The key was in DNS at delivery and is gone now: the domain rotated or removed it. The receiver's pass was right when it was made."
+		return "Sealtrace finds no key at the selector now: the domain has most likely rotated or removed it since delivery (or, with offline zone files, the zones do not hold it). The receiver's pass was probably right when it was made."
 	case c.Result == Pass && d.Code == CodeBodyHashMismatch:
 		return "The body changed after delivery (a mail client, filter or archive rewrote it): it verified when it arrived."
 	case c.Result == Pass && d.Code == CodeSignatureMismatch:

@@ -63,3 +63,29 @@ func TestClaimsTrustAndComparison(t *testing.T) {
 		t.Errorf("%+v", rep.Claims)
 	}
 }
+
+// An explanation never states what Sealtrace cannot know: a receiver that
+// found no signature (dkim=neutral "no sig") did not see one removed, and a
+// DMARC "none" without a record is explained by the record, not by alignment.
+func TestClaimExplanationsSayWhatIsKnown(t *testing.T) {
+	m, err := Parse([]byte("Authentication-Results: mta.yahoo.test; dkim=neutral (no sig) header.i=@example.com; dmarc=pass header.from=example.com\r\n" +
+		"From: a@example.com\r\n\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, _ := readClaims(m, nil)
+	rep := &Report{Claims: claims, SPF: SPFResult{Result: None}, DMARC: DMARCResult{Result: None, Domain: "example.com"}, DKIM: []DKIMResult{}}
+	compareClaims(rep)
+	for _, c := range rep.Claims {
+		switch c.Method {
+		case "dkim":
+			if strings.Contains(c.Comparison, "removed") {
+				t.Errorf("dkim=neutral (no sig) explained as a removed signature: %q", c.Comparison)
+			}
+		case "dmarc":
+			if !strings.Contains(c.Comparison, "no DMARC record") || strings.Contains(c.Comparison, "false") {
+				t.Errorf("DMARC none without a record: %q", c.Comparison)
+			}
+		}
+	}
+}
