@@ -162,7 +162,8 @@ func TestForwardedAsAttachment(t *testing.T) {
 	inner := "From: bank@bank.example\r\nSubject: inner\r\nMessage-ID: <inner@bank.example>\r\n\r\nhello\r\n"
 	outer := "From: support@example.org\r\nSubject: Fwd: inner\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
-		"--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "\r\n--b--\r\n"
+		"--b\r\nContent-Type: message/rfc822\r\n\r\n" + inner + "\r\n" +
+		"--b\r\nContent-Type: message/rfc822\r\n\r\nREDACTED\r\n--b--\r\n" // an abuse report's redacted copy: no message
 	var got []string
 	offline(t, 2).Run(context.Background(), Bytes("ticket", []byte(outer)), func(r Result) bool {
 		got = append(got, r.Report.Source+" "+r.Report.MessageID)

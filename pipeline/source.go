@@ -82,11 +82,28 @@ func WithAttached(src Source) Source {
 			return it, ok
 		}
 		for n, raw := range inner {
+			if !looksLikeMessage(raw) {
+				continue // a redacted or empty part: not a message to inspect
+			}
 			queue = append(queue, Item{Raw: raw, Source: fmt.Sprintf("%s/attached-%d", it.Source, n+1), Index: it.Index,
 				Load: func() ([]byte, error) { return raw, nil }})
 		}
 		return it, ok
 	})
+}
+
+// looksLikeMessage says whether raw starts with a header field (RFC 5322
+// 2.2: a name of printable characters other than ':', then ':').
+func looksLikeMessage(raw []byte) bool {
+	for i, c := range raw {
+		switch {
+		case c == ':':
+			return i > 0
+		case c < 33 || c > 126:
+			return false
+		}
+	}
+	return false
 }
 
 // mayCarryMessages is a quick look for message/rfc822 or message/global
