@@ -1,8 +1,12 @@
 package inspect
 
 import (
+	"context"
+	"net"
 	"strings"
 	"testing"
+
+	"github.com/sealtrace/sealtrace/resolver"
 )
 
 func TestClaimsTrustAndComparison(t *testing.T) {
@@ -87,5 +91,19 @@ func TestClaimExplanationsSayWhatIsKnown(t *testing.T) {
 				t.Errorf("DMARC none without a record: %q", c.Comparison)
 			}
 		}
+	}
+}
+
+// The SPF trace says which term decided: the terms after a matching ip4 are
+// not reached, and a lookup that found nothing is not a "pass".
+func TestSPFTraceWords(t *testing.T) {
+	lines := explainTerms("v=spf1 ip4:192.0.2.0/24 -all", net.ParseIP("192.0.2.10"))
+	if !strings.Contains(lines, "-all: not reached") || strings.Contains(lines, "the result is fail") {
+		t.Errorf("terms after the match:\n%s", lines)
+	}
+	tr := &spfTracer{rec: resolver.NewRecorder(resolver.NewZones(), nil)}
+	tr.LookupTXT(context.Background(), "nothing.example.")
+	if len(tr.steps) != 1 || tr.steps[0].Result != None {
+		t.Errorf("no record found: %+v", tr.steps)
 	}
 }

@@ -101,7 +101,8 @@ func checkSPF(ctx context.Context, m *Message, hops []Hop, opts Options, rec *re
 		sender = "postmaster@" + in.helo
 	}
 	r.Domain = strings.ToLower(domainOf(sender))
-	step(fmt.Sprintf("SPF asks: may %s send mail for %s? %s.", r.IP, r.Domain, capitalize(strings.Join(in.why, "; "))), Neutral, "", "RFC 7208 4.1")
+	// The question has no result of its own (empty: shown as "-").
+	step(fmt.Sprintf("SPF asks: may %s send mail for %s? %s.", r.IP, r.Domain, capitalize(strings.Join(in.why, "; "))), "", "", "RFC 7208 4.1")
 
 	tr := &spfTracer{rec: rec, domain: r.Domain, ip: in.ip}
 	var decided string
@@ -192,7 +193,12 @@ type spfTracer struct {
 }
 
 func (t *spfTracer) add(what string, counted bool, err error, n int, detail string) {
+	// The step's word is what the lookup found: something (pass), or
+	// nothing (none); the verdict is the last step's.
 	result := Pass
+	if n == 0 {
+		result = None
+	}
 	if counted {
 		t.lookups++
 		what += fmt.Sprintf(" (DNS lookup %d of 10)", t.lookups)
@@ -296,7 +302,12 @@ func errText(err error) string {
 // the IP; the others need DNS, and the lookup steps say what they found.
 func explainTerms(record string, ip net.IP) string {
 	var lines []string
+	decided := false // an ip4/ip6 term matched: the terms after it are not evaluated
 	for _, term := range strings.Fields(record)[1:] {
+		if decided {
+			lines = append(lines, term+": not reached (an earlier term decided)")
+			continue
+		}
 		q, mech := "+", term
 		if strings.ContainsRune("+-~?", rune(term[0])) {
 			q, mech = term[:1], term[1:]
@@ -320,6 +331,7 @@ func explainTerms(record string, ip net.IP) string {
 				what = "is not a valid address range (a permanent error)"
 			case nw.Contains(ip):
 				what = fmt.Sprintf("covers %s: it matches, and the result is %s", ip, verdict)
+				decided = true
 			default:
 				what = fmt.Sprintf("does not cover %s", ip)
 			}
