@@ -69,7 +69,7 @@ func (z *Zones) Load(r io.Reader, origin, file string) error {
 		origin = rrs[0].Header().Name
 	}
 	if origin == "" {
-		return fmt.Errorf("resolver: zone file %s has no records", file)
+		return fmt.Errorf("resolver: zone file %s has no records (for an offline run where nothing resolves, give it one, such as an SOA record)", file)
 	}
 	z.origins[dns.CanonicalName(origin)] = true
 	for _, rr := range rrs {

@@ -23,7 +23,7 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("dane", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	server := fs.String("dns-server", "", "ask this DNS server (`HOST:PORT`) instead of the system's")
-	anchor := fs.String("trust-anchor", "", "DS or DNSKEY records (master-file `format`) to trust (default: the IANA root anchors built in)")
+	anchor := fs.String("trust-anchor", "", "`FILE` of DS or DNSKEY records (master-file format) to trust (default: the IANA root anchors built in)")
 	now := fs.String("now", "", "evaluation time (`RFC3339`) for signature validity; default: now")
 	format := fs.String("format", "text", "output `format`: text or json (one object per address, one per line)")
 	wkd := fs.Bool("wkd", false, "also look the key up in the domain's Web Key Directory (HTTPS)")
