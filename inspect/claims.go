@@ -11,7 +11,8 @@ import (
 // first, with Sealtrace's own reader (authres.go), which keeps what real
 // receivers write and go-msgauth refuses. A field is trusted when its
 // authserv-id is one of trusted, or, when trusted is empty, when it is the
-// topmost field: the one the receiving server added last (RFC 8601 5: only
+// topmost field and the receiver's by its place (receiverWroteTopAR): the
+// one the receiving server added last (RFC 8601 5: only
 // the receiver's own fields can be believed; anything below may have come
 // with the message). A field without an authserv-id (Microsoft 365) is
 // trusted only as the topmost field itself: an empty id must not vouch for
@@ -23,10 +24,11 @@ func readClaims(m *Message, trusted []string) ([]Claim, []string) {
 	for _, t := range trusted {
 		trust[strings.ToLower(t)] = true
 	}
+	defaultTop := len(trusted) == 0 && receiverWroteTopAR(m)
 	for i, fl := range m.All("Authentication-Results") {
 		f := readAuthres(fl.Value(), false)
 		id := strings.ToLower(f.AuthservID)
-		top := len(trusted) == 0 && i == 0
+		top := defaultTop && i == 0
 		if top && id != "" {
 			trust[id] = true
 		}

@@ -600,8 +600,15 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 	}
 	top := len(hops) - 1
 	// RFC 8601 2.2: the authserv-id names the server that checked, so the
-	// newest hop into a server of that name is the one it checked.
+	// newest hop into a server of that name is the one it checked. The
+	// search stops at the first hop, from the top, whose client is outside
+	// the receiver (a public address that the receiver's reverse lookup
+	// does not name as its own): fields below it came with the message, and
+	// a sender could write one "by" the receiver's name from its chosen IP.
 	for i := top; i >= 0; i-- {
+		if i < top && publicAddr(hops[i+1].IP) && !ownClient(hops, i+1, recv) {
+			break
+		}
 		for _, id := range authservIDs {
 			if id != "" && strings.EqualFold(strings.TrimSuffix(hops[i].By, "."), strings.TrimSuffix(id, ".")) && publicAddr(hops[i].IP) {
 				h := hops[i]
@@ -629,7 +636,7 @@ func spfBoundary(hops []Hop, authservIDs []string) (int, string) {
 		case h.IP == "" || !publicAddr(h.IP):
 			internal = append(internal, fmt.Sprintf("%s from %s [%s]", orUnknown(h.By), orUnknown(client), orNoAddr(h.IP)))
 			add(client)
-		case recv[orgOf(h.RDNS)] || h.RDNS == "" && recv[orgOf(h.From)] && (platformOrg[orgOf(h.From)] || handsOn(hops, i)):
+		case ownClient(hops, i, recv):
 			// A public client counts as the receiver's own server by the
 			// name the receiver looked up (reverse DNS). The HELO name is
 			// the client's word, so it counts only on a platform whose
@@ -703,15 +710,30 @@ func orNoAddr(s string) string {
 	return s
 }
 
+// ownClient says whether hop i's public client is a server of the receiver
+// (whose domains recv holds): by the name the receiver looked up (reverse
+// DNS), or, without one, by the HELO name where that can be believed (see
+// spfBoundary).
+func ownClient(hops []Hop, i int, recv map[string]bool) bool {
+	h := hops[i]
+	return recv[orgOf(h.RDNS)] || h.RDNS == "" && recv[orgOf(h.From)] && (platformOrg[orgOf(h.From)] || handsOn(hops, i))
+}
+
 // topAuthservID is the authserv-id of the newest Authentication-Results
 // field (RFC 8601 2.2), or "" when it has none (Microsoft 365 writes
 // "Authentication-Results: spf=pass ..." without one).
 func topAuthservID(m *Message) string {
 	f, ok := m.Get("Authentication-Results")
-	if !ok {
+	if !ok || !receiverWroteTopAR(m) {
 		return ""
 	}
-	v := stripComments(f.Value())
+	return authservIDOf(f.Value())
+}
+
+// authservIDOf is the authserv-id at the start of an Authentication-Results
+// value; empty when there is none (Microsoft 365).
+func authservIDOf(value string) string {
+	v := stripComments(value)
 	if i := strings.IndexByte(v, ';'); i >= 0 {
 		v = v[:i]
 	}
@@ -720,4 +742,39 @@ func topAuthservID(m *Message) string {
 		return ""
 	}
 	return w[0]
+}
+
+// receiverWroteTopAR says whether the topmost Authentication-Results field
+// can be taken as the receiver's own when no authserv-id is configured. It
+// can when it stands above every Received field (the receiver adds it as it
+// accepts the message), or when every Received field above it was written
+// inside the same organisation as the field: by a server of its domain, from
+// a client of its domain (by the name the receiver looked up; a HELO name
+// only where the field carries no looked-up name at all, as Exchange
+// writes), or from a private address. A field below a hop from outside came
+// with the message: believing it would let the sender vouch for itself
+// (RFC 8601 5, 7.1).
+func receiverWroteTopAR(m *Message) bool {
+	var above []Field
+	for _, f := range m.Fields {
+		if strings.EqualFold(f.Name, "Authentication-Results") {
+			org := orgOf(authservIDOf(f.Value()))
+			for _, r := range above {
+				h := parseReceived(r.Value())
+				client := orgOf(h.RDNS)
+				if client == "" && !strings.Contains(strings.ToLower(r.Value()), "unknown [") {
+					client = orgOf(h.From)
+				}
+				inside := org != "" && (orgOf(h.By) == org || client == org) || h.IP != "" && !publicAddr(h.IP)
+				if !inside {
+					return false
+				}
+			}
+			return true
+		}
+		if strings.EqualFold(f.Name, "Received") {
+			above = append(above, f)
+		}
+	}
+	return false
 }
