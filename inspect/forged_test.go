@@ -51,3 +51,17 @@ func TestForgedFieldsBelowTheReceiver(t *testing.T) {
 		}
 	}
 }
+
+// An address in the client's HELO name is never the connecting address,
+// however the name is written.
+func TestHELOAddressIsNotTheClient(t *testing.T) {
+	for _, v := range []string{
+		"from x(192.0.2.10) (unknown [203.0.113.66]) by mx.receiver.example (Postfix) with ESMTP id B2; Mon, 2 Mar 2026 10:00:01 +0000",
+		"from x([192.0.2.10]) (unknown [203.0.113.66]) by mx.receiver.example (Postfix) with ESMTP id B2; Mon, 2 Mar 2026 10:00:01 +0000",
+		"from (x@192.0.2.10) (unknown [203.0.113.66]) by mx.receiver.example (Postfix) with ESMTP id B2; Mon, 2 Mar 2026 10:00:01 +0000",
+	} {
+		if h := parseReceived(v); h.IP != "203.0.113.66" {
+			t.Errorf("%s\n  IP %q, want 203.0.113.66", v, h.IP)
+		}
+	}
+}

@@ -147,6 +147,10 @@ func isClauseWord(w string) bool {
 // address has no reverse-DNS name, and qmail may write the bare address).
 func readFromClause(h *Hop, rest []string) {
 	ip := ""
+	// The last bracketed address of the clause is the one the MTA wrote
+	// for the connection ("helo (rdns [ip])"); an address the client put in
+	// its HELO name ("x(192.0.2.10)", "x([192.0.2.10])") comes before it.
+	lastBracketed := ""
 	for ci, w := range rest {
 		inner := w
 		if strings.HasPrefix(w, "(") {
@@ -175,10 +179,13 @@ func readFromClause(h *Hop, rest []string) {
 			case strings.Contains(tok, "="):
 				continue // port=, ident=, bits=
 			}
+			bracketed := strings.HasPrefix(tok, "[")
+			if a := addrOf(tok); a != "" && bracketed {
+				lastBracketed = a
+			}
 			if ip != "" {
 				continue
 			}
-			bracketed := strings.HasPrefix(tok, "[")
 			// A bare address counts only when it is the whole comment
 			// (Exchange's "(192.0.2.1)") or after "user@" (qmail); a
 			// leading address in "(192.0.2.9 [192.0.2.1])" is a name.
@@ -191,6 +198,9 @@ func readFromClause(h *Hop, rest []string) {
 				h.RDNS = strings.TrimSuffix(tok, ".")
 			}
 		}
+	}
+	if lastBracketed != "" {
+		ip = lastBracketed
 	}
 	if ip == "" {
 		ip = addrOf(h.From)
