@@ -274,12 +274,9 @@ func outsideArmor(body []byte, begin, end string) []string {
 		out = append(out, "the text before the OpenPGP block")
 	}
 	if j := bytes.Index(body[i:], []byte(end)); j >= 0 {
+		// Whatever follows the armor's end marker, on its own line or on
+		// the marker's line itself, is not signed.
 		rest := body[i+j+len(end):]
-		if k := bytes.IndexByte(rest, '\n'); k >= 0 {
-			rest = rest[k+1:]
-		} else {
-			rest = nil
-		}
 		if len(bytes.TrimSpace(rest)) > 0 {
 			out = append(out, "the text after the OpenPGP block")
 		}
@@ -406,6 +403,15 @@ func mimeSigned(e *entity, boundary string, opts Options) *Result {
 	sum := sha256.Sum256(parts[0])
 	r.PlaintextSHA256 = hex.EncodeToString(sum[:])
 	setSignature(r, sig, signer, err)
+	// RFC 3156 5 allows exactly two parts; a reader may be shown any
+	// further one, which nobody signed.
+	for j, q := range parts[2:] {
+		if qe, err := parseEntity(q); err == nil && len(bytes.TrimSpace(qe.body)) > 0 {
+			r.UnsignedParts = append(r.UnsignedParts, describePart(j+2, "multipart/signed", qe))
+		} else if err != nil {
+			r.UnsignedParts = append(r.UnsignedParts, fmt.Sprintf("part %d of multipart/signed (unreadable)", j+3))
+		}
+	}
 	return r
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/pgp"
 )
@@ -31,6 +32,17 @@ func TestAttachResultAndSteps(t *testing.T) {
 	whole := "From: Dan <dan@example.org>\r\nSubject: s\r\nMIME-Version: 1.0\r\n" + signed
 	mixed := "From: Dan <dan@example.org>\r\nSubject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n" +
 		"--m\r\n" + signed + "\r\n--m\r\nContent-Type: text/html\r\n\r\n<p>Pay to account 666.</p>\r\n--m--\r\n"
+	// RFC 3156 allows two parts; a third one is what a reader may see.
+	third := strings.Replace(whole, "\r\n--s--\r\n", "\r\n--s\r\nContent-Type: text/plain\r\n\r\nATTACKER: pay to IBAN XX00 EVIL\r\n--s--\r\n", 1)
+	var clear bytes.Buffer
+	cw, err := clearsign.Encode(&clear, signer.PrivateKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cw.Write([]byte("Pay invoice 42.\n"))
+	cw.Close()
+	onEndLine := "From: Dan <dan@example.org>\r\nSubject: s\r\n\r\n" +
+		strings.Replace(clear.String(), "-----END PGP SIGNATURE-----", "-----END PGP SIGNATURE----- ATTACKER: pay IBAN XX00 EVIL", 1)
 	var pub bytes.Buffer
 	signer.Serialize(&pub)
 	autocrypt := "Autocrypt: addr=dan@example.org; keydata=" + base64.StdEncoding.EncodeToString(pub.Bytes()) + "\r\n" + whole
@@ -48,6 +60,8 @@ func TestAttachResultAndSteps(t *testing.T) {
 		{"one part of two", mixed, pgp.Options{Keyring: kr}, "neutral", "not signed: part 2 of multipart/mixed: text/html"},
 		{"autocrypt", autocrypt, pgp.Options{}, "neutral", "came with the message itself (Autocrypt header)"},
 		{"tampered", strings.Replace(whole, "42", "43", 1), pgp.Options{Keyring: kr}, "fail", "does not match"},
+		{"a third part in multipart/signed", third, pgp.Options{Keyring: kr}, "neutral", "not signed: part 3 of multipart/signed: text/plain"},
+		{"text on the armor's end line", onEndLine, pgp.Options{Keyring: kr}, "neutral", "the text after the OpenPGP block"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var rep inspect.Report
