@@ -54,7 +54,7 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	v, err := cfg.Validator()
 	if err != nil {
-		fmt.Fprintln(stderr, "sealtrace-cli dane:", err)
+		fmt.Fprintln(stderr, "sealtrace-cli dane:", safetext.Terminal(err.Error()))
 		return 2
 	}
 	out := bufio.NewWriter(stdout)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,5 +147,47 @@ func TestMarkdownOutputHostile(t *testing.T) {
 		if !strings.Contains(html, "Authentication report: DMARC ␛]0;pwned␇␛[2K␍PASS") {
 			t.Errorf("%s: the subject is not shown as text", name)
 		}
+	}
+}
+
+// An IMAP server's words reach the terminal without its control sequences:
+// a refusal that carries ESC ] 0 ; … BEL and ESC [ 2 J is printed as text.
+func TestIMAPServerWordsHostile(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.Write([]byte("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n"))
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					tag, _, _ := strings.Cut(line, " ")
+					c.Write([]byte(tag + " NO [AUTHENTICATIONFAILED] \x1b]0;PWNED\x07\x1b[2J\x1b[1;32mall good\xc2\x9b31m\r\n"))
+				}
+			}()
+		}
+	}()
+	t.Setenv("SEALTRACE_IMAP_PASSWORD", "x")
+	code, _, stderr := runCLI(t, "", "inspect", "--imap", "imap://u@"+ln.Addr().String()+"/INBOX", "--insecure-plaintext")
+	if code == 0 {
+		t.Fatal("a refused login gave exit 0")
+	}
+	if strings.ContainsAny(stderr, "\x1b\x07\u009b") {
+		t.Errorf("the server's control sequences reached the terminal: %q", stderr)
+	}
+	if !strings.Contains(stderr, "all good") {
+		t.Errorf("the server's words are not shown: %q", stderr)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/sealtrace/sealtrace/internal/safetext"
 	"github.com/sealtrace/sealtrace/mailbox"
 	"github.com/sealtrace/sealtrace/pipeline"
 )
@@ -84,7 +85,7 @@ func imapPassword(a mailbox.Account, stderr io.Writer) (string, error) {
 		return p, nil
 	}
 	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
-		fmt.Fprintf(stderr, "Password for %s@%s: ", a.Username, a.Server)
+		fmt.Fprintf(stderr, "Password for %s@%s: ", safetext.Terminal(a.Username), safetext.Terminal(a.Server))
 		p, err := term.ReadPassword(fd)
 		fmt.Fprintln(stderr)
 		if err != nil {

@@ -63,7 +63,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return 2
 	}
 	usageErr := func(msg string) int {
-		fmt.Fprintln(stderr, "sealtrace-cli inspect:", msg)
+		fmt.Fprintln(stderr, "sealtrace-cli inspect:", safetext.Terminal(msg))
 		return 2
 	}
 	if format != "text" && format != "json" && format != "markdown" {
@@ -96,7 +96,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		evalTime := cfg.Now
 		if demoSrc, cfg, err = pipeline.Demo(cfg); err != nil {
-			fmt.Fprintln(stderr, "sealtrace-cli inspect:", err)
+			fmt.Fprintln(stderr, "sealtrace-cli inspect:", safetext.Terminal(err.Error())) // a server's words may be in it
 			return 1
 		}
 		if !evalTime.IsZero() {
@@ -128,7 +128,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	failed := false
 	if im.url != "" {
 		if err := inspectIMAP(ctx, eng, im, p, stderr); err != nil {
-			fmt.Fprintln(stderr, "sealtrace-cli inspect:", err)
+			fmt.Fprintln(stderr, "sealtrace-cli inspect:", safetext.Terminal(err.Error())) // a server's words may be in it
 			failed = true
 		}
 	}
@@ -143,7 +143,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			src = pipeline.Reader("<stdin>", stdin)
 		default:
 			if src, err = pipeline.File(name); err != nil {
-				fmt.Fprintf(stderr, "sealtrace-cli: %v\n", err)
+				fmt.Fprintf(stderr, "sealtrace-cli: %s\n", safetext.Terminal(err.Error()))
 				failed = true
 				continue
 			}
