@@ -54,7 +54,9 @@ func parseEntity(raw []byte) (*entity, error) {
 		}
 		k, v, ok := strings.Cut(line, ":")
 		if !ok {
-			return nil, fmt.Errorf("%w: header line %q", errMIME, clip(line))
+			// The line is not quoted: inside decrypted content it is
+			// secret, and errors go into the report and the cache.
+			return nil, fmt.Errorf("%w: a header line (%d bytes) is not a field", errMIME, len(line))
 		}
 		name = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
 		e.header[name] = append(e.header[name], strings.TrimSpace(v))
@@ -123,9 +125,3 @@ func splitMultipart(body []byte, boundary string) ([][]byte, error) {
 	}
 }
 
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "…"
-	}
-	return s
-}

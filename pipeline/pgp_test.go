@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/pgp"
@@ -85,5 +86,43 @@ func TestAttachResultAndSteps(t *testing.T) {
 				t.Errorf("no step says %q: %+v", c.stepHas, rep.PGP.Steps)
 			}
 		})
+	}
+}
+
+// Nothing of the decrypted content reaches the report: a malformed MIME
+// header inside it is reported without its text (the report is cached and
+// exported; the plaintext never is).
+func TestDecryptedTextNotInError(t *testing.T) {
+	reader, err := openpgp.NewEntity("You", "", "you@example.org", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := "Content-Type: multipart/signed; boundary=\"s\"; protocol=\"application/pgp-signature\"\r\n\r\n--s\r\nContent-Type: text/plain\r\n\r\nhello\r\n" +
+		"--s\r\nSECRET-PIN-4711 the launch code is 0000\r\n\r\nx\r\n--s--\r\n"
+	var enc bytes.Buffer
+	aw, _ := armor.Encode(&enc, "PGP MESSAGE", nil)
+	w, err := openpgp.Encrypt(aw, []*openpgp.Entity{reader}, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(inner))
+	w.Close()
+	aw.Close()
+	msg := "From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"e\"\r\n\r\n" +
+		"--e\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n--e\r\nContent-Type: application/octet-stream\r\n\r\n" + enc.String() + "\r\n--e--\r\n"
+	var priv bytes.Buffer
+	reader.SerializePrivate(&priv, nil)
+	kr, err := pgp.ReadKeyring(bytes.NewReader(priv.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep inspect.Report
+	attachPGP(&rep, []byte(msg), pgp.Options{Keyring: kr})
+	b, _ := json.Marshal(rep)
+	if rep.PGP == nil || !rep.PGP.Decrypted {
+		t.Fatalf("not decrypted: %s", b)
+	}
+	if strings.Contains(string(b), "SECRET") || strings.Contains(string(b), "launch code") {
+		t.Errorf("decrypted text in the report: %s", b)
 	}
 }
