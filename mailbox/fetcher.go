@@ -105,7 +105,7 @@ func FetchOne(ctx context.Context, a Account, folder string, validity, uid uint3
 func (f *Fetcher) retry(op func() error) error {
 	err := op()
 	for attempt := 0; err != nil && attempt < len(f.Backoff); attempt++ {
-		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) || errors.Is(err, ErrServerTooMuch) || errors.Is(err, ErrTooLarge) {
+		if errors.Is(err, ErrFolderChanged) || errors.Is(err, ErrLogin) || errors.Is(err, ErrServerTooMuch) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrTooManyUIDs) {
 			return err
 		}
 		if f.ctx.Err() != nil {

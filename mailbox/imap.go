@@ -507,16 +507,48 @@ func (m *IMAP) UIDsSince(since time.Time) ([]uint32, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sortedUIDs(d), nil
+	return sortedUIDs(d)
 }
 
-func sortedUIDs(d *imap.SearchData) []uint32 {
+// MaxFolderUIDs bounds how many UIDs a SEARCH answer may name: an ESEARCH
+// answer of a few bytes ("ALL 1:4000000000") would otherwise expand into
+// gigabytes.
+const MaxFolderUIDs = 5_000_000
+
+// ErrTooManyUIDs is what a SEARCH answer naming more than MaxFolderUIDs
+// messages gives.
+var ErrTooManyUIDs = fmt.Errorf("mailbox: the server's SEARCH answer names more than %d messages", MaxFolderUIDs)
+
+// uidCount is how many UIDs d names, counted from its ranges without
+// expanding them; a range open at "*" counts as too many.
+func uidCount(d *imap.SearchData) (uint64, error) {
+	set, ok := d.All.(imap.UIDSet)
+	if !ok {
+		return 0, nil // nothing, or sequence numbers (not asked for)
+	}
+	var n uint64
+	for _, r := range set {
+		if r.Stop == 0 || r.Start == 0 || r.Stop < r.Start {
+			return 0, ErrTooManyUIDs
+		}
+		n += uint64(r.Stop-r.Start) + 1
+		if n > MaxFolderUIDs {
+			return 0, ErrTooManyUIDs
+		}
+	}
+	return n, nil
+}
+
+func sortedUIDs(d *imap.SearchData) ([]uint32, error) {
+	if _, err := uidCount(d); err != nil {
+		return nil, err
+	}
 	var out []uint32
 	for _, u := range d.AllUIDs() {
 		out = append(out, uint32(u))
 	}
 	slices.Sort(out)
-	return out
+	return out, nil
 }
 
 // UIDs returns the UIDs of the examined folder's messages, in order, and
@@ -536,7 +568,12 @@ func (m *IMAP) UIDs() (all []uint32, unread int, err error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return sortedUIDs(allData), len(unseenData.AllUIDs()), nil
+	unseen, err := uidCount(unseenData)
+	if err != nil {
+		return nil, 0, err
+	}
+	all, err = sortedUIDs(allData)
+	return all, int(unseen), err
 }
 
 // Unread counts the unread messages of each folder (STATUS UNSEEN; the

@@ -1,8 +1,11 @@
 package mailbox
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 func TestParseURL(t *testing.T) {
@@ -32,5 +35,22 @@ func TestParseURL(t *testing.T) {
 		if err != nil || a.Server != c.server || a.Security != c.sec || folder != c.folder || a.Username != "alice" {
 			t.Errorf("%s: %+v %q %v", c.raw, a, folder, err)
 		}
+	}
+}
+
+// A SEARCH answer of a few bytes cannot make the client hold billions of
+// UIDs: ranges are counted before they are expanded.
+func TestSearchAnswerBounded(t *testing.T) {
+	huge := &imap.SearchData{All: imap.UIDSet{{Start: 1, Stop: 4000000000}}}
+	if _, err := sortedUIDs(huge); !errors.Is(err, ErrTooManyUIDs) {
+		t.Errorf("1:4000000000: %v, want ErrTooManyUIDs", err)
+	}
+	open := &imap.SearchData{All: imap.UIDSet{{Start: 1, Stop: 0}}} // 1:*
+	if _, err := uidCount(open); !errors.Is(err, ErrTooManyUIDs) {
+		t.Errorf("1:*: %v", err)
+	}
+	ok := &imap.SearchData{All: imap.UIDSet{{Start: 3, Stop: 5}, {Start: 9, Stop: 9}}}
+	if uids, err := sortedUIDs(ok); err != nil || len(uids) != 4 {
+		t.Errorf("3:5,9: %v %v", uids, err)
 	}
 }
