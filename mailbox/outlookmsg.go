@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +45,9 @@ func ReadOutlookMsg(r io.ReaderAt, size int64) ([]byte, error) {
 	if size > MaxMsgFile {
 		return nil, fmt.Errorf("the .msg file is %d bytes, more than the %d read", size, MaxMsgFile)
 	}
+	if err := checkCFBDirectory(r, size); err != nil {
+		return nil, err
+	}
 	doc, err := newCFB(io.NewSectionReader(r, 0, size))
 	if err != nil {
 		return nil, fmt.Errorf("not an Outlook .msg file (a Compound File Binary container): %w", err)
@@ -81,6 +85,54 @@ func ReadOutlookMsg(r io.ReaderAt, size int64) ([]byte, error) {
 		out = append(out, crlf(body)...)
 	}
 	return out, nil
+}
+
+// maxCFBEntries bounds the directory of a .msg file. The CFB reader's cost
+// grows with the square of the directory's depth (2 MB of directory took
+// 2 GB to read); a message with its recipients and a few dozen attachments
+// has a few hundred entries.
+const maxCFBEntries = 2048
+
+// checkCFBDirectory counts the directory entries of a Compound File (MS-CFB
+// 2.2, 2.3) by following the directory's sector chain through the FAT, and
+// refuses a file whose directory is larger than maxCFBEntries, whose chain
+// loops, or whose directory lies beyond what the header's FAT list reaches,
+// before the CFB reader sees it.
+func checkCFBDirectory(r io.ReaderAt, size int64) error {
+	var h [512]byte
+	if _, err := r.ReadAt(h[:], 0); err != nil {
+		return fmt.Errorf("not an Outlook .msg file: %w", err)
+	}
+	shift := binary.LittleEndian.Uint16(h[0x1E:])
+	if shift != 9 && shift != 12 {
+		return errors.New("not an Outlook .msg file: a sector size that is neither 512 nor 4096 bytes")
+	}
+	secSize := int64(1) << shift
+	perFAT := secSize / 4
+	entriesPerSec := secSize / 128
+	numFAT := binary.LittleEndian.Uint32(h[0x2C:])
+	sec := binary.LittleEndian.Uint32(h[0x30:])
+	tooBig := fmt.Errorf("the .msg file's directory has more than %d entries, or cannot be followed: not read", maxCFBEntries)
+	var buf [4]byte
+	for n := int64(0); sec < 0xFFFFFFFA; n++ { // up to MAXREGSECT; ENDOFCHAIN ends it
+		if (n+1)*entriesPerSec > maxCFBEntries {
+			return tooBig
+		}
+		fatIndex := int64(sec) / perFAT
+		if fatIndex >= 109 || fatIndex >= int64(numFAT) {
+			return tooBig // past the header's own FAT list (DIFAT)
+		}
+		fatSec := binary.LittleEndian.Uint32(h[0x4C+4*fatIndex:])
+		off := (int64(fatSec)+1)*secSize + (int64(sec)%perFAT)*4
+		if off+4 > size {
+			return errors.New("not an Outlook .msg file: its allocation table points outside the file")
+		}
+		if _, err := r.ReadAt(buf[:], off); err != nil {
+			return fmt.Errorf("not an Outlook .msg file: %w", err)
+		}
+		sec = binary.LittleEndian.Uint32(buf[:])
+	}
+	return nil
 }
 
 // newCFB opens the container, turning a panic of the CFB reader on a

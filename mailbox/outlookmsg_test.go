@@ -298,3 +298,44 @@ func FuzzOutlookMsg(f *testing.F) {
 		}
 	})
 }
+
+// A .msg whose directory chain loops, or is longer than maxCFBEntries,
+// is refused before the CFB reader (whose cost grows with the square of the
+// directory) sees it.
+func TestOutlookMsgDirectoryBounded(t *testing.T) {
+	build := func(chain func(fat []uint32)) []byte {
+		f := make([]byte, 512*3)
+		copy(f, []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
+		binary.LittleEndian.PutUint16(f[0x1A:], 3)
+		binary.LittleEndian.PutUint16(f[0x1E:], 9)
+		binary.LittleEndian.PutUint32(f[0x2C:], 1) // one FAT sector
+		binary.LittleEndian.PutUint32(f[0x30:], 1) // the directory starts at sector 1
+		for i := 0; i < 109; i++ {
+			binary.LittleEndian.PutUint32(f[0x4C+4*i:], 0xFFFFFFFF)
+		}
+		binary.LittleEndian.PutUint32(f[0x4C:], 0) // the FAT is sector 0
+		fat := make([]uint32, 128)
+		for i := range fat {
+			fat[i] = 0xFFFFFFFF
+		}
+		chain(fat)
+		for i, v := range fat {
+			binary.LittleEndian.PutUint32(f[512+4*i:], v)
+		}
+		return f
+	}
+	loop := build(func(fat []uint32) { fat[0], fat[1] = 0xFFFFFFFD, 1 }) // sector 1 → sector 1 → …
+	if _, err := ReadOutlookMsg(bytes.NewReader(loop), int64(len(loop))); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("a looping directory: %v", err)
+	}
+	long := build(func(fat []uint32) {
+		fat[0] = 0xFFFFFFFD
+		for i := 1; i < 127; i++ {
+			fat[i] = uint32(i + 1) // 126 sectors of 4 entries: 504 entries, within the bound
+		}
+		fat[127] = 0xFFFFFFFE
+	})
+	if err := checkCFBDirectory(bytes.NewReader(long), int64(len(long))); err != nil {
+		t.Errorf("a directory of 508 entries: %v", err)
+	}
+}

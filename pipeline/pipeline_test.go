@@ -174,3 +174,18 @@ func TestForwardedAsAttachment(t *testing.T) {
 		t.Errorf("got %v, want %s", got, want)
 	}
 }
+
+// At most MaxAttachedMessages attached messages are inspected per message.
+func TestAttachedMessagesBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n")
+	for i := range 50 {
+		fmt.Fprintf(&b, "--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: x%d@example.org\r\nSubject: %d\r\n\r\nhi\r\n", i, i)
+	}
+	b.WriteString("--b--\r\n")
+	n := 0
+	offline(t, 2).Run(context.Background(), Bytes("many", []byte(b.String())), func(Result) bool { n++; return true })
+	if n != 1+MaxAttachedMessages {
+		t.Errorf("%d reports, want the outer one and %d attached", n, MaxAttachedMessages)
+	}
+}

@@ -81,10 +81,15 @@ func WithAttached(src Source) Source {
 		if err != nil {
 			return it, ok
 		}
+		offered := 0
 		for n, raw := range inner {
 			if !looksLikeMessage(raw) {
 				continue // a redacted or empty part: not a message to inspect
 			}
+			if offered == MaxAttachedMessages {
+				break // each attached message has a DNS deadline of its own: bound their number
+			}
+			offered++
 			queue = append(queue, Item{Raw: raw, Source: fmt.Sprintf("%s/attached-%d", it.Source, n+1), Index: it.Index,
 				Load: func() ([]byte, error) { return raw, nil }})
 		}
@@ -105,6 +110,11 @@ func looksLikeMessage(raw []byte) bool {
 	}
 	return false
 }
+
+// MaxAttachedMessages is how many messages forwarded as attachments are
+// inspected per message (a ticket carries one or two; a crafted message
+// could carry hundreds, each costing a DNS deadline).
+const MaxAttachedMessages = 10
 
 // mayCarryMessages is a quick look for message/rfc822 or message/global
 // before the MIME structure is walked: most mail carries neither.
