@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sealtrace/sealtrace/internal/safetext"
@@ -144,7 +145,11 @@ func (p textWriter) dkimSummary(ds []DKIMResult) string {
 	}
 	var parts []string
 	for _, d := range ds {
-		parts = append(parts, p.result(d.Result)+"("+safe(d.Domain)+")")
+		dom := d.Domain
+		if strings.ContainsAny(dom, " \t()\"") {
+			dom = strconv.Quote(dom) // a d= that is no domain name must not read as more results
+		}
+		parts = append(parts, p.result(d.Result)+"("+safe(dom)+")")
 	}
 	return strings.Join(parts, ",")
 }
