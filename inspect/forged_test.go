@@ -65,15 +65,3 @@ func TestHELOAddressIsNotTheClient(t *testing.T) {
 		}
 	}
 }
-
-// Mail submitted over HTTPS (Microsoft 365's "with HTTPS") crossed TLS.
-func TestWithHTTPSIsTLS(t *testing.T) {
-	h := parseReceived("from AS8PR04MB8897.eurprd04.prod.outlook.com ([fe80::1]) by AS8PR04MB8897.eurprd04.prod.outlook.com ([fe80::1%5]) with mapi id 15.20.6838.033; Fri, 29 Sep 2023 09:55:10 +0000")
-	if h.TLS != tlsNone {
-		t.Errorf("mapi: %q", h.TLS)
-	}
-	h = parseReceived("from [127.0.0.1] by smtp.example.com with HTTPS id abc; Fri, 29 Sep 2023 09:55:10 +0000")
-	if h.TLS == tlsNone {
-		t.Errorf("with HTTPS: %q", h.TLS)
-	}
-}

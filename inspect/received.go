@@ -62,9 +62,8 @@ var tlsForms = []struct {
 var reTLSWord = regexp.MustCompile(`(?i)(?:^|[\s(])(?:TLS|SSL)(?:$|[\s)])`)
 
 // tlsProtocols are the "with" keywords that mean the session used TLS
-// (RFC 3848, RFC 8314 7.3, Gmail's SMTPS, and HTTPS for mail submitted
-// over a web API, as Microsoft 365 writes it).
-var tlsProtocols = map[string]bool{"HTTPS": true, "ESMTPS": true, "ESMTPSA": true, "SMTPS": true, "LMTPS": true, "LMTPSA": true, "UTF8SMTPS": true, "UTF8SMTPSA": true, "UTF8LMTPS": true, "UTF8LMTPSA": true}
+// (RFC 3848, RFC 8314 7.3, and Gmail's SMTPS).
+var tlsProtocols = map[string]bool{"ESMTPS": true, "ESMTPSA": true, "SMTPS": true, "LMTPS": true, "LMTPSA": true, "UTF8SMTPS": true, "UTF8SMTPSA": true, "UTF8LMTPS": true, "UTF8LMTPSA": true}
 
 // parseReceived reads one Received value. It never fails: what it cannot
 // find stays empty.
