@@ -124,4 +124,3 @@ func splitMultipart(body []byte, boundary string) ([][]byte, error) {
 		start = partStart + next + 2 + len(delim)
 	}
 }
-
