@@ -28,7 +28,7 @@ func Dir(t testing.TB, sub string) string {
 	p := filepath.Join(root, sub)
 	if _, err := os.Stat(p); err != nil {
 		msg := "third-party test data " + p + " is absent: set " + Var +
-			" to a folder holding arc_test_suite/, realworld/ and reports/ (see README, Tests)"
+			" to a folder holding arc_test_suite/, realworld/ and reports/ (see README, Developing)"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
