@@ -189,3 +189,17 @@ func TestAttachedMessagesBounded(t *testing.T) {
 		t.Errorf("%d reports, want the outer one and %d attached", n, MaxAttachedMessages)
 	}
 }
+
+func TestHeaderEnd(t *testing.T) {
+	for raw, want := range map[string]int{
+		"A: b\r\nC: d\r\n\r\nbody\n\nmore": 12, // the header, up to its empty line
+		"A: b\nC: d\n\nbody":               10,
+		"A: b\r\n":                         6,
+		"":                                 0,
+		"\r\nbody":                         0,
+	} {
+		if got := headerEnd([]byte(raw)); got != want {
+			t.Errorf("headerEnd(%q) = %d, want %d", raw, got, want)
+		}
+	}
+}

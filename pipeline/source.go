@@ -116,10 +116,32 @@ func looksLikeMessage(raw []byte) bool {
 // could carry hundreds, each costing a DNS deadline).
 const MaxAttachedMessages = 10
 
-// mayCarryMessages is a quick look for message/rfc822 or message/global
-// before the MIME structure is walked: most mail carries neither.
+// mayCarryMessages is a quick look at the header section before the MIME
+// structure is walked: a message can carry another only when its own
+// Content-Type is multipart/* or message/*, and most mail is neither.
 func mayCarryMessages(raw []byte) bool {
-	return bytes.Contains(raw, []byte("822")) || bytes.Contains(raw, []byte("lobal")) || bytes.Contains(raw, []byte("LOBAL"))
+	head := raw[:headerEnd(raw)]
+	return bytes.Contains(bytes.ToLower(head), []byte("multipart/")) || bytes.Contains(bytes.ToLower(head), []byte("message/"))
+}
+
+// headerEnd is where the header section of raw ends: at its first empty
+// line (CRLF or LF), found without scanning the body.
+func headerEnd(raw []byte) int {
+	if bytes.HasPrefix(raw, []byte("\n")) || bytes.HasPrefix(raw, []byte("\r\n")) {
+		return 0 // no header at all
+	}
+	limit := min(len(raw), 1<<20)
+	for i := 0; i < limit; {
+		j := bytes.IndexByte(raw[i:limit], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+		if i < len(raw) && raw[i] == '\n' || i+1 < len(raw) && raw[i] == '\r' && raw[i+1] == '\n' {
+			return i
+		}
+	}
+	return limit
 }
 
 // cfbMagic starts a Compound File (an Outlook .msg).
