@@ -118,7 +118,10 @@ func newMessageTable(u *UI) *widget.Table {
 	}
 	t.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(u.shown) {
-			u.selectEntry(u.shown[id.Row])
+			u.selRow = id.Row
+			if e := u.shown[id.Row]; e != u.selected || u.view.entry != e {
+				u.selectEntry(e)
+			}
 		}
 	}
 	return t
@@ -172,6 +175,34 @@ func (u *UI) refilter() {
 	}
 	u.shown = shown
 	u.table.Refresh()
+	u.syncSelection()
+}
+
+// syncSelection keeps the highlighted row on the message shown (UI
+// goroutine): after a change of source, filter, search or sort the message
+// stays selected at its new row; when it is no longer listed (or none was
+// chosen yet), the first listed message is selected and shown; with no row
+// listed, the message view is emptied.
+func (u *UI) syncSelection() {
+	if u.selected != nil {
+		for i, e := range u.shown {
+			if e == u.selected {
+				if u.selRow != i {
+					u.table.Select(widget.TableCellID{Row: i, Col: 2})
+				}
+				return
+			}
+		}
+	}
+	if len(u.shown) == 0 {
+		u.table.UnselectAll()
+		u.selRow, u.selected = -1, nil
+		u.view.clear()
+		return
+	}
+	u.selRow = -1
+	u.table.Select(widget.TableCellID{Row: 0, Col: 2})
+	u.table.ScrollToTop()
 }
 
 func reportDomain(e *entry) string {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/pipeline"
@@ -120,4 +121,51 @@ func TestHumanDelay(t *testing.T) {
 			t.Errorf("humanDelay(%v) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// The highlighted row is always the message shown: at start, after a sort,
+// and after a search that hides it or hides everything.
+func TestViewFollowsTheRow(t *testing.T) {
+	u, _ := newTestUI(t)
+	consistent := func(when string) {
+		t.Helper()
+		u.postAndWait(func() {
+			if u.selRow < 0 || u.selRow >= len(u.shown) || u.shown[u.selRow] != u.selected || u.view.entry != u.selected {
+				t.Errorf("%s: row %d highlighted, %v selected, %v shown", when, u.selRow, subjectOf(u.selected), subjectOf(u.view.entry))
+			}
+		})
+	}
+	consistent("at start")
+	spoof := u.entryByDemo(t, "spoofed-from-reject")
+	u.postAndWait(func() {
+		for i, e := range u.shown {
+			if e == spoof {
+				u.table.Select(widget.TableCellID{Row: i, Col: 2})
+			}
+		}
+	})
+	u.postAndWait(func() { u.sortOn(3) }) // SPF
+	consistent("after sorting by SPF")
+	u.postAndWait(func() {
+		if u.selected != spoof {
+			t.Errorf("sorting changed the message shown to %v", subjectOf(u.selected))
+		}
+	})
+	u.postAndWait(func() { u.query = "order 1042"; u.refilter() }) // hides the chosen message
+	consistent("after a search that hides it")
+	u.postAndWait(func() { u.query = "no message says this"; u.refilter() })
+	u.postAndWait(func() {
+		if u.selected != nil || u.view.content.Visible() {
+			t.Errorf("no row listed, but %v is shown", subjectOf(u.view.entry))
+		}
+	})
+	u.postAndWait(func() { u.query = ""; u.refilter() })
+	consistent("after the search is cleared")
+}
+
+func subjectOf(e *entry) string {
+	if e == nil {
+		return "nothing"
+	}
+	return e.subject
 }

@@ -48,6 +48,7 @@ type UI struct {
 	sources   []string
 	source    string // "" means all
 	selected  *entry
+	selRow    int // the table row highlighted; -1: none
 	filter    string
 	query     string
 	sortBy    int
@@ -99,7 +100,7 @@ type accountState struct {
 func New(a fyne.App, w fyne.Window) *UI { return newUI(a, w, fyne.Do) }
 
 func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
-	u := &UI{app: a, win: w, loaded: make(chan struct{}), do: do}
+	u := &UI{app: a, win: w, loaded: make(chan struct{}), do: do, selRow: -1}
 	u.openpgp.keys = newKeyStore(filepath.Join(a.Storage().RootURI().Path(), "keys"))
 	u.accounts.folders = map[string]folderRef{}
 	u.accounts.folderInfo = map[string]folderInfo{}
@@ -380,9 +381,6 @@ func (u *UI) addEntries(es []*entry) {
 	}
 	u.entries = append(u.entries, es...)
 	u.refilter()
-	if u.selected == nil && len(u.shown) > 0 {
-		u.selectEntry(u.shown[0])
-	}
 }
 
 func contains(s []string, v string) bool {

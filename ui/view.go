@@ -70,7 +70,14 @@ func newMessageView(u *UI) *messageView {
 
 // show displays e (UI goroutine). The raw message is read again for the
 // Headers and Body tabs.
+// clear empties the view: no message is listed.
+func (v *messageView) clear() {
+	v.entry = nil
+	v.content.Hide()
+}
+
 func (v *messageView) show(e *entry) {
+	v.content.Show()
 	if e != v.entry {
 		v.selNode = -1
 	}
