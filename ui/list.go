@@ -50,51 +50,71 @@ func newBadgeCell() fyne.CanvasObject {
 	return container.NewStack(bg, container.NewPadded(txt))
 }
 
-func newMessageTable(u *UI) *widget.Table {
-	t := widget.NewTable(
-		func() (int, int) { return len(u.shown), len(columns) },
-		newBadgeCell,
-		func(id widget.TableCellID, o fyne.CanvasObject) {
-			if id.Row >= len(u.shown) {
-				return
+// messageTable is the list: a Table whose arrow, Home and End keys select
+// (and show) a message, rather than only moving the focus ring; Escape
+// clears the search.
+type messageTable struct {
+	widget.Table
+	u *UI
+}
+
+// TypedKey moves the selection with the arrow keys; other keys are the
+// Table's.
+func (t *messageTable) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyUp, fyne.KeyDown, fyne.KeyHome, fyne.KeyEnd, fyne.KeyEscape:
+		t.u.typedKey(ev)
+		return
+	}
+	t.Table.TypedKey(ev)
+}
+
+func newMessageTable(u *UI) *messageTable {
+	t := &messageTable{u: u}
+	t.Length = func() (int, int) { return len(u.shown), len(columns) }
+	t.CreateCell = newBadgeCell
+	t.UpdateCell = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Row >= len(u.shown) {
+			return
+		}
+		e := u.shown[id.Row]
+		stack := o.(*fyne.Container)
+		bg := stack.Objects[0].(*canvas.Rectangle)
+		txt := stack.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+		bg.FillColor = color.Transparent
+		txt.Color = theme.Color(theme.ColorNameForeground)
+		txt.TextStyle = fyne.TextStyle{}
+		switch id.Col {
+		case 0:
+			txt.Text = ""
+			if !e.date.IsZero() {
+				txt.Text = e.date.UTC().Format("2006-01-02 15:04")
 			}
-			e := u.shown[id.Row]
-			stack := o.(*fyne.Container)
-			bg := stack.Objects[0].(*canvas.Rectangle)
-			txt := stack.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
-			bg.FillColor = color.Transparent
-			txt.Color = theme.Color(theme.ColorNameForeground)
-			txt.TextStyle = fyne.TextStyle{}
-			switch id.Col {
-			case 0:
-				txt.Text = ""
-				if !e.date.IsZero() {
-					txt.Text = e.date.UTC().Format("2006-01-02 15:04")
-				}
-			case 1:
-				txt.Text = clipText(e.from, 27)
-			case 2:
-				txt.Text = clipText(e.subject, 36)
-			default:
-				word := e.badge(columns[id.Col].title)
-				txt.Text = word
-				if e.sum != nil && e.sum.Error != "" {
-					txt.Text = "error"
-					word = inspect.PermError
-				}
-				colourWord := word
-				if columns[id.Col].title == "PGP" {
-					colourWord = pgpColourWord(word)
-				}
-				if word != "…" && word != "" {
-					bg.FillColor = resultColour(colourWord)
-					txt.Color = color.White
-					txt.TextStyle = fyne.TextStyle{Bold: true}
-				}
+		case 1:
+			txt.Text = clipText(e.from, 27)
+		case 2:
+			txt.Text = clipText(e.subject, 36)
+		default:
+			word := e.badge(columns[id.Col].title)
+			txt.Text = word
+			if e.sum != nil && e.sum.Error != "" {
+				txt.Text = "error"
+				word = inspect.PermError
 			}
-			bg.Refresh()
-			txt.Refresh()
-		})
+			colourWord := word
+			if columns[id.Col].title == "PGP" {
+				colourWord = pgpColourWord(word)
+			}
+			if word != "…" && word != "" {
+				bg.FillColor = resultColour(colourWord)
+				txt.Color = color.White
+				txt.TextStyle = fyne.TextStyle{Bold: true}
+			}
+		}
+		bg.Refresh()
+		txt.Refresh()
+	}
+	t.ExtendBaseWidget(t)
 	t.ShowHeaderRow = true
 	t.CreateHeader = func() fyne.CanvasObject { return widget.NewButton("", nil) }
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -168,4 +169,44 @@ func subjectOf(e *entry) string {
 		return "nothing"
 	}
 	return e.subject
+}
+
+// Keyboard: with the list focused, Down and Up select and show the next and
+// previous message; Escape clears the search; Ctrl+F focuses it; Ctrl+3
+// shows the third tab.
+func TestListKeyboard(t *testing.T) {
+	u, w := newTestUI(t)
+	u.postAndWait(func() {
+		w.Canvas().Focus(u.table)
+		u.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+		u.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown})
+	})
+	u.postAndWait(func() {
+		if u.selRow != 2 || u.view.entry != u.shown[2] {
+			t.Errorf("two Downs: row %d, showing %s (want row 2, %s)", u.selRow, subjectOf(u.view.entry), subjectOf(u.shown[2]))
+		}
+		u.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyUp})
+	})
+	u.postAndWait(func() {
+		if u.selRow != 1 || u.view.entry != u.shown[1] {
+			t.Errorf("Up: row %d, showing %s", u.selRow, subjectOf(u.view.entry))
+		}
+		u.search.SetText("order")
+	})
+	u.postAndWait(func() { u.table.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape}) })
+	u.postAndWait(func() {
+		if u.search.Text != "" || u.query != "" {
+			t.Errorf("Escape left the search %q", u.search.Text)
+		}
+		u.focusSearch()
+		u.showTab(2)
+	})
+	u.postAndWait(func() {
+		if w.Canvas().Focused() != u.search {
+			t.Error("Ctrl+F did not focus the search")
+		}
+		if u.view.tabs.SelectedIndex() != 2 {
+			t.Errorf("Ctrl+3 shows tab %d", u.view.tabs.SelectedIndex())
+		}
+	})
 }

@@ -29,6 +29,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,7 +62,8 @@ type UI struct {
 	nextLoad  int
 
 	sourceList *widget.List
-	table      *widget.Table
+	table      *messageTable
+	search     *widget.Entry
 	view       *messageView
 	status     *widget.Label
 	progress   *widget.ProgressBarInfinite
@@ -123,6 +125,7 @@ func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
 	w.SetContent(u.build())
 	w.SetOnDropped(u.dropped)
 	w.Canvas().SetOnTypedKey(u.typedKey)
+	u.addShortcuts(w.Canvas())
 	u.startDemo()
 	accounts := u.savedAccounts()
 	if _, noKeyring := u.accounts.creds.(*mailbox.Memory); noKeyring && len(accounts) > 0 && fileExists(u.sealedPath()) {
@@ -163,6 +166,7 @@ func (u *UI) build() fyne.CanvasObject {
 	u.view = newMessageView(u)
 
 	search := widget.NewEntry()
+	u.search = search
 	search.SetPlaceHolder("Search from, subject, domain…")
 	search.OnChanged = func(s string) { u.query = strings.ToLower(s); u.refilter() }
 	filter := widget.NewSelect(filterNames, func(s string) { u.filter = s; u.refilter() })
@@ -291,11 +295,33 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 		cur = 0
 	case fyne.KeyEnd:
 		cur = len(u.shown) - 1
+	case fyne.KeyEscape:
+		u.search.SetText("") // clears the search (OnChanged refilters)
+		return
 	default:
 		return
 	}
 	u.table.Select(widget.TableCellID{Row: cur, Col: 2})
 	u.table.ScrollTo(widget.TableCellID{Row: cur, Col: 0})
+}
+
+// addShortcuts: Ctrl+F (Cmd+F) focuses the search, Ctrl+1…6 show the
+// message view's tabs.
+func (u *UI) addShortcuts(c fyne.Canvas) {
+	mod := fyne.KeyModifierShortcutDefault
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, func(fyne.Shortcut) { u.focusSearch() })
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6} {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: mod}, func(fyne.Shortcut) { u.showTab(i) })
+	}
+}
+
+func (u *UI) focusSearch() { u.win.Canvas().Focus(u.search) }
+
+// showTab shows the message view's tab i (0: Path … 5: PGP).
+func (u *UI) showTab(i int) {
+	if i < len(u.view.tabs.Items) {
+		u.view.tabs.SelectIndex(i)
+	}
 }
 
 // post runs f on the UI goroutine, after every change posted before it;
