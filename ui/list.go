@@ -208,6 +208,7 @@ func (u *UI) syncSelection() {
 		for i, e := range u.shown {
 			if e == u.selected {
 				if u.selRow != i {
+					u.selRow = i
 					u.table.Select(widget.TableCellID{Row: i, Col: 2})
 				}
 				return
@@ -220,7 +221,10 @@ func (u *UI) syncSelection() {
 		u.view.clear()
 		return
 	}
-	u.selRow = -1
+	// Selecting the cell already selected calls no OnSelected: show the
+	// message here, then highlight its row.
+	u.selectEntry(u.shown[0])
+	u.selRow = 0
 	u.table.Select(widget.TableCellID{Row: 0, Col: 2})
 	u.table.ScrollToTop()
 }

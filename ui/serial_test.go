@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -208,5 +210,22 @@ func TestListKeyboard(t *testing.T) {
 		if u.view.tabs.SelectedIndex() != 2 {
 			t.Errorf("Ctrl+3 shows tab %d", u.view.tabs.SelectedIndex())
 		}
+	})
+}
+
+// A file opened is selected in the sidebar and its first message shown.
+func TestOpenedFileIsShown(t *testing.T) {
+	u, _ := newTestUI(t)
+	path := filepath.Join(t.TempDir(), "ticket.eml")
+	if err := os.WriteFile(path, []byte("From: help@example.org\r\nSubject: please look at this\r\n\r\nhi\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u.postAndWait(func() { u.openPath(path) })
+	defer func() {
+		u.postAndWait(func() { t.Logf("source %q sources %v focusNext %q view %s", u.source, u.sources, u.focusNext, subjectOf(u.view.entry)) })
+	}()
+	waitFor(t, u, "the opened file to be shown", func() bool {
+		return u.source == "ticket.eml" && u.view.entry != nil && u.view.entry.subject == "please look at this" &&
+			u.selRow >= 0 && u.shown[u.selRow] == u.view.entry
 	})
 }

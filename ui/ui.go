@@ -49,7 +49,8 @@ type UI struct {
 	sources   []string
 	source    string // "" means all
 	selected  *entry
-	selRow    int // the table row highlighted; -1: none
+	selRow    int    // the table row highlighted; -1: none
+	focusNext string // the source opened or pasted last: selected when its first rows arrive
 	filter    string
 	query     string
 	sortBy    int
@@ -252,7 +253,7 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 					u.progress.Hide()
 					u.cancelBtn.Hide()
 				}
-				u.status.SetText(fmt.Sprintf("%s: %d messages inspected in %s", name, n, took.Round(time.Millisecond)))
+				u.status.SetText(fmt.Sprintf("%s: %s inspected in %s", name, plural(n, "message"), took.Round(time.Millisecond)))
 				u.refilter()
 				if done != nil {
 					close(done)
@@ -407,6 +408,15 @@ func (u *UI) addEntries(es []*entry) {
 	}
 	u.entries = append(u.entries, es...)
 	u.refilter()
+	if u.focusNext != "" && len(es) > 0 && es[0].source == u.focusNext {
+		// A file opened or headers pasted: show what the user just gave.
+		u.focusNext = ""
+		for i, name := range u.sources {
+			if name == es[0].source {
+				u.sourceList.Select(i + 1) // OnSelected: the source, its first message
+			}
+		}
+	}
 }
 
 func contains(s []string, v string) bool {
@@ -484,6 +494,7 @@ func (u *UI) openDialog() {
 }
 
 func (u *UI) openPath(path string) {
+	u.focusNext = baseName(path)
 	u.startLoad(baseName(path), func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, nil)
 }
 
@@ -508,6 +519,7 @@ func (u *UI) pasteDialog() {
 		raw := []byte(text.Text)
 		u.pasted++
 		name := fmt.Sprintf("Pasted %d", u.pasted)
+		u.focusNext = name
 		u.startLoad(name, func(ctx context.Context, l *loader) { l.loadBytes(ctx, name, raw) }, nil)
 	}, u.win)
 	d.Resize(fyne.NewSize(700, 500))
@@ -517,4 +529,12 @@ func (u *UI) pasteDialog() {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// plural says "1 message", "2 messages".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
