@@ -222,7 +222,9 @@ func TestOpenedFileIsShown(t *testing.T) {
 	}
 	u.postAndWait(func() { u.openPath(path) })
 	defer func() {
-		u.postAndWait(func() { t.Logf("source %q sources %v focusNext %q view %s", u.source, u.sources, u.focusNext, subjectOf(u.view.entry)) })
+		u.postAndWait(func() {
+			t.Logf("source %q sources %v focusNext %q view %s", u.source, u.sources, u.focusNext, subjectOf(u.view.entry))
+		})
 	}()
 	waitFor(t, u, "the opened file to be shown", func() bool {
 		return u.source == "ticket.eml" && u.view.entry != nil && u.view.entry.subject == "please look at this" &&
