@@ -113,28 +113,31 @@ func TestWindowsApp(t *testing.T) {
 	}
 
 	// RT_GROUP_ICON is a GRPICONDIR (reserved 0, type 1, count) and count
-	// 14-byte entries whose last field is the RT_ICON ID of the image.
-	if len(groups) != 1 {
-		t.Fatalf("%d RT_GROUP_ICON resources, want 1", len(groups))
-	}
-	g := groups[0]
-	if len(g) < 6 || binary.LittleEndian.Uint16(g[2:]) != 1 {
-		t.Fatalf("RT_GROUP_ICON is not an icon directory: % x", g)
-	}
-	n := int(binary.LittleEndian.Uint16(g[4:]))
-	if n == 0 || len(g) < 6+14*n {
-		t.Fatalf("RT_GROUP_ICON has %d entries in %d bytes", n, len(g))
+	// 14-byte entries whose last field is the RT_ICON ID of the image. The
+	// fyne tool writes the group twice: its own ID and IDI_APPLICATION
+	// (32512), the icon Windows gives the app's windows.
+	if len(groups) == 0 {
+		t.Fatalf("no RT_GROUP_ICON resource")
 	}
 	largest := 0
-	for i := 0; i < n; i++ {
-		id := uint32(binary.LittleEndian.Uint16(g[6+14*i+12:]))
-		img, ok := icons[id]
-		if !ok || len(img) == 0 {
-			t.Fatalf("icon group entry %d names RT_ICON %d, which is missing", i, id)
+	for _, g := range groups {
+		if len(g) < 6 || binary.LittleEndian.Uint16(g[2:]) != 1 {
+			t.Fatalf("RT_GROUP_ICON is not an icon directory: % x", g)
 		}
-		// An icon image is a PNG or a BMP without its file header.
-		if cfg, _, err := image.DecodeConfig(bytes.NewReader(img)); err == nil && cfg.Width > largest {
-			largest = cfg.Width
+		n := int(binary.LittleEndian.Uint16(g[4:]))
+		if n == 0 || len(g) < 6+14*n {
+			t.Fatalf("RT_GROUP_ICON has %d entries in %d bytes", n, len(g))
+		}
+		for i := 0; i < n; i++ {
+			id := uint32(binary.LittleEndian.Uint16(g[6+14*i+12:]))
+			img, ok := icons[id]
+			if !ok || len(img) == 0 {
+				t.Fatalf("icon group entry %d names RT_ICON %d, which is missing", i, id)
+			}
+			// An icon image is a PNG or a BMP without its file header.
+			if cfg, _, err := image.DecodeConfig(bytes.NewReader(img)); err == nil && cfg.Width > largest {
+				largest = cfg.Width
+			}
 		}
 	}
 	src, err := os.Open("../../assets/icon.png")
@@ -161,11 +164,15 @@ func TestWindowsApp(t *testing.T) {
 	if v.File != meta.Version || v.Product != meta.Version {
 		t.Errorf("fixed file/product version %v/%v, want %v (FyneApp.toml Version and Build)", v.File, v.Product, meta.Version)
 	}
-	if got := v.Strings["ProductVersion"]; got != meta.String() {
-		t.Errorf("ProductVersion %q, want %q", got, meta.String())
+	for _, k := range []string{"FileVersion", "ProductVersion"} {
+		if got := v.Strings[k]; got != meta.String() {
+			t.Errorf("%s %q, want %q", k, got, meta.String())
+		}
 	}
-	if got := v.Strings["ProductName"]; got != meta.Name {
-		t.Errorf("ProductName %q, want %q", got, meta.Name)
+	for _, k := range []string{"ProductName", "FileDescription"} {
+		if got := v.Strings[k]; got != meta.Name {
+			t.Errorf("%s %q, want %q", k, got, meta.Name)
+		}
 	}
 	if len(manifests) != 1 || !bytes.Contains(manifests[0], []byte("<assembly")) {
 		t.Errorf("no application manifest (%d RT_MANIFEST)", len(manifests))
