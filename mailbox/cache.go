@@ -20,7 +20,11 @@ import (
 // UIDVALIDITY and UID (RFC 3501 2.3.1.1: the pair names one message for
 // good), bounded in bytes. Reopening a folder starts from its index, and a
 // folder can be read offline. A new UIDVALIDITY drops the folder's older
-// entries. Files are 0600, names are hashes.
+// entries. Files are 0600 and folders 0700, names are hashes. On Windows the
+// mode bits do nothing (Go maps them to the read-only attribute only): there
+// the files are protected by the folder they are in, the user's cache folder
+// (os.UserCacheDir: %LocalAppData%) inside the user's profile, whose ACL
+// gives access to the user, SYSTEM and the Administrators only.
 //
 // Each folder (per UIDVALIDITY) is three append-only logs: messages,
 // reports and index, each a run of records (UID, length, bytes); a later

@@ -199,6 +199,12 @@ func (f *EncryptedFile) save(m map[string]string) error {
 	}
 	s.Ciphertext = aead.Seal(nil, s.Nonce, plain, []byte("sealtrace-credentials-v1"))
 	data, _ := json.Marshal(s)
+	// 0700/0600 keep other users out on Unix. On Windows Go ignores the
+	// mode bits (it sets only the read-only attribute): the file is kept
+	// from others by the ACL of the folder it is in, the app's storage in
+	// the user's profile (%AppData%), which only the user, SYSTEM and the
+	// Administrators can read; its content is sealed with the passphrase
+	// in any case.
 	if err := os.MkdirAll(filepath.Dir(f.Path), 0o700); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ import (
 type DNSMode string
 
 const (
-	DNSSystem DNSMode = "system" // the system's resolver (resolv.conf)
+	DNSSystem DNSMode = "system" // the system's servers (resolv.conf; the network adapters' on Windows)
 	DNSServer DNSMode = "server" // Config.DNSServer
 	DNSZones  DNSMode = "zones"  // Config.ZoneFiles only, offline
 )

@@ -40,11 +40,8 @@ func NewServer(addr string) (*Server, error) {
 	return &Server{Addrs: []string{addr}, DNSSECOK: true}, nil
 }
 
-// NewSystem returns a source that asks the servers of /etc/resolv.conf.
-func NewSystem() (*Server, error) {
-	return newSystemFrom("/etc/resolv.conf")
-}
-
+// newSystemFrom reads the servers of a resolv.conf file (NewSystem outside
+// Windows).
 func newSystemFrom(path string) (*Server, error) {
 	cfg, err := dns.ClientConfigFromFile(path)
 	if err != nil {

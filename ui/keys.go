@@ -43,6 +43,9 @@ func (s *keyStore) add(armored []byte, source string) (string, error) {
 	if len(ks) == 0 {
 		return "", fmt.Errorf("no key in what was given")
 	}
+	// On Windows the mode bits do nothing: the folder is in the app's
+	// storage in the user's profile (%AppData%), whose ACL keeps other users
+	// out (see mailbox.Cache).
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return "", err
 	}
