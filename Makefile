@@ -42,10 +42,11 @@ build-cli:
 # the one metadata file at the root (FyneApp.toml): the tool reads it from the
 # folder it packages, so the build runs in a copy that has it.
 package: deps-run
-	rm -rf $(BIN)/pkg && mkdir -p $(BIN)/pkg
-	cp -r cmd/sealtrace/*.go FyneApp.toml $(BIN)/pkg/ && rm -f $(BIN)/pkg/*_test.go
-	mkdir -p $(BIN)/pkg/assets && cp assets/icon.png $(BIN)/pkg/assets/
-	cd $(BIN)/pkg && $(GO) run $(FYNE_TOOL) package --os linux --release
+	rm -rf $(BIN)/_linuxbuild && mkdir -p $(BIN)/_linuxbuild/assets $(BIN)/pkg
+	cp cmd/sealtrace/*.go FyneApp.toml $(BIN)/_linuxbuild/ && rm -f $(BIN)/_linuxbuild/*_test.go
+	cp assets/icon.png $(BIN)/_linuxbuild/assets/
+	cd $(BIN)/_linuxbuild && $(GO) run $(FYNE_TOOL) package --os linux --release
+	mv $(BIN)/_linuxbuild/*.tar.xz $(BIN)/pkg/ && rm -rf $(BIN)/_linuxbuild
 	@ls -l $(BIN)/pkg/*.tar.xz
 
 # package-windows cross-builds the Windows package from Linux: the desktop
