@@ -405,8 +405,18 @@ func (v *Validator) anchorKeys(ctx context.Context, zone string) ([]*dns.DNSKEY,
 			}
 		}
 	}
-	return v.keysFromDS(ctx, zone, dsRR)
+	keys, err := v.keysFromDS(ctx, zone, dsRR)
+	if errors.Is(err, errNoDNSKEY) {
+		// No DNSKEY set at all for the trust anchor's own zone (the root,
+		// usually): the server does not serve DNSSEC, or cannot reach the
+		// zone. Nothing was proven either way: could not check, not bogus.
+		return nil, &fetchError{fmt.Errorf("%w: the server gave no DNSKEY set for %s (it may not support DNSSEC)", ErrServerFailure, zone)}
+	}
+	return keys, err
 }
+
+// errNoDNSKEY is a DNSKEY answer without a DNSKEY set.
+var errNoDNSKEY = errors.New("no DNSKEY set (missing DNSKEY)")
 
 // keysFromDS fetches zone's DNSKEY set and accepts it when a key matching a
 // DS record signs the set (RFC 4035 5.2).
@@ -420,7 +430,7 @@ func (v *Validator) keysFromDS(ctx context.Context, zone string, ds []dns.RR) ([
 	}
 	set, sigs := splitSigs(resp.Answer, zone, dns.TypeDNSKEY)
 	if len(set) == 0 {
-		return nil, fmt.Errorf("no DNSKEY set (missing DNSKEY)")
+		return nil, errNoDNSKEY
 	}
 	var keys []*dns.DNSKEY
 	var matching []*dns.DNSKEY
