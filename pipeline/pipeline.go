@@ -99,21 +99,33 @@ func New(cfg Config) (*Engine, error) {
 		t := cfg.Now
 		e.inspect.Now = func() time.Time { return t }
 	}
-	e.pgp = pgp.Options{Keyring: cfg.Keyring, Passphrase: cfg.Passphrase, Now: cfg.Now}
-	if e.pgp.Keyring == nil && len(cfg.KeyFiles) > 0 {
-		if e.pgp.Keyring, err = pgp.LoadKeyring(cfg.KeyFiles...); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-	}
-	if cfg.PassphraseFile != "" {
-		data, err := os.ReadFile(cfg.PassphraseFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w: passphrase file: %w", ErrConfig, err)
-		}
-		line, _, _ := strings.Cut(string(data), "\n")
-		e.pgp.Passphrase = []byte(strings.TrimRight(line, "\r"))
+	if e.pgp, err = cfg.OpenPGP(); err != nil {
+		return nil, err
 	}
 	return e, nil
+}
+
+// OpenPGP reads the keys and the passphrase the configuration names (the
+// keys alone, without building a resolver: a passphrase typed later needs
+// no DNS).
+func (c Config) OpenPGP() (pgp.Options, error) {
+	o := pgp.Options{Keyring: c.Keyring, Passphrase: c.Passphrase, Now: c.Now}
+	if o.Keyring == nil && len(c.KeyFiles) > 0 {
+		kr, err := pgp.LoadKeyring(c.KeyFiles...)
+		if err != nil {
+			return o, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		o.Keyring = kr
+	}
+	if c.PassphraseFile != "" {
+		data, err := os.ReadFile(c.PassphraseFile)
+		if err != nil {
+			return o, fmt.Errorf("%w: passphrase file: %w", ErrConfig, err)
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		o.Passphrase = []byte(strings.TrimRight(line, "\r"))
+	}
+	return o, nil
 }
 
 // DNSResolver builds the DNS source the configuration asks for: the one
@@ -210,12 +222,12 @@ func (e *Engine) Inspect(ctx context.Context, raw []byte, source string) Result 
 	return r
 }
 
-// JoinPGP finds the OpenPGP content of raw again with the engine's keys and
-// passphrase (a passphrase typed after the first inspection), replaces
-// rep's OpenPGP section, and returns the decrypted content.
-func (e *Engine) JoinPGP(rep *inspect.Report, raw []byte) []byte {
+// JoinPGP finds the OpenPGP content of raw again with opts (a passphrase
+// typed after the first inspection), replaces rep's OpenPGP section, and
+// returns the decrypted content.
+func JoinPGP(rep *inspect.Report, raw []byte, opts pgp.Options) []byte {
 	rep.PGP = nil
-	if pr := attachPGP(rep, raw, e.pgp); pr != nil {
+	if pr := attachPGP(rep, raw, opts); pr != nil {
 		return pr.Plaintext
 	}
 	return nil

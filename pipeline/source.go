@@ -120,8 +120,8 @@ const MaxAttachedMessages = 10
 // structure is walked: a message can carry another only when its own
 // Content-Type is multipart/* or message/*, and most mail is neither.
 func mayCarryMessages(raw []byte) bool {
-	head := raw[:headerEnd(raw)]
-	return bytes.Contains(bytes.ToLower(head), []byte("multipart/")) || bytes.Contains(bytes.ToLower(head), []byte("message/"))
+	head := bytes.ToLower(raw[:headerEnd(raw)])
+	return bytes.Contains(head, []byte("multipart/")) || bytes.Contains(head, []byte("message/"))
 }
 
 // headerEnd is where the header section of raw ends: at its first empty

@@ -125,12 +125,12 @@ func (p *pgpView) askPassphrase() {
 		go func() {
 			// The same keys as every inspection: the settings' files and
 			// the keys imported through Keys….
-			eng, err := pipeline.New(p.u.config(pass))
+			opts, err := p.u.config(pass).OpenPGP()
 			if err == nil {
 				var raw []byte
 				if raw, err = e.load(); err == nil {
 					rep := *e.report
-					plain := eng.JoinPGP(&rep, raw)
+					plain := pipeline.JoinPGP(&rep, raw, opts)
 					p.u.post(func() {
 						e.setReport(&rep, plain)
 						p.u.table.Refresh()
