@@ -737,21 +737,7 @@ func topAuthservID(m *Message) string {
 	if !ok || !receiverWroteTopAR(m) {
 		return ""
 	}
-	return authservIDOf(f.Value())
-}
-
-// authservIDOf is the authserv-id at the start of an Authentication-Results
-// value; empty when there is none (Microsoft 365).
-func authservIDOf(value string) string {
-	v := stripComments(value)
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	w := strings.Fields(v)
-	if len(w) == 0 || strings.Contains(w[0], "=") {
-		return ""
-	}
-	return w[0]
+	return readAuthres(f.Value(), false).AuthservID // the claims reader, authres.go
 }
 
 // receiverWroteTopAR says whether the topmost Authentication-Results field
@@ -768,7 +754,7 @@ func receiverWroteTopAR(m *Message) bool {
 	var above []Field
 	for _, f := range m.Fields {
 		if strings.EqualFold(f.Name, "Authentication-Results") {
-			org := orgOf(authservIDOf(f.Value()))
+			org := orgOf(readAuthres(f.Value(), false).AuthservID)
 			for _, r := range above {
 				h := parseReceived(r.Value())
 				client := orgOf(h.RDNS)
