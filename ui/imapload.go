@@ -189,7 +189,7 @@ func (l *loader) loadIMAP(ctx context.Context, a mailbox.Account, folder string)
 	start := time.Now()
 	name := folderSource(a.Key(), folder)
 	var once sync.Once
-	r := &folderRead{acct: a, folder: folder, cache: l.cache, eng: l.eng, life: l.life, cacheFailed: func(err error) {
+	r := &folderRead{acct: a, folder: folder, cache: l.cache, eng: l.engine(), life: l.life, cacheFailed: func(err error) {
 		once.Do(func() {
 			l.onError(fmt.Errorf("%s: the message cache cannot be written (%w); reopening will fetch again", name, err))
 		})

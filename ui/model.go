@@ -154,8 +154,11 @@ func quickHeader(raw []byte) (date time.Time, from, subject, note string) {
 // one goroutine, in batches, so that a 10,000-message mbox costs a few
 // hundred UI updates.
 type loader struct {
-	eng  *pipeline.Engine
-	life context.Context // the window's lifetime (messages chosen later are inspected within it)
+	eng *pipeline.Engine
+	// makeEngine builds eng from the settings when a load needs it (the
+	// demo brings its own).
+	makeEngine func() *pipeline.Engine
+	life       context.Context // the window's lifetime (messages chosen later are inspected within it)
 	// onFolderOpen, when set, learns the UIDNEXT of an IMAP folder as it is
 	// opened: what arrives from then on comes through IDLE (UI.watch).
 	onFolderOpen func(r *folderRead, uidNext uint32)
@@ -177,6 +180,14 @@ type reported struct {
 	e     *entry
 	r     *inspect.Report
 	plain []byte
+}
+
+// engine is the load's pipeline, built from the settings on first use.
+func (l *loader) engine() *pipeline.Engine {
+	if l.eng == nil && l.makeEngine != nil {
+		l.eng = l.makeEngine()
+	}
+	return l.eng
 }
 
 // loadDemo loads the embedded demo mailbox with its own zone, time and keys.
@@ -256,7 +267,7 @@ func (l *loader) run(ctx context.Context, name string, src pipeline.Source, fold
 		}
 		return it, true
 	})
-	l.eng.Run(ctx, rows, func(r pipeline.Result) bool {
+	l.engine().Run(ctx, rows, func(r pipeline.Result) bool {
 		e := r.Item.Tag.(*entry)
 		if inspected != nil && r.Item.Err == nil && ctx.Err() == nil {
 			inspected(e, r.Report)

@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/pipeline"
@@ -229,5 +231,36 @@ func TestOpenedFileIsShown(t *testing.T) {
 	waitFor(t, u, "the opened file to be shown", func() bool {
 		return u.source == "ticket.eml" && u.view.entry != nil && u.view.entry.subject == "please look at this" &&
 			u.selRow >= 0 && u.shown[u.selRow] == u.view.entry
+	})
+}
+
+// The demo decrypts with its own key even when the settings name key files
+// of the user's.
+func TestDemoKeepsItsKeys(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	a := test.NewTempApp(t)
+	someone, err := openpgp.NewEntity("Someone", "", "someone@example.org", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "mine.asc")
+	f, _ := os.Create(keyFile)
+	aw, _ := armor.Encode(f, openpgp.PublicKeyType, nil)
+	someone.Serialize(aw)
+	aw.Close()
+	f.Close()
+	a.Preferences().SetString(prefKeyFiles, keyFile)
+	w := test.NewTempWindow(t, nil)
+	u := newUI(a, w, newSerial(t).do)
+	select {
+	case <-u.loaded:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the demo mailbox did not finish loading")
+	}
+	e := u.entryByDemo(t, "pgp-notification")
+	u.postAndWait(func() {
+		if e.report.PGP == nil || !e.report.PGP.Decrypted {
+			t.Errorf("the demo's notification is not decrypted with a key file in the settings: %+v", e.report.PGP)
+		}
 	})
 }

@@ -197,7 +197,11 @@ func (u *UI) build() fyne.CanvasObject {
 
 // startDemo loads the embedded demo mailbox.
 func (u *UI) startDemo() {
-	u.startLoad("Demo mailbox", func(ctx context.Context, l *loader) { l.loadDemo(ctx, u.config(nil)) }, u.loaded)
+	u.startLoad("Demo mailbox", func(ctx context.Context, l *loader) {
+		cfg := u.config(nil)
+		cfg.KeyFiles = nil // the demo decrypts with its own key, whatever the settings hold
+		l.loadDemo(ctx, cfg)
+	}, u.loaded)
 }
 
 // startLoad runs one loading job in the background with progress and Cancel.
@@ -267,9 +271,9 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 	l.onDone = func(n int, took time.Duration) { once.Do(func() { done0(n, took) }) }
 	go func() {
 		defer cancel()
-		// The settings may name zone and key files: read them here, not on
-		// the UI goroutine.
-		l.eng = u.engine(u.config(pass))
+		// The settings may name zone and key files: they are read in this
+		// goroutine when the load needs them, never on the UI goroutine.
+		l.makeEngine = func() *pipeline.Engine { return u.engine(u.config(pass)) }
 		work(ctx, l)
 		l.onDone(0, 0)
 	}()
