@@ -249,7 +249,10 @@ func (u *UI) lookupKey(email string) (*doc, []byte, string) {
 		for _, s := range r.Steps {
 			d.item(strong(strings.ToUpper(s.Result)), plain(" "+s.What))
 		}
-		if r.Key != nil && (r.Status == dane.StatusSecure || r.Status == dane.StatusInsecure) {
+		// Only a key DNSSEC proved is offered: an imported key counts as the
+		// user's (pgp.result pass), and an insecure answer could come from
+		// anyone on the path.
+		if r.Key != nil && r.Status == dane.StatusSecure {
 			if a, err := pgp.ArmorKey(r.Key, r.KeyFingerprint); err == nil {
 				key, source = a, "DANE ("+r.Status+")"
 			}

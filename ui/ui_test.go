@@ -563,6 +563,9 @@ func TestKeysLookupAndImport(t *testing.T) {
 	u.openpgp.wkdClient = &http.Client{Transport: &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("no network in this test")
 	}}}
+	if _, key, _ := u.lookupKey("alice@insecure.test"); key != nil {
+		t.Error("a key from an unsigned zone (DANE insecure) is offered for import")
+	}
 	found, key, source := u.lookupKey("alice@secure.test")
 	md := richText(widget.NewRichText(found.segs...))
 	if a := activeSegments(found.segs); len(a) > 0 || *found.segs[1].(*widget.TextSegment) != (widget.TextSegment{Style: widget.RichTextStyleStrong, Text: "secure"}) {
