@@ -10,9 +10,10 @@ BIN := bin
 # Ed25519 through python3-nacl, ARC through python3-authres, DNS through
 # python3-dnspython), OpenDKIM's milter and its miltertest driver; Xvfb,
 # ImageMagick and x11-utils for the smoke test of the real window; GnuPG;
-# NSD and BIND's dnssec tools for the DANE tests.
+# NSD and BIND's dnssec tools for the DANE tests; dmarc-cat and Mail::DMARC read the
+# same DMARC reports as the reports package; xdotool drives the app in the trial.
 RUN_PKGS  := ca-certificates dns-root-data gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
-TEST_PKGS := dovecot-imapd gnupg nsd bind9-utils bind9-dnsutils python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils
+TEST_PKGS := dovecot-imapd gnupg nsd bind9-utils bind9-dnsutils python3 python3-dkim python3-nacl python3-dnspython python3-authres opendkim miltertest xvfb xauth imagemagick x11-utils dmarc-cat libmail-dmarc-perl xdotool
 # Windows from Linux: MinGW-w64 is the C compiler of the GLFW driver's cgo.
 WIN_PKGS  := gcc-mingw-w64-x86-64
 WIN_CC    := x86_64-w64-mingw32-gcc
