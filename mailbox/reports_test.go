@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -18,8 +19,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-imap/v2"
 
 	"github.com/sealtrace/sealtrace/internal/testpeers/dovecottest"
 )
@@ -217,11 +216,13 @@ func TestDovecotReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	session1 := waitCommands(t, d, 1)
+	session1 := newSession(t, d, nil)
 
 	// Which UID is which seed: a second session lists the folder (its
 	// commands come after those checked).
+	listed := d.Sessions(t)
 	bySeed := uidsBySeed(t, d, a, rs)
+	newSession(t, d, listed) // its rawlog written out before the next
 	byUID := map[uint32]int{}
 	for i, u := range bySeed {
 		byUID[u] = i
@@ -292,13 +293,13 @@ func TestDovecotReports(t *testing.T) {
 	}
 
 	// Again, with the cache: the same parts, and no FETCH at all.
-	n := len(waitCommands(t, d, 2))
+	done := d.Sessions(t)
 	again, err := FetchReports(context.Background(), a, "Reports", ReportOptions{Cache: cache})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkParts(t, again.Parts, rs, byUID, true)
-	for _, c := range waitCommands(t, d, 3)[n:] {
+	for _, c := range newSession(t, d, done) {
 		if strings.Contains(strings.ToUpper(c), "FETCH") {
 			t.Errorf("with everything cached, the client sent %q", c)
 		}
@@ -377,23 +378,23 @@ func checkParts(t *testing.T, parts []ReportPart, rs reportSeeds, byUID map[uint
 	}
 }
 
-// waitCommands returns the commands of the first n sessions, once the
-// n-th has logged out (Dovecot writes its rawlog as the session goes).
-func waitCommands(t *testing.T, d *dovecottest.Server, n int) []string {
+// newSession returns the commands of the one session that is not in
+// before, once it has logged out (Dovecot writes its rawlog as the session
+// goes).
+func newSession(t *testing.T, d *dovecottest.Server, before map[string][]string) []string {
 	t.Helper()
 	for i := 0; ; i++ {
-		cmds := d.Commands(t)
-		logouts := 0
-		for _, c := range cmds {
-			if strings.EqualFold(c, "LOGOUT") {
-				logouts++
+		var fresh [][]string
+		for name, cmds := range d.Sessions(t) {
+			if _, old := before[name]; !old {
+				fresh = append(fresh, cmds)
 			}
 		}
-		if logouts >= n {
-			return cmds
+		if len(fresh) == 1 && len(fresh[0]) > 0 && strings.EqualFold(fresh[0][len(fresh[0])-1], "LOGOUT") {
+			return fresh[0]
 		}
-		if i == 200 {
-			t.Fatalf("the rawlog shows %d sessions ended, want %d: %q", logouts, n, cmds)
+		if len(fresh) > 1 || i == 200 {
+			t.Fatalf("want one new session that logged out, have %q", fresh)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -433,4 +434,39 @@ func uidsBySeed(t *testing.T, d *dovecottest.Server, a Account, rs reportSeeds) 
 	return out
 }
 
-var _ = imap.UID(0)
+func TestDecodeTransfer(t *testing.T) {
+	for _, c := range []struct{ in, enc, want, err string }{
+		{"aGVs\r\nbG8=\r\n", "base64", "hello", ""},
+		{"aGVs \t\r\nbG8=", "BASE64", "hello", ""},
+		{"aGVs*bG8=", "base64", "", "not valid base64"},
+		{"caf=C3=A9=\r\nx", "quoted-printable", "café" + "x", ""},
+		{"<x/>", "8bit", "<x/>", ""},
+		{"<x/>", "x-uuencode", "", "unknown transfer encoding"},
+	} {
+		got, err := decodeTransfer([]byte(c.in), c.enc)
+		if c.err != "" {
+			if !errors.Is(err, ErrReportEncoding) || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q %s: %v, want %q", c.in, c.enc, err, c.err)
+			}
+			continue
+		}
+		if err != nil || string(got) != c.want {
+			t.Errorf("%q %s: %q %v, want %q", c.in, c.enc, got, err, c.want)
+		}
+	}
+}
+
+func FuzzDecodeTransfer(f *testing.F) {
+	f.Add([]byte("aGVs\r\nbG8=\r\n"), "base64")
+	f.Add([]byte("caf=C3=A9=\r\nx"), "quoted-printable")
+	f.Add([]byte("<x/>"), "7bit")
+	f.Fuzz(func(t *testing.T, b []byte, enc string) {
+		out, err := decodeTransfer(b, enc)
+		if err == nil && len(out) > len(b) {
+			t.Fatalf("%d bytes decoded from %d", len(out), len(b))
+		}
+		if err != nil && !errors.Is(err, ErrReportEncoding) {
+			t.Fatalf("an error of its own: %v", err)
+		}
+	})
+}

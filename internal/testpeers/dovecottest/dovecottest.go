@@ -289,20 +289,37 @@ func (d *Server) Remove(t testing.TB, folder string) {
 
 // Commands returns the commands clients sent after logging in, from
 // Dovecot's rawlog, session after session (by file name, which starts with
-// the session's time), without their tags.
+// the session's time to the second), without their tags.
 func (d *Server) Commands(t testing.TB) []string {
+	t.Helper()
+	sessions := d.Sessions(t)
+	names := make([]string, 0, len(sessions))
+	for n := range sessions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		out = append(out, sessions[n]...)
+	}
+	return out
+}
+
+// Sessions returns the commands of each session so far, by the name of its
+// rawlog file; a test tells a new session by its new name.
+func (d *Server) Sessions(t testing.TB) map[string][]string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(d.Rawlog, "*.in"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sort.Strings(files)
-	var out []string
+	out := map[string][]string{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		cmds := []string{}
 		for _, line := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
 			// Each line is "TIMESTAMP TAG COMMAND" (rawlog's timestamps),
 			// or "TAG COMMAND".
@@ -311,9 +328,10 @@ func (d *Server) Commands(t testing.TB) []string {
 				_, rest, ok = strings.Cut(rest, " ")
 			}
 			if ok {
-				out = append(out, rest)
+				cmds = append(cmds, rest)
 			}
 		}
+		out[filepath.Base(f)] = cmds
 	}
 	return out
 }
