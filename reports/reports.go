@@ -270,7 +270,7 @@ func DefaultLimits() Limits {
 		MaxDecompressed: 64 << 20,
 		MaxRecords:      200_000,
 		MaxReports:      10_000,
-		MaxDepth:        4,
+		MaxDepth:        6,
 	}
 }
 
