@@ -102,6 +102,7 @@ fuzz:
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzOutlookMsg$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzNestingGuard$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzDecodeTransfer$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./reports -run '^$$' -fuzz '^FuzzParseSTSPolicy$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzPasswordFile$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzSplitMultipart$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}
