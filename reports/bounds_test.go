@@ -343,3 +343,21 @@ func TestNotReports(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadAggregateGzip: one gzipped aggregate report of 500 records,
+// the largest a day of a busy domain sends from one receiver.
+func BenchmarkReadAggregateGzip(b *testing.B) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(aggregateXML(500)))
+	zw.Close()
+	data := buf.Bytes()
+	b.SetBytes(int64(len(aggregateXML(500))))
+	b.ReportAllocs()
+	for b.Loop() {
+		reps, err := Read("b.xml.gz", data, Limits{})
+		if err != nil || len(reps[0].Aggregate.Records) != 500 {
+			b.Fatal(err)
+		}
+	}
+}
