@@ -252,33 +252,42 @@ func TestMaxReports(t *testing.T) {
 	}
 }
 
-// TestMalformedKeepsRecords: XML broken in the third record (a truncated
-// file, a sender's unescaped &) keeps the two records before it and says
-// what was skipped; a record with an unreadable count is skipped alone.
+// TestMalformedKeepsRecords: XML truncated in the third record keeps the
+// two records before it and says what was skipped; a sender's unescaped &
+// is read leniently; a record with an unreadable count is skipped alone; a
+// report with no record is an error.
 func TestMalformedKeepsRecords(t *testing.T) {
 	full := aggregateXML(4)
 	i := strings.Index(full, "192.0.2.2")
-	for _, c := range []struct{ name, data string }{
-		{"truncated.xml", full[:i]},
-		{"ampersand.xml", full[:i] + "AT&T" + full[i:]},
-	} {
-		reps, err := Read(c.name, []byte(c.data), Limits{})
-		if err != nil || len(reps) != 1 {
-			t.Fatalf("%s: %v %d", c.name, err, len(reps))
-		}
-		r := reps[0]
-		if len(r.Aggregate.Records) != 2 || len(r.Errors) != 1 ||
-			!strings.Contains(r.Errors[0], "XML broken") || !strings.Contains(r.Errors[0], "2 records read before it") {
-			t.Errorf("%s: %d records, errors %q", c.name, len(r.Aggregate.Records), r.Errors)
-		}
+	reps, err := Read("truncated.xml", []byte(full[:i]), Limits{})
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("truncated: %v %d", err, len(reps))
+	}
+	if r := reps[0]; len(r.Aggregate.Records) != 2 || len(r.Errors) != 1 ||
+		!strings.Contains(r.Errors[0], "XML broken") || !strings.Contains(r.Errors[0], "2 records read before it") {
+		t.Errorf("truncated: %d records, errors %q", len(r.Aggregate.Records), r.Errors)
+	}
+	// An unescaped & is read leniently: all four records, and the report
+	// says so.
+	reps, err = Read("ampersand.xml", []byte(full[:i]+"AT&T"+full[i:]), Limits{})
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("ampersand: %v %d", err, len(reps))
+	}
+	if r := reps[0]; len(r.Aggregate.Records) != 4 || r.Aggregate.Records[2].SourceIP != "AT&T192.0.2.2" || len(r.Errors) != 1 ||
+		!strings.Contains(r.Errors[0], "not well-formed") || !strings.Contains(r.Errors[0], "read leniently") {
+		t.Errorf("ampersand: %d records, errors %q", len(r.Aggregate.Records), r.Errors)
 	}
 	bad := strings.Replace(full, "<count>2</count>", "<count>two</count>", 1)
-	reps, err := Read("count.xml", []byte(bad), Limits{})
+	reps, err = Read("count.xml", []byte(bad), Limits{})
 	if err != nil || len(reps) != 1 {
 		t.Fatalf("%v %d", err, len(reps))
 	}
 	if r := reps[0]; len(r.Aggregate.Records) != 3 || len(r.Errors) != 1 || r.Errors[0] != `record 2 skipped: count "two" is not a number of messages` {
 		t.Errorf("%d records, errors %q", len(r.Aggregate.Records), r.Errors)
+	}
+	reps, err = Read("empty.xml", []byte(aggregateXML(0)), Limits{})
+	if len(reps) != 0 || !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "no record") {
+		t.Errorf("no record: %d reports, error %v", len(reps), err)
 	}
 }
 
@@ -331,6 +340,24 @@ func TestNotReports(t *testing.T) {
 		reps, err := Read(c.name, []byte(c.data), Limits{})
 		if len(reps) != 0 || err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %d reports, error %v, want %q", c.data, len(reps), err, c.want)
+		}
+	}
+}
+
+// BenchmarkReadAggregateGzip: one gzipped aggregate report of 500 records,
+// the largest a day of a busy domain sends from one receiver.
+func BenchmarkReadAggregateGzip(b *testing.B) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(aggregateXML(500)))
+	zw.Close()
+	data := buf.Bytes()
+	b.SetBytes(int64(len(aggregateXML(500))))
+	b.ReportAllocs()
+	for b.Loop() {
+		reps, err := Read("b.xml.gz", data, Limits{})
+		if err != nil || len(reps[0].Aggregate.Records) != 500 {
+			b.Fatal(err)
 		}
 	}
 }

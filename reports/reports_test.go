@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -358,5 +359,31 @@ func TestHostileStrings(t *testing.T) {
 	}
 	if len(rows[0]) != len(hdr) {
 		t.Errorf("row of %d cells, header of %d", len(rows[0]), len(hdr))
+	}
+}
+
+// TestMessageWithOtherAttachments: a report message that also carries a
+// PDF notice and a logo gives its report and no error; a message whose only
+// attachment is no report names it in the error.
+func TestMessageWithOtherAttachments(t *testing.T) {
+	x, err := os.ReadFile("testdata/agg-rfc7489.xml.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := func(ct, name string, body []byte) string {
+		return "--b\r\nContent-Type: " + ct + "\r\nContent-Disposition: attachment; filename=\"" + name +
+			"\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(body) + "\r\n"
+	}
+	head := "From: r@x.example\r\nSubject: Report\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	msg := head + part("application/pdf", "notice.pdf", []byte("%PDF-1.4 not a report")) +
+		part("image/png", "logo.png", []byte("\x89PNG")) + part("application/gzip", "r.xml.gz", x) + "--b--\r\n"
+	reps, err := Read("m.eml", []byte(msg), Limits{})
+	if err != nil || len(reps) != 1 || reps[0].Source != "m.eml: r.xml.gz" {
+		t.Errorf("%d reports, error %v", len(reps), err)
+	}
+	msg = head + part("application/pdf", "notice.pdf", []byte("%PDF-1.4 not a report")) + "--b--\r\n"
+	reps, err = Read("m.eml", []byte(msg), Limits{})
+	if len(reps) != 0 || !errors.Is(err, ErrNotReport) || !strings.Contains(err.Error(), "m.eml: notice.pdf") {
+		t.Errorf("%d reports, error %v", len(reps), err)
 	}
 }
