@@ -27,7 +27,7 @@ type IMAPResult struct {
 // FromIMAP reads the DMARC and TLS reports of an IMAP folder, read-only
 // (mailbox.FetchReports: SEARCH, BODYSTRUCTURE, BODY.PEEK of the report part
 // only), reads each part with Read, and keeps the first copy of each report
-// by organisation and report id (RFC 7489 7.2: a report id is unique per
+// (Dedup) by organisation and report id (RFC 7489 7.2: a report id is unique per
 // reporter; RFC 8460 4.3 the same for TLS reports). Failure reports have no
 // id and are all kept. The error is the connection's (what was read before
 // it failed is returned with it).
@@ -38,7 +38,7 @@ func FromIMAP(ctx context.Context, a mailbox.Account, folder string, o mailbox.R
 		return res, err
 	}
 	host, _, _ := net.SplitHostPort(a.Server)
-	seen := map[string]bool{}
+	var all []*Report
 	for i := range f.Parts {
 		p := &f.Parts[i]
 		where := fmt.Sprintf("imap://%s/%s UID %d", host, folder, p.UID)
@@ -51,16 +51,9 @@ func FromIMAP(ctx context.Context, a mailbox.Account, folder string, o mailbox.R
 		if rerr != nil {
 			res.Errors = append(res.Errors, rerr)
 		}
-		for _, r := range reps {
-			if k := r.Key(); k != "" {
-				if seen[k] {
-					res.Duplicates++
-					continue
-				}
-				seen[k] = true
-			}
-			res.Reports = append(res.Reports, r)
-		}
+		all = append(all, reps...)
 	}
+	res.Reports = Dedup(all)
+	res.Duplicates = len(all) - len(res.Reports)
 	return res, err
 }
