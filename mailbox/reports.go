@@ -2,6 +2,7 @@ package mailbox
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -275,9 +276,58 @@ func sectionName(p []int) string {
 	return strings.Join(s, ".")
 }
 
-// fetchReportPart fetches the chosen section of one message, at most
-// maxBytes bytes of it, and undoes its transfer encoding.
-func (m *IMAP) fetchReportPart(uid uint32, ch reportChoice, maxBytes int64) ([]byte, error) {
+// pendingPart is a report part to fetch.
+type pendingPart struct {
+	uid uint32
+	ch  reportChoice
+}
+
+// Batches of report parts: messages whose report is at the same section
+// are fetched in one command (most reports are section 2, an attachment,
+// or 1, the whole body), so that a folder of thousands costs tens of
+// round trips, not thousands; at most reportBatch messages and
+// reportBatchBytes announced bytes a command. A multipart/report has no
+// announced size and goes alone.
+const (
+	reportBatch      = 50
+	reportBatchBytes = 16 << 20
+)
+
+func reportBatches(todo []pendingPart) [][]pendingPart {
+	groups := map[string][]pendingPart{}
+	var order []string
+	for _, p := range todo {
+		k := sectionName(p.ch.Part)
+		if p.ch.Multi {
+			k = "multi " + strconv.Itoa(int(p.uid)) // alone
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], p)
+	}
+	var out [][]pendingPart
+	for _, k := range order {
+		g := groups[k]
+		for len(g) > 0 {
+			n, total := 0, int64(0)
+			for n < len(g) && n < reportBatch && (n == 0 || total+int64(g[n].ch.Size) <= reportBatchBytes) {
+				total += int64(g[n].ch.Size)
+				n++
+			}
+			out = append(out, g[:n])
+			g = g[n:]
+		}
+	}
+	return out
+}
+
+// fetchReportParts fetches one batch (the same section of each message),
+// at most maxBytes of each part, and undoes each part's transfer encoding.
+// errs holds what went wrong with one part (not sent, badly encoded); err
+// is the command's, and then the connection is gone.
+func (m *IMAP) fetchReportParts(batch []pendingPart, maxBytes int64) (data map[uint32][]byte, errs map[uint32]error, err error) {
+	ch := batch[0].ch
 	// The partial fetch asks the server for one byte more than allowed, so
 	// that a part that is too large is told from one that fits.
 	body := &imap.FetchItemBodySection{Part: ch.Part, Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: maxBytes + 1}}
@@ -297,16 +347,29 @@ func (m *IMAP) fetchReportPart(uid uint32, ch reportChoice, maxBytes int64) ([]b
 	if head != nil {
 		sections = append([]*imap.FetchItemBodySection{head}, sections...)
 	}
-	var gotBody, gotHead []byte
-	err := m.withLimit(maxBytes+1<<20, func() error {
-		cmd := m.c.Fetch(uidSet([]uint32{uid}), &imap.FetchOptions{UID: true, BodySection: sections})
+	byUID := make(map[uint32]reportChoice, len(batch))
+	uids := make([]uint32, len(batch))
+	// The command's budget: what the structures announced, and room for
+	// the protocol; a multipart/report (no announced size) gets a part's
+	// worth. A server that sends more is cut off.
+	budget := int64(1<<20) + int64(len(batch))*4096
+	for i, p := range batch {
+		byUID[p.uid], uids[i] = p.ch, p.uid
+		budget += int64(p.ch.Size)
+	}
+	if ch.Multi {
+		budget += maxBytes + maxIndexRecord
+	}
+	bodies, heads := map[uint32][]byte{}, map[uint32][]byte{}
+	err = m.withLimit(budget, func() error {
+		cmd := m.c.Fetch(uidSet(uids), &imap.FetchOptions{UID: true, BodySection: sections})
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
-			var got uint32
+			var uid uint32
 			var b, h []byte
 			for item := msg.Next(); item != nil; item = msg.Next() {
 				switch it := item.(type) {
 				case imapclient.FetchItemDataUID:
-					got = uint32(it.UID)
+					uid = uint32(it.UID)
 				case imapclient.FetchItemDataBodySection:
 					if it.Literal == nil {
 						continue
@@ -316,9 +379,9 @@ func (m *IMAP) fetchReportPart(uid uint32, ch reportChoice, maxBytes int64) ([]b
 					if isHead {
 						limit = maxIndexRecord
 					}
-					data, err := io.ReadAll(io.LimitReader(it.Literal, limit+1))
-					if err == nil && int64(len(data)) > limit {
-						err = fmt.Errorf("%w: UID %d sent more than %d bytes for section %s (the structure announced %d)", ErrReportTooLarge, uid, limit, sectionName(ch.Part), ch.Size)
+					d, err := io.ReadAll(io.LimitReader(it.Literal, limit+1))
+					if err == nil && int64(len(d)) > limit {
+						err = fmt.Errorf("%w: UID %d sent more than %d bytes for section %s (the structure announced %d)", ErrReportTooLarge, uid, limit, sectionName(ch.Part), byUID[uid].Size)
 					}
 					if err != nil {
 						// As in Messages: the rest of the literal is not
@@ -329,36 +392,48 @@ func (m *IMAP) fetchReportPart(uid uint32, ch reportChoice, maxBytes int64) ([]b
 						return err
 					}
 					if isHead {
-						h = data
+						h = d
 					} else {
-						b = data
+						b = d
 					}
 				}
 			}
-			if got == uid {
-				gotBody, gotHead = b, h
+			// A UID not asked for is not ours (go-imap hands it to this
+			// command all the same).
+			if _, ok := byUID[uid]; ok && b != nil {
+				bodies[uid], heads[uid] = b, h
 			}
 		}
 		return cmd.Close()
 	})
-	if err != nil {
-		return nil, err
-	}
-	if gotBody == nil {
-		return nil, fmt.Errorf("%w: section %s of UID %d", errNoSection, sectionName(ch.Part), uid)
-	}
-	if ch.Multi {
-		// A MIME entity: its own header (Content-Type with the boundary),
-		// then its body. A multipart is never transfer-encoded (RFC 2045 6.4).
-		h := bytes.TrimRight(gotHead, "\r\n")
-		if len(h) == 0 {
-			return nil, fmt.Errorf("%w: the MIME header of the report of UID %d", errNoSection, uid)
+	data, errs = map[uint32][]byte{}, map[uint32]error{}
+	for _, u := range uids {
+		b, ok := bodies[u]
+		switch {
+		case !ok && err != nil:
+			errs[u] = err
+		case !ok:
+			errs[u] = fmt.Errorf("%w: section %s of UID %d", errNoSection, sectionName(ch.Part), u)
+		case ch.Multi:
+			// A MIME entity: its own header (Content-Type with the
+			// boundary), then its body. A multipart is never
+			// transfer-encoded (RFC 2045 6.4).
+			h := bytes.TrimRight(heads[u], "\r\n")
+			if len(h) == 0 {
+				errs[u] = fmt.Errorf("%w: the MIME header of the report of UID %d", errNoSection, u)
+				continue
+			}
+			out := make([]byte, 0, len(h)+4+len(b))
+			data[u] = append(append(append(out, h...), "\r\n\r\n"...), b...)
+		default:
+			if d, derr := decodeTransfer(b, byUID[u].Encoding); derr != nil {
+				errs[u] = derr
+			} else {
+				data[u] = d
+			}
 		}
-		out := make([]byte, 0, len(h)+4+len(gotBody))
-		out = append(append(append(out, h...), "\r\n\r\n"...), gotBody...)
-		return out, nil
 	}
-	return decodeTransfer(gotBody, ch.Encoding)
+	return data, errs, err
 }
 
 // decodeTransfer undoes a Content-Transfer-Encoding (RFC 2045 6). The
@@ -490,6 +565,7 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 			_ = o.Cache.AppendIndex(acct, key, st.UIDValidity, recs) // a cache that cannot be written only costs a fetch next time
 		}
 	}
+	var todo []pendingPart
 	for _, u := range uids {
 		ch, ok := known[u]
 		switch {
@@ -507,31 +583,46 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 				continue
 			}
 		}
-		p := ch.part(u, nil)
 		if int64(ch.Size) > maxPart {
 			// Announced too large: not asked for at all.
+			p := ch.part(u, nil)
 			p.Err = fmt.Errorf("%w: UID %d, section %s, announced %d bytes (at most %d)", ErrReportTooLarge, u, p.Section, ch.Size, maxPart)
 			out.Parts = append(out.Parts, p)
 			continue
 		}
-		data, err := m.fetchReportPart(u, ch, maxPart)
-		if err != nil {
-			p.Err = err
+		todo = append(todo, pendingPart{u, ch})
+	}
+	defer func() { slices.SortFunc(out.Parts, func(x, y ReportPart) int { return cmp.Compare(x.UID, y.UID) }) }()
+	batches := reportBatches(todo)
+	for i, batch := range batches {
+		data, errs, err := m.fetchReportParts(batch, maxPart)
+		for _, pp := range batch {
+			p := pp.ch.part(pp.uid, data[pp.uid])
+			p.Err = errs[pp.uid]
+			if p.Err == nil && o.Cache != nil && len(p.Data) > 0 {
+				if o.Cache.Put(acct, key, st.UIDValidity, pp.uid, p.Data) == nil {
+					b, _ := json.Marshal(pp.ch)
+					_ = o.Cache.AppendIndex(acct, key, st.UIDValidity, []IndexRecord{{UID: pp.uid, Data: b}})
+				}
+			}
 			out.Parts = append(out.Parts, p)
+		}
+		if err != nil {
 			var ierr *imap.Error
-			if errors.As(err, &ierr) || errors.Is(err, ErrReportEncoding) || errors.Is(err, errNoSection) {
-				continue // this part only: the connection is fine
+			if errors.As(err, &ierr) {
+				continue // the server refused this command: the others may work
 			}
-			return out, err // the connection failed or was closed under it
-		}
-		p.Data = data
-		if o.Cache != nil && len(data) > 0 {
-			if o.Cache.Put(acct, key, st.UIDValidity, u, data) == nil {
-				b, _ := json.Marshal(ch)
-				_ = o.Cache.AppendIndex(acct, key, st.UIDValidity, []IndexRecord{{UID: u, Data: b}})
+			// The connection failed or was closed under it: what was
+			// not fetched says so.
+			for _, rest := range batches[i+1:] {
+				for _, pp := range rest {
+					p := pp.ch.part(pp.uid, nil)
+					p.Err = fmt.Errorf("mailbox: not fetched: %w", err)
+					out.Parts = append(out.Parts, p)
+				}
 			}
+			return out, err
 		}
-		out.Parts = append(out.Parts, p)
 	}
 	return out, nil
 }

@@ -36,7 +36,7 @@ const gzipPart = `("application" "gzip" ("name" "r.xml.gz") NIL NIL "base64" %d 
 // The structure announces a 120-byte report part; the server sends 512 MiB
 // for it. The fetch ends with ErrReportTooLarge after about MaxPartBytes
 // received, in bounded memory, and the part is returned with the error and
-// no data. UID 6, announced at 900 MiB, is never asked for.
+// no data. UID 6, announced at 900 MiB, is never asked for (and said so).
 func TestHostileReportPartLies(t *testing.T) {
 	const huge = 512 << 20
 	var bodies atomic.Int32
@@ -63,7 +63,8 @@ func TestHostileReportPartLies(t *testing.T) {
 	if !errors.Is(err, ErrReportTooLarge) {
 		t.Errorf("FetchReports: %v, want ErrReportTooLarge", err)
 	}
-	if got == nil || len(got.Parts) != 1 || got.Parts[0].UID != 5 || got.Parts[0].Data != nil || !errors.Is(got.Parts[0].Err, ErrReportTooLarge) {
+	if got == nil || len(got.Parts) != 2 || got.Parts[0].UID != 5 || got.Parts[0].Data != nil || !errors.Is(got.Parts[0].Err, ErrReportTooLarge) ||
+		!strings.Contains(got.Parts[0].Err.Error(), "announced 120") || got.Parts[1].UID != 6 || !strings.Contains(got.Parts[1].Err.Error(), "announced 943718400") {
 		t.Errorf("parts: %+v", got)
 	}
 	if grew > 32<<20 {

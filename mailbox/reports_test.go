@@ -240,6 +240,7 @@ func TestDovecotReports(t *testing.T) {
 	// What the server got: EXAMINE, one SEARCH, BODYSTRUCTURE of the
 	// matches, and BODY.PEEK of each report's one section.
 	var fetchedBodies []string
+	bodyFetches := 0
 	for _, c := range session1 {
 		u := strings.ToUpper(c)
 		for _, bad := range []string{"SELECT", "STORE", "COPY", "MOVE", "EXPUNGE", "APPEND", "CREATE", "DELETE", "RENAME"} {
@@ -254,19 +255,22 @@ func TestDovecotReports(t *testing.T) {
 		if m == nil || !strings.Contains(u, "BODY.PEEK[") {
 			continue
 		}
-		var uid uint32
-		if _, err := fmt.Sscan(m[1], &uid); err != nil {
-			t.Errorf("a body fetch of more than one message: %q", c)
-			continue
+		bodyFetches++
+		for _, uid := range parseUIDSet(t, m[1]) {
+			i, ok := byUID[uid]
+			if _, isReport := rs.want[i]; !ok || !isReport {
+				t.Errorf("a body fetch of a message that is not a report (seed %d): %q", i, c)
+			}
+			fetchedBodies = append(fetchedBodies, fmt.Sprintf("%d:%s", i, m[2]))
 		}
-		i, ok := byUID[uid]
-		if _, isReport := rs.want[i]; !ok || !isReport {
-			t.Errorf("a body fetch of a message that is not a report (seed %d): %q", i, c)
-		}
-		fetchedBodies = append(fetchedBodies, fmt.Sprintf("%d:%s", i, m[2]))
 	}
 	if len(fetchedBodies) != len(rs.want) {
-		t.Errorf("%d body fetches, want one per report (%d): %v", len(fetchedBodies), len(rs.want), fetchedBodies)
+		t.Errorf("%d parts fetched, want one per report (%d): %v", len(fetchedBodies), len(rs.want), fetchedBodies)
+	}
+	// The attachments at section 2 come in one command: three commands
+	// for six reports (section 2; section 1; the failure report, alone).
+	if bodyFetches != 3 {
+		t.Errorf("%d body fetch commands, want 3 (section 2 batched, section 1, the failure report)", bodyFetches)
 	}
 	wantSection := map[int]string{0: "BODY.PEEK[2]<0.", 2: "BODY.PEEK[1]<0.", 3: "BODY.PEEK[2]<0.", 5: "BODY.PEEK[2]<0.", 7: "BODY.PEEK[TEXT]<0.", 8: "BODY.PEEK[2]<0."}
 	for _, f := range fetchedBodies {
@@ -378,6 +382,25 @@ func checkParts(t *testing.T, parts []ReportPart, rs reportSeeds, byUID map[uint
 	}
 }
 
+// parseUIDSet reads "1,3:5" (RFC 3501 sequence-set, as the client sent it).
+func parseUIDSet(t *testing.T, set string) []uint32 {
+	t.Helper()
+	var out []uint32
+	for _, r := range strings.Split(set, ",") {
+		var a, b uint32
+		if n, _ := fmt.Sscanf(r, "%d:%d", &a, &b); n == 2 {
+			for u := a; u <= b; u++ {
+				out = append(out, u)
+			}
+		} else if _, err := fmt.Sscan(r, &a); err == nil {
+			out = append(out, a)
+		} else {
+			t.Fatalf("UID set %q", set)
+		}
+	}
+	return out
+}
+
 // newSession returns the commands of the one session that is not in
 // before, once it has logged out (Dovecot writes its rawlog as the session
 // goes).
@@ -469,4 +492,48 @@ func FuzzDecodeTransfer(f *testing.F) {
 			t.Fatalf("an error of its own: %v", err)
 		}
 	})
+}
+
+func TestReportBatches(t *testing.T) {
+	var todo []pendingPart
+	for u := uint32(1); u <= 120; u++ {
+		ch := reportChoice{Part: []int{2}, Size: 1000}
+		switch {
+		case u%10 == 0:
+			ch.Part = []int{1}
+		case u == 7 || u == 8:
+			ch = reportChoice{Multi: true, Type: "multipart/report"}
+		case u == 33:
+			ch.Size = reportBatchBytes - 500 // with any other, over reportBatchBytes
+		}
+		todo = append(todo, pendingPart{u, ch})
+	}
+	var sizes []string
+	seen := map[uint32]bool{}
+	for _, b := range reportBatches(todo) {
+		var bytes int64
+		for _, p := range b {
+			if seen[p.uid] {
+				t.Errorf("UID %d twice", p.uid)
+			}
+			seen[p.uid] = true
+			bytes += int64(p.ch.Size)
+			if sectionName(p.ch.Part) != sectionName(b[0].ch.Part) || p.ch.Multi != b[0].ch.Multi {
+				t.Errorf("a batch mixes sections: %+v", b)
+			}
+		}
+		if len(b) > reportBatch || (len(b) > 1 && bytes > reportBatchBytes) || (b[0].ch.Multi && len(b) != 1) {
+			t.Errorf("a batch of %d parts, %d bytes", len(b), bytes)
+		}
+		sizes = append(sizes, fmt.Sprint(len(b)))
+	}
+	if len(seen) != len(todo) {
+		t.Errorf("%d of %d parts batched", len(seen), len(todo))
+	}
+	// Section 2 (106 parts): the 27 before UID 33, UID 33 alone (its size),
+	// then 50 and 28; the two failure reports alone, where they first come;
+	// section 1: 12.
+	if got := strings.Join(sizes, " "); got != "27 1 50 28 1 1 12" {
+		t.Errorf("batches %s", got)
+	}
 }
