@@ -65,13 +65,13 @@ func zipped(t *testing.T, members ...member) []byte {
 	return b.Bytes()
 }
 
-// TestGzipBomb: 64 MiB of zeros in a 64 KB gzip stream is refused with
+// TestGzipBomb: 32 MiB of zeros in a 32 KB gzip stream is refused with
 // ErrTooLarge after decompressing no more than the cap (bounded memory: a
-// reader that expanded it would allocate 64 MiB).
+// reader that expanded it would allocate 32 MiB).
 func TestGzipBomb(t *testing.T) {
 	var b bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-	zeros(t, zw, 64)
+	zeros(t, zw, 32)
 	zw.Close()
 	bomb := b.Bytes()
 	var reps []*Report
@@ -83,20 +83,20 @@ func TestGzipBomb(t *testing.T) {
 	if len(reps) != 0 {
 		t.Errorf("%d reports from a bomb", len(reps))
 	}
-	if n > 16<<20 {
-		t.Errorf("reading a %d-byte bomb allocated %d MiB, want under 16 MiB", len(bomb), n>>20)
+	if n > 8<<20 {
+		t.Errorf("reading a %d-byte bomb allocated %d MiB, want under 8 MiB", len(bomb), n>>20)
 	}
-	t.Logf("bomb of %d bytes (64 MiB inside): refused after %d KiB allocated", len(bomb), n>>10)
+	t.Logf("bomb of %d bytes (32 MiB inside): refused after %d KiB allocated", len(bomb), n>>10)
 }
 
-// TestZipBomb: a zip whose member honestly declares 64 MiB is refused
+// TestZipBomb: a zip whose member honestly declares 32 MiB is refused
 // before decompressing; one whose header lies (declares 1 KiB, holds 64
 // MiB) is refused while decompressing, in bounded memory either way.
 func TestZipBomb(t *testing.T) {
 	var honest bytes.Buffer
 	zw := zip.NewWriter(&honest)
 	w, _ := zw.Create("big.xml")
-	zeros(t, w, 64)
+	zeros(t, w, 32)
 	zw.Close()
 
 	// The lie: compress by hand and write the member raw with a small size.
@@ -105,7 +105,7 @@ func TestZipBomb(t *testing.T) {
 		var tmp bytes.Buffer
 		tw := zip.NewWriter(&tmp)
 		w, _ := tw.Create("lie.xml")
-		zeros(t, w, 64)
+		zeros(t, w, 32)
 		tw.Close()
 		zr, err := zip.NewReader(bytes.NewReader(tmp.Bytes()), int64(tmp.Len()))
 		if err != nil {
@@ -129,7 +129,7 @@ func TestZipBomb(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"honest.zip", honest.Bytes(), "declares 67108864 bytes"},
+		{"honest.zip", honest.Bytes(), "declares 33554432 bytes"},
 		{"lying.zip", raw.Bytes(), "lie.xml"},
 	} {
 		var err error
@@ -140,8 +140,8 @@ func TestZipBomb(t *testing.T) {
 		if c.name == "honest.zip" && !errors.Is(err, ErrTooLarge) {
 			t.Errorf("%s: %v, want ErrTooLarge", c.name, err)
 		}
-		if n > 16<<20 {
-			t.Errorf("%s (%d bytes): allocated %d MiB, want under 16 MiB", c.name, len(c.data), n>>20)
+		if n > 8<<20 {
+			t.Errorf("%s (%d bytes): allocated %d MiB, want under 8 MiB", c.name, len(c.data), n>>20)
 		}
 	}
 }

@@ -312,7 +312,7 @@ func TestHostileStrings(t *testing.T) {
 	// XML cannot carry C0 controls (encoding/xml refuses them, escaped or
 	// raw), but it carries C1 controls (U+009B is CSI to a terminal) and
 	// bidirectional overrides; TLS reports' JSON carries anything.
-	xml := `<feedback><report_metadata><org_name>Evil 31m‮Corp</org_name><report_id>=HYPERLINK("http://x")</report_id>` +
+	xml := `<feedback><report_metadata><org_name>Evil ` + "\u009b31m\u202eCorp" + `</org_name><report_id>=HYPERLINK("http://x")</report_id>` +
 		`<date_range><begin>0</begin><end>1</end></date_range></report_metadata><policy_published><domain>x.example</domain><p>none</p></policy_published>` +
 		`<record><row><source_ip>-1+2</source_ip><count>1</count><policy_evaluated><disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>` +
 		`<identifiers><header_from>@x.example</header_from></identifiers></record></feedback>`

@@ -197,3 +197,12 @@ func TestReportsRealFolder(t *testing.T) {
 		t.Errorf("a good input is complained about:\n%s", stderr)
 	}
 }
+
+// TestReportsMissingFile: a file that cannot be opened is named on stderr
+// and exits 1; the readable one is still printed.
+func TestReportsMissingFile(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "reports", "--format", "json", "/nonexistent/r.xml", filepath.Join(ownReports, "tlsrpt.json"))
+	if code != 1 || !strings.Contains(stderr, "/nonexistent/r.xml") || len(jsonLines(t, out)) != 1 {
+		t.Errorf("exit %d, stderr %q, out %q", code, stderr, out)
+	}
+}
