@@ -41,7 +41,8 @@ func FromIMAP(ctx context.Context, a mailbox.Account, folder string, o mailbox.R
 	var all []*Report
 	for i := range f.Parts {
 		p := &f.Parts[i]
-		where := fmt.Sprintf("imap://%s/%s UID %d", host, folder, p.UID)
+		// An IMAP URL of the message (RFC 5092), as inspect names them.
+		where := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, f.UIDValidity, p.UID)
 		if p.Err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", where, p.Err))
 			continue

@@ -135,7 +135,7 @@ func TestFromIMAPDovecot(t *testing.T) {
 	got := map[string]int{}
 	for _, r := range res.Reports {
 		got[canonical(t, r)]++
-		if !strings.HasPrefix(r.Source, "imap://127.0.0.1/DMARC UID ") {
+		if !strings.HasPrefix(r.Source, "imap://127.0.0.1/DMARC;UIDVALIDITY=") || !strings.Contains(r.Source, "/;UID=") {
 			t.Errorf("source %q", r.Source)
 		}
 	}

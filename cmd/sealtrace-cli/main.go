@@ -33,7 +33,7 @@ const usage = `usage: sealtrace-cli COMMAND [flags] ...
 commands:
   inspect [flags] FILE...   inspect .eml or mbox files ("-" reads standard input)
   dane [flags] EMAIL...     find OpenPGP keys through DANE (RFC 7929) with DNSSEC validation
-  reports [flags] FILE|DIR...  read DMARC aggregate and failure reports and SMTP TLS reports
+  reports [flags] FILE|DIR...  read DMARC aggregate and failure reports and SMTP TLS reports (--imap: from a folder)
 
 Run "sealtrace-cli COMMAND -h" for the flags of a command.
 `

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sealtrace/sealtrace/internal/safetext"
+	"github.com/sealtrace/sealtrace/mailbox"
 	"github.com/sealtrace/sealtrace/pipeline"
 	"github.com/sealtrace/sealtrace/reports"
 )
@@ -26,6 +27,7 @@ func runReports(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	var (
 		format, since, server string
 		zones                 listFlag
+		im                    imapFlags
 	)
 	fs := flag.NewFlagSet("reports", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -33,10 +35,11 @@ func runReports(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&since, "since", "", "only reports whose period ends on or after `DATE` (YYYY-MM-DD, UTC)")
 	fs.Var(&zones, "dns-zone", "failure reports: inspect the carried message with DNS answers only from this RFC 1035 master `file` (repeatable; offline)")
 	fs.StringVar(&server, "dns-server", "", "failure reports: inspect the carried message asking this DNS server (`HOST:PORT`) instead of the system's")
-	// h/rimap: --imap URL (reports found in an IMAP folder, read-only) goes
-	// here, beside --since, and its reports are emitted in the loop below.
+	fs.StringVar(&im.url, "imap", "", "also read the reports of an IMAP folder, read-only: imaps://USER@HOST[:PORT]/FOLDER (password in SEALTRACE_IMAP_PASSWORD)")
+	fs.BoolVar(&im.plaintext, "insecure-plaintext", false, "with --imap imap://: no TLS at all (loopback only)")
+	fs.StringVar(&im.pin, "pin-sha256", "", "with --imap: accept the server certificate with this SHA-256 `fingerprint` although it does not verify")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sealtrace-cli reports [flags] FILE|DIR... [flags]\n\n"+
+		fmt.Fprintf(stderr, "usage: sealtrace-cli reports [flags] FILE|DIR... [flags]\n       sealtrace-cli reports [flags] --imap imaps://USER@HOST/FOLDER [FILE|DIR...]\n\n"+
 			"FILE is a report as it arrived (.xml, .xml.gz, .zip, .json, .json.gz), a message carrying\n"+
 			"one (.eml) or an mbox of them; DIR is read with every file under it; \"-\" reads standard input.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -64,8 +67,16 @@ func runReports(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(zones) > 0 && server != "" {
 		return usageErr("--dns-zone and --dns-server exclude each other: offline zones or a server")
 	}
-	if len(files) == 0 {
-		fmt.Fprintln(stderr, "sealtrace-cli reports: no FILE or DIR given")
+	if im.url == "" && (im.plaintext || im.pin != "") {
+		return usageErr("--insecure-plaintext and --pin-sha256 go with --imap")
+	}
+	if im.url != "" {
+		if _, _, err := mailbox.ParseURL(im.url, im.plaintext); err != nil {
+			return usageErr("--imap: " + err.Error())
+		}
+	}
+	if len(files) == 0 && im.url == "" {
+		fmt.Fprintln(stderr, "sealtrace-cli reports: no FILE or DIR given (nor --imap)")
 		fs.Usage()
 		return 2
 	}
@@ -108,8 +119,11 @@ func runReports(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return nil
 	}
 	lim := reports.Limits{}
-	// h/rimap: the reports of --imap are read and emitted here, before the
-	// files, with the same complain and emit.
+	if im.url != "" {
+		if err := reportsIMAP(ctx, im, sinceT, lim, stderr, complain, emit); err != nil {
+			complain(err) // the files are still read; exit 1
+		}
+	}
 	for _, name := range files {
 		if name == "-" {
 			if err := readStdin(stdin, lim, complain, emit); err != nil {
