@@ -2,10 +2,14 @@ package reports
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -152,6 +156,43 @@ func TestFromIMAPDovecot(t *testing.T) {
 			t.Errorf("over IMAP only (%d):\n%.600s", n, k)
 		}
 	}
+	// The parser is checked against peers elsewhere; here, independently of
+	// it, the org and id of the attached reports (read from the files with
+	// the standard library) are among what came over IMAP.
+	keys := map[string]bool{}
+	for _, r := range res.Reports {
+		keys[r.Key()] = true
+	}
+	var xmls [][]byte
+	zr, err := gzip.NewReader(bytes.NewReader(testdataFile(t, "agg-rfc7489.xml.gz")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := io.ReadAll(zr)
+	xmls = append(xmls, x, testdataFile(t, "agg-rfc9990.xml"))
+	field := func(b []byte, tag string) string {
+		m := regexp.MustCompile(`<` + tag + `>\s*([^<]*?)\s*</` + tag + `>`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("no <%s> in a test report", tag)
+		}
+		return string(m[1])
+	}
+	for _, x := range xmls {
+		if k := KindAggregate + "\x00" + field(x, "org_name") + "\x00" + field(x, "report_id"); !keys[k] {
+			t.Errorf("no aggregate report %q over IMAP", k)
+		}
+	}
+	var tj struct {
+		Org string `json:"organization-name"`
+		ID  string `json:"report-id"`
+	}
+	if err := json.Unmarshal(testdataFile(t, "tlsrpt.json"), &tj); err != nil {
+		t.Fatal(err)
+	}
+	if k := KindTLS + "\x00" + tj.Org + "\x00" + tj.ID; !keys[k] {
+		t.Errorf("no TLS report %q over IMAP", k)
+	}
+
 	var kinds []string
 	for _, r := range res.Reports {
 		kinds = append(kinds, r.Kind)
