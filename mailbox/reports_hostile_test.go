@@ -154,3 +154,33 @@ func TestHostileReportHugeStructure(t *testing.T) {
 		})
 	}
 }
+
+// The server answers for messages not asked about: a structure for UID 9
+// and a body for UID 9 in the same answers as UID 5's. Only UID 5's
+// report is read, with its own bytes.
+func TestHostileReportOtherUID(t *testing.T) {
+	const mine, theirs = "<feedback>mine</feedback>", "<feedback>not asked for</feedback>"
+	s := startHostile(t, func(w *bufio.Writer, tag, cmd, line string) bool {
+		switch {
+		case cmd == "UID SEARCH":
+			fmt.Fprintf(w, "* SEARCH 5\r\n%s OK done\r\n", tag)
+		case cmd == "UID FETCH" && strings.Contains(line, "BODYSTRUCTURE"):
+			fmt.Fprintf(w, "* 9 FETCH (UID 9 BODYSTRUCTURE (\"text\" \"xml\" NIL NIL NIL \"7bit\" %d 1 NIL NIL NIL NIL))\r\n", len(theirs))
+			fmt.Fprintf(w, "* 1 FETCH (UID 5 BODYSTRUCTURE (\"text\" \"xml\" NIL NIL NIL \"7bit\" %d 1 NIL NIL NIL NIL))\r\n%s OK done\r\n", len(mine), tag)
+		case cmd == "UID FETCH":
+			fmt.Fprintf(w, "* 9 FETCH (UID 9 BODY[1]<0> {%d}\r\n%s)\r\n", len(theirs), theirs)
+			fmt.Fprintf(w, "* 1 FETCH (UID 5 BODY[1]<0> {%d}\r\n%s)\r\n%s OK done\r\n", len(mine), mine, tag)
+		default:
+			return false
+		}
+		return true
+	})
+	got, err := FetchReports(context.Background(), hostileAccount(s), "INBOX", ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Matched != 1 || len(got.Parts) != 1 || got.Parts[0].UID != 5 || string(got.Parts[0].Data) != mine {
+		t.Errorf("parts: %+v", got.Parts)
+	}
+	s.noWrites(t)
+}
