@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/quotedprintable"
 	"path"
@@ -40,7 +41,10 @@ import (
 // under the folder's name with reportsKey appended: the decoded part by
 // UIDVALIDITY and UID, and an index record of what the BODYSTRUCTURE said
 // (the section, its type and name, or that the message carries no report),
-// so that a folder read again costs one SEARCH and the fetch of what is new.
+// and the UIDNEXT below which the folder was searched, so that a folder
+// read again costs a header search of what arrived since, a search by UID
+// of what is known (which the server answers from its index), and the
+// fetch of what is new.
 
 // DefaultReportPartBytes bounds one report part as received (before its
 // transfer encoding is undone; decoding only shrinks it). Compressed
@@ -99,6 +103,7 @@ type ReportPart struct {
 // ReportFolder is what FetchReports found.
 type ReportFolder struct {
 	UIDValidity uint32
+	UIDNext     uint32 // as EXAMINE said
 	// Matched is how many messages the search found.
 	Matched int
 	Parts   []ReportPart
@@ -145,6 +150,36 @@ func ReportSearchCriteria(since time.Time) *imap.SearchCriteria {
 		or(hdr("TLS-Report-Domain", ""), hdr("Content-Type", "multipart/report")))
 	c.Since = since
 	return &c
+}
+
+// watermarkUID is the index record (no message has UID 0) that keeps the
+// UIDNEXT below which the folder was searched for reports.
+const watermarkUID = 0
+
+// searchReportsFrom is SearchReports of the messages with a UID from from
+// on (RFC 3501 6.4.4 UID search key; "from:*" also names the last message
+// when none is that new, which is harmless).
+func (m *IMAP) searchReportsFrom(since time.Time, from uint32) ([]uint32, error) {
+	c := ReportSearchCriteria(since)
+	c.UID = []imap.UIDSet{{imap.UIDRange{Start: imap.UID(from), Stop: 0}}}
+	var d *imap.SearchData
+	err := m.do(func() (err error) { d, err = m.c.UIDSearch(c, nil).Wait(); return err })
+	if err != nil {
+		return nil, err
+	}
+	return sortedUIDs(d)
+}
+
+// searchUIDs returns which of uids are still in the folder (and arrived on
+// or after since, when set): a search the server answers from its index.
+func (m *IMAP) searchUIDs(uids []uint32, since time.Time) ([]uint32, error) {
+	c := &imap.SearchCriteria{UID: []imap.UIDSet{uidSet(uids)}, Since: since}
+	var d *imap.SearchData
+	err := m.do(func() (err error) { d, err = m.c.UIDSearch(c, nil).Wait(); return err })
+	if err != nil {
+		return nil, err
+	}
+	return sortedUIDs(d)
 }
 
 // SearchReports returns the UIDs of the examined folder's messages that
@@ -521,17 +556,19 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 	if err != nil {
 		return nil, err
 	}
-	out := &ReportFolder{UIDValidity: st.UIDValidity}
-	uids, err := m.SearchReports(o.Since)
-	if err != nil {
-		return out, err
-	}
-	out.Matched = len(uids)
+	out := &ReportFolder{UIDValidity: st.UIDValidity, UIDNext: st.UIDNext}
 	acct, key := a.Key(), folder+reportsKey
 	known := map[uint32]reportChoice{}
+	var searched uint32 // every message below this UID was searched before
 	if o.Cache != nil {
 		if v, recs := o.Cache.Index(acct, key); v == st.UIDValidity {
 			for _, r := range recs {
+				if r.UID == watermarkUID {
+					if n, err := strconv.ParseUint(string(r.Data), 10, 32); err == nil {
+						searched = uint32(n)
+					}
+					continue
+				}
 				var ch reportChoice
 				if json.Unmarshal(r.Data, &ch) == nil {
 					known[r.UID] = ch
@@ -539,6 +576,27 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 			}
 		}
 	}
+	var uids []uint32
+	if searched > 1 {
+		// Searched before: the header search (which makes the server read
+		// every message's header) only for what arrived since; of the
+		// messages known, a search by UID (from the server's index) says
+		// which are still there.
+		uids, err = m.searchReportsFrom(o.Since, searched)
+		if err == nil && len(known) > 0 {
+			var still []uint32
+			still, err = m.searchUIDs(slices.Sorted(maps.Keys(known)), o.Since)
+			uids = append(uids, still...)
+			slices.Sort(uids)
+			uids = slices.Compact(uids)
+		}
+	} else {
+		uids, err = m.SearchReports(o.Since)
+	}
+	if err != nil {
+		return out, err
+	}
+	out.Matched = len(uids)
 	var unknown []uint32
 	for _, u := range uids {
 		if _, ok := known[u]; !ok {
@@ -550,19 +608,29 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 		if err != nil {
 			return out, err
 		}
+		// What each structure said is kept now (a part not fetched below
+		// is fetched next time by it); it will not change.
 		var recs []IndexRecord
 		for u, ch := range got {
 			known[u] = ch
-			if ch.None {
-				// Kept now: it will not change. A report choice is kept
-				// once its part is, below.
-				b, _ := json.Marshal(ch)
-				recs = append(recs, IndexRecord{UID: u, Data: b})
-			}
+			b, _ := json.Marshal(ch)
+			recs = append(recs, IndexRecord{UID: u, Data: b})
 		}
 		if o.Cache != nil && len(recs) > 0 {
-			slices.SortFunc(recs, func(x, y IndexRecord) int { return int(x.UID) - int(y.UID) })
+			slices.SortFunc(recs, func(x, y IndexRecord) int { return cmp.Compare(x.UID, y.UID) })
 			_ = o.Cache.AppendIndex(acct, key, st.UIDValidity, recs) // a cache that cannot be written only costs a fetch next time
+		}
+	}
+	if o.Cache != nil && o.Since.IsZero() && st.UIDNext > 1 {
+		// Every message below UIDNEXT was searched (without a date, so
+		// for any date) and each one found has its structure kept.
+		done := true
+		for _, u := range uids {
+			_, ok := known[u]
+			done = done && ok
+		}
+		if done {
+			_ = o.Cache.AppendIndex(acct, key, st.UIDValidity, []IndexRecord{{UID: watermarkUID, Data: []byte(strconv.FormatUint(uint64(st.UIDNext), 10))}})
 		}
 	}
 	var todo []pendingPart
@@ -600,10 +668,7 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 			p := pp.ch.part(pp.uid, data[pp.uid])
 			p.Err = errs[pp.uid]
 			if p.Err == nil && o.Cache != nil && len(p.Data) > 0 {
-				if o.Cache.Put(acct, key, st.UIDValidity, pp.uid, p.Data) == nil {
-					b, _ := json.Marshal(pp.ch)
-					_ = o.Cache.AppendIndex(acct, key, st.UIDValidity, []IndexRecord{{UID: pp.uid, Data: b}})
-				}
+				_ = o.Cache.Put(acct, key, st.UIDValidity, pp.uid, p.Data)
 			}
 			out.Parts = append(out.Parts, p)
 		}

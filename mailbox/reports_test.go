@@ -309,6 +309,55 @@ func TestDovecotReports(t *testing.T) {
 		}
 	}
 
+	// A report arrives and one is deleted by another client: read again
+	// with the cache, the header search covers only what is new (UID N:*),
+	// the known UIDs are checked by UID, the new part alone is fetched, and
+	// the deleted report is gone.
+	arrived := mixedWith("Report Domain: example.com Submitter: late.example Report-ID: <late>", "noreply@late.example",
+		"application/gzip", "late.xml.gz", "base64", b64lines(gz(AggregateXML("late.example", "late"))))
+	d.Deliver(t, "Reports", arrived)
+	d.Remove(t, "Reports") // seed 0 (file names sort by seed), the gzipped report
+	before = d.Snapshot(t)
+	done = d.Sessions(t)
+	later, err := FetchReports(context.Background(), a, "Reports", ReportOptions{Cache: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := newSession(t, d, done)
+	var newUID uint32
+	for _, p := range later.Parts {
+		if p.UID == bySeed[0] {
+			t.Errorf("the deleted report (UID %d) is still read", p.UID)
+		}
+		if _, ok := byUID[p.UID]; !ok {
+			newUID = p.UID
+			if p.Cached || p.Err != nil || !bytes.Equal(p.Data, gz(AggregateXML("late.example", "late"))) {
+				t.Errorf("the new report: %+v", p)
+			}
+		} else if !p.Cached {
+			t.Errorf("UID %d was fetched again", p.UID)
+		}
+	}
+	if newUID == 0 || len(later.Parts) != len(rs.want) { // one gone, one come
+		t.Errorf("%d parts, new UID %d", len(later.Parts), newUID)
+	}
+	var headerSearches, bodyFetchCmds []string
+	for _, c := range session {
+		u := strings.ToUpper(c)
+		switch {
+		case strings.HasPrefix(u, "UID SEARCH") && strings.Contains(u, "SUBJECT"):
+			headerSearches = append(headerSearches, c)
+		case strings.HasPrefix(u, "UID FETCH") && strings.Contains(u, "BODY.PEEK["):
+			bodyFetchCmds = append(bodyFetchCmds, c)
+		}
+	}
+	if len(headerSearches) != 1 || !strings.Contains(headerSearches[0], fmt.Sprintf("UID %d:*", again.UIDNext)) {
+		t.Errorf("header searches %q, want one from UID %d on (UIDNEXT when last searched)", headerSearches, again.UIDNext)
+	}
+	if len(bodyFetchCmds) != 1 || !strings.HasPrefix(bodyFetchCmds[0], fmt.Sprintf("UID FETCH %d ", newUID)) {
+		t.Errorf("body fetches %q, want the new report's only", bodyFetchCmds)
+	}
+
 	// --since: the report that arrived in 2020 is left out.
 	recent, err := FetchReports(context.Background(), a, "Reports", ReportOptions{Since: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
@@ -536,4 +585,44 @@ func TestReportBatches(t *testing.T) {
 	if got := strings.Join(sizes, " "); got != "27 1 50 28 1 1 12" {
 		t.Errorf("batches %s", got)
 	}
+}
+
+// BenchmarkDovecotReports reads a folder of 1,000 gzipped aggregate
+// reports (and 1,000 ordinary messages) from Dovecot: cold (every part
+// fetched, 50 to a command) and warm (from the cache: one SEARCH).
+func BenchmarkDovecotReports(b *testing.B) {
+	var seeds []dovecottest.Seed
+	plain := []byte(header("From: bob@example.net", "To: dmarc@example.com", "Subject: lunch?", "Content-Type: text/plain") + "\r\nlunch?\r\n")
+	for i := range 1000 {
+		id := fmt.Sprintf("bench-%d", i)
+		raw := mixedWith("Report Domain: example.com Submitter: receiver.example Report-ID: <"+id+">", "noreply@receiver.example",
+			"application/gzip", "receiver.example!example.com!"+id+".xml.gz", "base64", b64lines(gz(AggregateXML("receiver.example", id))))
+		seeds = append(seeds, dovecottest.Seed{Folder: "Reports", Raw: raw}, dovecottest.Seed{Folder: "Reports", Raw: plain})
+	}
+	d := dovecottest.Start(b, seeds)
+	a := Account{Server: d.IMAPSAddr, Security: ImplicitTLS, Username: "alice", Password: "secret", RootCAs: d.Roots, Timeout: 5 * time.Second}
+	// Dovecot indexes the folder the first time it is opened: once, before.
+	if got, err := FetchReports(context.Background(), a, "Reports", ReportOptions{}); err != nil || len(got.Parts) != 1000 {
+		b.Fatalf("%v, %d parts", err, len(got.Parts))
+	}
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			got, err := FetchReports(context.Background(), a, "Reports", ReportOptions{})
+			if err != nil || len(got.Parts) != 1000 {
+				b.Fatalf("%v, %d parts", err, len(got.Parts))
+			}
+		}
+	})
+	cache := &Cache{Dir: b.TempDir()}
+	if _, err := FetchReports(context.Background(), a, "Reports", ReportOptions{Cache: cache}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			got, err := FetchReports(context.Background(), a, "Reports", ReportOptions{Cache: cache})
+			if err != nil || len(got.Parts) != 1000 || !got.Parts[999].Cached {
+				b.Fatalf("%v, %d parts", err, len(got.Parts))
+			}
+		}
+	})
 }
