@@ -57,8 +57,7 @@ func TestNestingGuard(t *testing.T) {
 // the guard this overflowed the stack, which ends the program; now the
 // command fails with ErrServerTooMuch.
 func TestHostileUnaskedDeepStructure(t *testing.T) {
-	var s *hostileServer
-	s = startHostile(t, func(w *bufio.Writer, tag, cmd, line string) bool {
+	s := startHostile(t, func(w *bufio.Writer, tag, cmd, line string) bool {
 		if cmd != "UID FETCH" {
 			return false
 		}
