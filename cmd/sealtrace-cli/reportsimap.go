@@ -15,9 +15,10 @@ import (
 // them, one copy of each report. The account is given as for inspect
 // --imap (URL, password from the keyring, SEALTRACE_IMAP_PASSWORD or the
 // terminal, --pin-sha256, --insecure-plaintext). since, when set, is also
-// asked of the server (SEARCH SINCE, by arrival date): a report arrives
-// after its period ends, so no report whose period ends on or after since
-// is left out by it. A part that cannot be had or read is complained
+// asked of the server, a day early (SEARCH SINCE compares the arrival date
+// in the server's time zone, by day; a report arrives after its period
+// ends): no report whose period ends on or after since is left out by it,
+// and emit keeps only those. A part that cannot be had or read is complained
 // about, and the others are emitted; a connection that fails is the
 // error.
 func reportsIMAP(ctx context.Context, fl imapFlags, since time.Time, lim reports.Limits, stderr io.Writer, complain func(error), emit func([]*reports.Report) error) error {
@@ -32,7 +33,11 @@ func reportsIMAP(ctx context.Context, fl imapFlags, since time.Time, lim reports
 	if a.Security == mailbox.Plaintext {
 		fmt.Fprintln(stderr, "sealtrace-cli: warning: plaintext IMAP: the password and the mail cross the connection unencrypted")
 	}
-	res, err := reports.FromIMAP(ctx, a, folder, mailbox.ReportOptions{Since: since}, lim)
+	var o mailbox.ReportOptions
+	if !since.IsZero() {
+		o.Since = since.AddDate(0, 0, -1)
+	}
+	res, err := reports.FromIMAP(ctx, a, folder, o, lim)
 	for _, e := range res.Errors {
 		complain(e)
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sealtrace/sealtrace/assets"
 	"github.com/sealtrace/sealtrace/internal/testpeers/dovecottest"
@@ -99,9 +100,27 @@ func TestReportsIMAP(t *testing.T) {
 		t.Error("the password appears in the output")
 	}
 
+	// --since is asked of the server a day early (its dates are in its own
+	// time zone): reports that arrived today are not searched for 2030.
+	code, out, stderr := runCLI(t, "", "reports", "--format", "json", "--since", "2030-01-01", "--imap", folder, "--pin-sha256", d.Fingerprint)
+	if code != 0 || len(jsonLines(t, out)) != 0 {
+		t.Errorf("--since 2030-01-01: exit %d, %d reports, %s", code, len(jsonLines(t, out)), stderr)
+	}
+	// (Dovecot writes a session's rawlog out as it ends: it is waited for.)
+	sinceAsked := false
+	for i := 0; i < 100 && !sinceAsked; i++ {
+		for _, c := range d.Commands(t) {
+			sinceAsked = sinceAsked || (strings.HasPrefix(c, "UID SEARCH") && strings.Contains(c, `SINCE "31-Dec-2029"`))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !sinceAsked {
+		t.Errorf("no search SINCE 31-Dec-2029 in %q", d.Commands(t))
+	}
+
 	// A wrong password: exit 1, said, and the files are still reported.
 	t.Setenv("SEALTRACE_IMAP_PASSWORD", "wrong")
-	code, out, stderr := runCLI(t, "", "reports", "--format", "json", "--dns-zone", zone, "--imap", folder, "--pin-sha256", d.Fingerprint, files[1])
+	code, out, stderr = runCLI(t, "", "reports", "--format", "json", "--dns-zone", zone, "--imap", folder, "--pin-sha256", d.Fingerprint, files[1])
 	if code != 1 || !strings.Contains(stderr, "rejected the login") || len(jsonLines(t, out)) != 1 {
 		t.Errorf("wrong password: exit %d, %d reports, %s", code, len(jsonLines(t, out)), stderr)
 	}
