@@ -313,6 +313,11 @@ func charsetReader(charset string, in io.Reader) (io.Reader, error) {
 	switch strings.ToLower(strings.TrimSpace(charset)) {
 	case "utf-8", "utf8", "us-ascii", "ascii":
 		return in, nil
+	case "utf-16", "utf-16le", "utf-16be", "utf16":
+		// UTF-16 with a byte order mark was made UTF-8 by unBOM; without
+		// one it is not read as XML at all (a syntax error at the first
+		// zero byte), so what reaches here is UTF-8.
+		return in, nil
 	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "windows-1252", "cp1252":
 		b, err := io.ReadAll(in)
 		if err != nil {

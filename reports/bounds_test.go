@@ -361,3 +361,24 @@ func BenchmarkReadAggregateGzip(b *testing.B) {
 		}
 	}
 }
+
+// TestByteOrderMarks: a UTF-8 byte order mark before JSON (encoding/json
+// refuses it) and UTF-16 XML with its mark (written by Windows servers)
+// are read. Both failed before unBOM.
+func TestByteOrderMarks(t *testing.T) {
+	j, _ := os.ReadFile("testdata/tlsrpt.json")
+	reps, err := Read("bom.json", append([]byte("\xef\xbb\xbf"), j...), Limits{})
+	if err != nil || len(reps) != 1 || reps[0].TLS.OrgName != "Receiver Three" {
+		t.Errorf("UTF-8 BOM JSON: %v %d", err, len(reps))
+	}
+	x := strings.Replace(aggregateXML(2), "<org_name>Gen</org_name>", "<org_name>Gén</org_name>", 1)
+	x = `<?xml version="1.0" encoding="UTF-16"?>` + x
+	u := []byte{0xff, 0xfe}
+	for _, r := range x {
+		u = append(u, byte(r), byte(r>>8)) // all of x is in the BMP
+	}
+	reps, err = Read("u16.xml", u, Limits{})
+	if err != nil || len(reps) != 1 || reps[0].Aggregate.OrgName != "Gén" || len(reps[0].Aggregate.Records) != 2 {
+		t.Errorf("UTF-16 XML: %v %d", err, len(reps))
+	}
+}
