@@ -157,7 +157,7 @@ func (r *reader) mbox(name string, data []byte, depth int) {
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			data = data[i+1:]
 		} else {
-			return
+			break
 		}
 		msg := data
 		if i := bytes.Index(data, []byte("\nFrom ")); i >= 0 {
@@ -167,6 +167,10 @@ func (r *reader) mbox(name string, data []byte, depth int) {
 		}
 		n++
 		r.message(fmt.Sprintf("%s: message %d", name, n), unquoteFrom(msg), depth+1)
+	}
+	if n == 0 {
+		// "From " and nothing after it (found by FuzzReadMessage).
+		r.fail(fmt.Errorf("%s: %w: an mbox \"From \" line with no message after it", name, ErrNotReport))
 	}
 }
 

@@ -198,6 +198,9 @@ func TestReadDir(t *testing.T) {
 	dir := t.TempDir()
 	files, _ := filepath.Glob("testdata/*")
 	for _, f := range files {
+		if st, err := os.Stat(f); err != nil || st.IsDir() {
+			continue // testdata/fuzz: the fuzzers' regression cases
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
