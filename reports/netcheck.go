@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -148,6 +149,50 @@ func (c *NetChecker) ReverseDNS(ctx context.Context, ip string) ReverseDNS {
 	}
 	out.Status = RDNSMismatch
 	out.Reason = fmt.Sprintf("none of the PTR names (%s) has %s among its %s records", strings.Join(out.Names, ", "), out.IP, resolver.TypeName(qtype))
+	return out
+}
+
+// rdnsWorkers is how many IPs ReverseDNSAll asks about at once.
+const rdnsWorkers = 8
+
+// ReverseDNSAll is ReverseDNS of each distinct IP (a report's sources), a
+// few at a time; it stops asking when ctx ends (the IPs not asked about
+// are then temperror).
+func (c *NetChecker) ReverseDNSAll(ctx context.Context, ips []string) map[string]ReverseDNS {
+	out := make(map[string]ReverseDNS, len(ips))
+	var todo []string
+	for _, ip := range ips {
+		if _, ok := out[ip]; !ok {
+			out[ip] = ReverseDNS{}
+			todo = append(todo, ip)
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range min(rdnsWorkers, len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ip := range next {
+				r := c.ReverseDNS(ctx, ip)
+				mu.Lock()
+				out[ip] = r
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, ip := range todo {
+		if ctx.Err() != nil {
+			mu.Lock()
+			out[ip] = ReverseDNS{IP: ip, Names: []string{}, Status: RDNSTempError, Reason: "not asked: " + ctx.Err().Error()}
+			mu.Unlock()
+			continue
+		}
+		next <- ip
+	}
+	close(next)
+	wg.Wait()
 	return out
 }
 

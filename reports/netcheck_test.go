@@ -77,6 +77,22 @@ func TestReverseDNS(t *testing.T) {
 		}
 	}
 
+	// Many at once: each IP gets its own answer.
+	var ips []string
+	for range 20 {
+		ips = append(ips, "192.0.2.10", "192.0.2.11", "192.0.2.99", "2001:db8::25")
+	}
+	all := c.ReverseDNSAll(ctx, ips)
+	if len(all) != 4 || all["192.0.2.10"].Status != RDNSConfirmed || all["192.0.2.11"].Status != RDNSMismatch ||
+		all["192.0.2.99"].Status != RDNSNone || all["2001:db8::25"].Name != "v6.example.com" {
+		t.Errorf("ReverseDNSAll: %+v", all)
+	}
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if got := c.ReverseDNSAll(done, []string{"192.0.2.10"}); got["192.0.2.10"].Status != RDNSTempError {
+		t.Errorf("a cancelled context: %+v", got)
+	}
+
 	// A server that fails: the PTR question itself, or only the forward
 	// one. Both are temperror, never "none" or "mismatch".
 	var failA atomic.Bool
