@@ -180,6 +180,14 @@ func buildReportSeeds(t *testing.T) reportSeeds {
 	add(mixedWith("Report Domain: example.com Submitter: old.example Report-ID: <agg-old>", "noreply@old.example",
 		"application/octet-stream", "old.example!example.com!1577836800!1577923199.xml.gz", "base64", b64lines(oldGz)),
 		&wantPart{"old.example!example.com!1577836800!1577923199.xml.gz", "application/octet-stream", oldGz})
+	// 10. A failure report forwarded inside a multipart/mixed (found by
+	// its subject): its multipart/report is section 2, fetched with its
+	// MIME header (2.MIME).
+	add([]byte(header("From: postmaster@example.com", "To: dmarc@example.com",
+		"Subject: Fwd: Report Domain: example.com Submitter: receiver.example (a failure)", "Message-ID: <fwd@test>",
+		`Content-Type: multipart/mixed; boundary="outer"`)+"\r\n--outer\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n"+
+		"--outer\r\nContent-Type: "+ctype+"\r\n\r\n"+failureBody+"\r\n--outer--\r\n"),
+		&wantPart{"report.eml", "multipart/report", []byte("Content-Type: " + ctype + "\r\n\r\n" + failureBody)})
 	for _, s := range rs.seeds {
 		if _, err := mail.ReadMessage(bytes.NewReader(s.Raw)); err != nil {
 			t.Fatalf("a test message does not parse: %v", err)
@@ -267,12 +275,12 @@ func TestDovecotReports(t *testing.T) {
 	if len(fetchedBodies) != len(rs.want) {
 		t.Errorf("%d parts fetched, want one per report (%d): %v", len(fetchedBodies), len(rs.want), fetchedBodies)
 	}
-	// The attachments at section 2 come in one command: three commands
-	// for six reports (section 2; section 1; the failure report, alone).
-	if bodyFetches != 3 {
-		t.Errorf("%d body fetch commands, want 3 (section 2 batched, section 1, the failure report)", bodyFetches)
+	// The attachments at section 2 come in one command: four commands for
+	// seven reports (section 2; section 1; each failure report alone).
+	if bodyFetches != 4 {
+		t.Errorf("%d body fetch commands, want 4 (section 2 batched, section 1, each failure report)", bodyFetches)
 	}
-	wantSection := map[int]string{0: "BODY.PEEK[2]<0.", 2: "BODY.PEEK[1]<0.", 3: "BODY.PEEK[2]<0.", 5: "BODY.PEEK[2]<0.", 7: "BODY.PEEK[TEXT]<0.", 8: "BODY.PEEK[2]<0."}
+	wantSection := map[int]string{0: "BODY.PEEK[2]<0.", 2: "BODY.PEEK[1]<0.", 3: "BODY.PEEK[2]<0.", 5: "BODY.PEEK[2]<0.", 7: "BODY.PEEK[TEXT]<0.", 8: "BODY.PEEK[2]<0.", 9: "BODY.PEEK[2.MIME] BODY.PEEK[2]<0."}
 	for _, f := range fetchedBodies {
 		var i int
 		fmt.Sscanf(f, "%d:", &i)
