@@ -77,11 +77,16 @@ type ReportOptions struct {
 	MaxPartBytes int64
 	// Cache, when set, keeps the parts fetched and is read first.
 	Cache *Cache
+	// Each, when set, is handed each part as soon as it is had (in no
+	// particular order), and ReportFolder.Parts keeps the parts without
+	// their Data: a folder of thousands of reports is then never held
+	// whole.
+	Each func(ReportPart)
 }
 
 // ReportPart is the report one message carries.
 type ReportPart struct {
-	UID uint32
+	UIDValidity, UID uint32
 	// Section is the IMAP section fetched ("2", "1.2", "1" for a message
 	// that is the report; "TEXT" for a message that is a multipart/report).
 	Section   string
@@ -557,6 +562,14 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 		return nil, err
 	}
 	out := &ReportFolder{UIDValidity: st.UIDValidity, UIDNext: st.UIDNext}
+	emit := func(p ReportPart) {
+		p.UIDValidity = st.UIDValidity
+		if o.Each != nil {
+			o.Each(p)
+			p.Data = nil
+		}
+		out.Parts = append(out.Parts, p)
+	}
 	acct, key := a.Key(), folder+reportsKey
 	known := map[uint32]reportChoice{}
 	var searched uint32 // every message below this UID was searched before
@@ -647,7 +660,7 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 			if data, ok := o.Cache.Get(acct, key, st.UIDValidity, u); ok {
 				p := ch.part(u, data)
 				p.Cached = true
-				out.Parts = append(out.Parts, p)
+				emit(p)
 				continue
 			}
 		}
@@ -655,7 +668,7 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 			// Announced too large: not asked for at all.
 			p := ch.part(u, nil)
 			p.Err = fmt.Errorf("%w: UID %d, section %s, announced %d bytes (at most %d)", ErrReportTooLarge, u, p.Section, ch.Size, maxPart)
-			out.Parts = append(out.Parts, p)
+			emit(p)
 			continue
 		}
 		todo = append(todo, pendingPart{u, ch})
@@ -670,7 +683,7 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 			if p.Err == nil && o.Cache != nil && len(p.Data) > 0 {
 				_ = o.Cache.Put(acct, key, st.UIDValidity, pp.uid, p.Data)
 			}
-			out.Parts = append(out.Parts, p)
+			emit(p)
 		}
 		if err != nil {
 			var ierr *imap.Error
@@ -683,7 +696,7 @@ func FetchReports(ctx context.Context, a Account, folder string, o ReportOptions
 				for _, pp := range rest {
 					p := pp.ch.part(pp.uid, nil)
 					p.Err = fmt.Errorf("mailbox: not fetched: %w", err)
-					out.Parts = append(out.Parts, p)
+					emit(p)
 				}
 			}
 			return out, err

@@ -379,6 +379,29 @@ func TestDovecotReports(t *testing.T) {
 			t.Errorf("since 2025: the 2020 report was read")
 		}
 	}
+	// Each: the parts are handed over with their data as they come, and the
+	// folder keeps them without it.
+	var each []ReportPart
+	viaEach, err := FetchReports(context.Background(), a, "Reports", ReportOptions{Each: func(p ReportPart) { each = append(each, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(each) != len(viaEach.Parts) || len(each) != len(rs.want) {
+		t.Errorf("%d parts handed over, %d kept, want %d", len(each), len(viaEach.Parts), len(rs.want))
+	}
+	for _, p := range viaEach.Parts {
+		if p.Data != nil || p.UIDValidity != viaEach.UIDValidity {
+			t.Errorf("UID %d kept with %d bytes, UIDVALIDITY %d", p.UID, len(p.Data), p.UIDValidity)
+		}
+	}
+	for _, p := range each {
+		if w, ok := rs.want[byUID[p.UID]]; ok && p.UID != newUID && !bytes.Equal(p.Data, w.data) && !strings.Contains(w.mediaType, "/xml") && w.mediaType != "multipart/report" {
+			t.Errorf("UID %d handed over with other bytes", p.UID)
+		}
+		if p.Err != nil || len(p.Data) == 0 {
+			t.Errorf("UID %d handed over without data: %v", p.UID, p.Err)
+		}
+	}
 	if after := d.Snapshot(t); after != before {
 		t.Errorf("the server's messages changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}

@@ -1,9 +1,11 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
+	"slices"
 
 	"github.com/sealtrace/sealtrace/mailbox"
 )
@@ -13,8 +15,9 @@ type IMAPResult struct {
 	// Reports are the reports read, one copy of each (Report.Key), in the
 	// order of the messages that carried them (by UID).
 	Reports []*Report
-	// Folder is what the server had: the parts fetched or cached (their
-	// Data released once read), the messages without a report.
+	// Folder is what the server had: the parts fetched or cached (without
+	// their Data: each was read as it came), the messages without a
+	// report; nil when the connection or the folder failed.
 	Folder *mailbox.ReportFolder
 	// Errors are the parts that could not be had or read; the other
 	// reports are still returned.
@@ -32,29 +35,37 @@ type IMAPResult struct {
 // id and are all kept. The error is the connection's (what was read before
 // it failed is returned with it).
 func FromIMAP(ctx context.Context, a mailbox.Account, folder string, o mailbox.ReportOptions, lim Limits) (*IMAPResult, error) {
-	f, err := mailbox.FetchReports(ctx, a, folder, o)
-	res := &IMAPResult{Folder: f}
-	if f == nil {
-		return res, err
-	}
+	res := &IMAPResult{}
 	host, _, _ := net.SplitHostPort(a.Server)
-	var all []*Report
-	for i := range f.Parts {
-		p := &f.Parts[i]
+	type read struct {
+		uid  uint32
+		reps []*Report
+	}
+	var all []read
+	// Each part is read as it arrives and its bytes let go: only the
+	// reports are kept.
+	o.Each = func(p mailbox.ReportPart) {
 		// An IMAP URL of the message (RFC 5092), as inspect names them.
-		where := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, f.UIDValidity, p.UID)
+		where := fmt.Sprintf("imap://%s/%s;UIDVALIDITY=%d/;UID=%d", host, folder, p.UIDValidity, p.UID)
 		if p.Err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", where, p.Err))
-			continue
+			return
 		}
 		reps, rerr := Read(where+": "+p.Name, p.Data, lim)
-		p.Data = nil // read: the reports hold what they need
 		if rerr != nil {
 			res.Errors = append(res.Errors, rerr)
 		}
-		all = append(all, reps...)
+		all = append(all, read{p.UID, reps})
 	}
-	res.Reports = Dedup(all)
-	res.Duplicates = len(all) - len(res.Reports)
+	f, err := mailbox.FetchReports(ctx, a, folder, o)
+	res.Folder = f
+	// The first copy by UID is kept, whatever order the parts came in.
+	slices.SortStableFunc(all, func(x, y read) int { return cmp.Compare(x.uid, y.uid) })
+	var reps []*Report
+	for _, r := range all {
+		reps = append(reps, r.reps...)
+	}
+	res.Reports = Dedup(reps)
+	res.Duplicates = len(reps) - len(res.Reports)
 	return res, err
 }
