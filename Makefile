@@ -100,6 +100,8 @@ fuzz:
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzIndex$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzAttachedMessages$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzOutlookMsg$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzReadBundle$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseEdit$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzPasswordFile$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzSplitMultipart$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}

@@ -205,6 +205,12 @@ func WhatIf(ctx context.Context, b *Bundle, po pgp.Options, edits ...Edit) (Resu
 	for _, e := range edits {
 		wi.Edits = append(wi.Edits, e.String())
 	}
+	for _, ev := range r.Report.DNS {
+		if ev.Rcode == resolver.RcodeNotInEvidence {
+			wi.Notes = append(wi.Notes, fmt.Sprintf("the changed inputs asked %s %s, which the recorded inspection did not ask: it is temperror here; say what it answers with an edit such as dns:%s/%s=nxdomain",
+				ev.Name, ev.Type, strings.TrimSuffix(ev.Name, "."), ev.Type))
+		}
+	}
 	r.Report.WhatIf = wi
 	r.Replay.Edits = wi.Edits
 	r.Replay.Bundle = b
