@@ -171,6 +171,41 @@ func (e *Engine) Record(ctx context.Context, raw []byte, source string) (Result,
 	return r, b
 }
 
+// BundleOf makes the bundle of an inspection already made (the app's
+// message, whose report holds its DNS evidence) without asking DNS again.
+// The evaluation time is the configured one, else the time of the last DNS
+// answer (the inspection ran then), else now; Verify-by-replay (Replay's
+// Mismatch) says whether the bundle reproduces rep.
+func BundleOf(rep *inspect.Report, raw []byte, cfg Config) (*Bundle, error) {
+	if rep == nil || rep.Error != "" {
+		return nil, fmt.Errorf("%w: the message was not inspected", ErrBundle)
+	}
+	js, err := rep.JSON()
+	if err != nil {
+		return nil, err
+	}
+	wall := time.Now().UTC()
+	now := cfg.Now
+	if now.IsZero() {
+		for _, ev := range rep.DNS {
+			if ev.Time.After(now) {
+				now = ev.Time
+			}
+		}
+	}
+	if now.IsZero() {
+		now = wall
+	}
+	b := &Bundle{Format: EvidenceFormat, FormatVersion: EvidenceFormatVersion, SealtraceVersion: Version,
+		Recorded: wall, Source: rep.Source, EvaluationTime: now.UTC(), Message: bytes.Clone(raw),
+		TrustedAuthservIDs: slices.Clone(cfg.TrustedAuthservIDs), DNS: slices.Clone(rep.DNS),
+		SPF: spfInputs(rep.SPF, cfg), Report: bytes.TrimSuffix(js, []byte("\n"))}
+	if b.DNS == nil {
+		b.DNS = []resolver.Evidence{}
+	}
+	return b, nil
+}
+
 func spfInputs(s inspect.SPFResult, cfg Config) SPFInputs {
 	from := func(given, used string) string {
 		switch {

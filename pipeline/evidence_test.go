@@ -296,3 +296,20 @@ func TestWhatIfEdits(t *testing.T) {
 		})
 	}
 }
+
+// A bundle made afterwards from a report and its message (the app's
+// Export and what-if) replays to that report, for every demo message.
+func TestBundleOfReplays(t *testing.T) {
+	e, bs := demoBundles(t)
+	for _, b := range bs {
+		r := e.Inspect(context.Background(), b.Message, b.Source)
+		nb, err := BundleOf(r.Report, b.Message, e.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr, err := e.Replay(context.Background(), nb)
+		if err != nil || rr.Replay.Mismatch != nil {
+			t.Errorf("%s: %v %v", b.Source, err, rr.Replay.Mismatch)
+		}
+	}
+}

@@ -515,3 +515,37 @@ WOtKbQKBgQDA5BCK/BEAoN8Xu9s+3BxDAS5RFp/sViGkkK+BLYAelsU26Q1ArxhY
 nhZL8m/w2hWbE23huIkp0Fk4zDf+RpesseRAA1sN8brJ6Jaz6IgV9Q==
 -----END RSA PRIVATE KEY-----
 `
+
+// Change is one check's verdict before and after a what-if.
+type Change struct {
+	Check         string // "SPF", "DKIM d=bank.example s=s2026", "DMARC", "Disposition", "ARC"
+	Before, After string
+}
+
+// Changed says whether the verdict changed.
+func (c Change) Changed() bool { return c.Before != c.After }
+
+// Changes lists each check's verdict in before and after, in the report's
+// order; a DKIM signature is matched by its position.
+func Changes(before, after *inspect.Report) []Change {
+	out := []Change{{"SPF", before.SPF.Result, after.SPF.Result}}
+	for i := range max(len(before.DKIM), len(after.DKIM)) {
+		c := Change{Before: "none", After: "none"}
+		var d inspect.DKIMResult
+		if i < len(before.DKIM) {
+			d, c.Before = before.DKIM[i], before.DKIM[i].Result
+		}
+		if i < len(after.DKIM) {
+			d, c.After = after.DKIM[i], after.DKIM[i].Result
+		}
+		c.Check = "DKIM d=" + d.Domain + " s=" + d.Selector
+		out = append(out, c)
+	}
+	if len(before.DKIM) == 0 && len(after.DKIM) == 0 {
+		out = append(out, Change{"DKIM", "none", "none"})
+	}
+	return append(out,
+		Change{"DMARC", before.DMARC.Result, after.DMARC.Result},
+		Change{"Disposition", before.DMARC.Disposition, after.DMARC.Disposition},
+		Change{"ARC", before.ARC.Result, after.ARC.Result})
+}
