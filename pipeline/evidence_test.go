@@ -243,6 +243,14 @@ func TestWhatIfEdits(t *testing.T) {
 			func(r *inspect.Report) string {
 				return fmt.Sprintf("dkim %s, %d unsigned", r.DKIM[0].Result, r.DKIM[0].UnsignedBytes)
 			}},
+		// The evaluation time: a day before the signature's t= (RFC 6376
+		// 3.5), the signing time lies in the future, which the step says;
+		// the recorded inspection (at the demo's time) did not.
+		{"now", pass, []string{"now=2026-11-22T09:00:00Z"},
+			func(r *inspect.Report) bool {
+				return stepSays(r.DKIM[0].Steps, "lies in the future") && !stepSays(recorded(t, pass).DKIM[0].Steps, "lies in the future")
+			},
+			func(r *inspect.Report) string { return "dkim " + r.DKIM[0].Result + " without the future-timestamp step" }},
 		// dns: edits replace an answer.
 		{"dns nxdomain", pass, []string{"dns:_dmarc.bank.example/TXT=nxdomain"},
 			func(r *inspect.Report) bool { return r.DMARC.Result == "none" },
@@ -312,4 +320,13 @@ func TestBundleOfReplays(t *testing.T) {
 			t.Errorf("%s: %v %v", b.Source, err, rr.Replay.Mismatch)
 		}
 	}
+}
+
+func stepSays(steps []inspect.Step, text string) bool {
+	for _, s := range steps {
+		if strings.Contains(s.What, text) {
+			return true
+		}
+	}
+	return false
 }
