@@ -162,3 +162,29 @@ func TestVersionIsFyneApp(t *testing.T) {
 		t.Errorf("pipeline.Version %q is not FyneApp.toml's", Version)
 	}
 }
+
+// A bundle renamed (.json, or no extension) still opens as a bundle; an
+// .eml never does.
+func TestFileRecognisesRenamedBundle(t *testing.T) {
+	_, bs := demoBundles(t)
+	data, _ := bs[0].Marshal()
+	dir := t.TempDir()
+	for _, name := range []string{"evidence.json", "evidence", "x.sealtrace.json"} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, data, 0o600)
+		src, err := File(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		it, ok := src.Next(context.Background())
+		if !ok || it.Bundle == nil || !bytes.Equal(it.Raw, bs[0].Message) {
+			t.Errorf("%s: not opened as a bundle (%v, %v)", name, ok, it.Err)
+		}
+	}
+	p := filepath.Join(dir, "m.eml")
+	os.WriteFile(p, bs[0].Message, 0o600)
+	src, _ := File(p)
+	if it, ok := src.Next(context.Background()); !ok || it.Bundle != nil {
+		t.Errorf("a message opened as a bundle")
+	}
+}

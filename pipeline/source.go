@@ -161,7 +161,7 @@ func Reader(name string, r io.Reader) Source {
 // given; each can be read again from its byte span. The error is the file's:
 // it cannot be opened.
 func File(path string) (Source, error) {
-	if IsBundleName(path) {
+	if IsBundleName(path) || looksLikeBundle(path) {
 		return bundleFile(path)
 	}
 	f, err := os.Open(path)
@@ -270,6 +270,21 @@ func stream(name string, r io.Reader, span func(start, end int64) func() ([]byte
 		}
 		return it, true
 	})
+}
+
+// looksLikeBundle says whether the file at path starts as a bundle does (a
+// bundle renamed to .json, or without an extension): a JSON object naming
+// EvidenceFormat in its first 4 KiB. No message starts so.
+func looksLikeBundle(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimLeft(head[:n], " \t\r\n")
+	return bytes.HasPrefix(head, []byte("{")) && bytes.Contains(head, []byte(`"`+EvidenceFormat+`"`))
 }
 
 // bundleFile yields the message of an evidence bundle with the bundle, so
