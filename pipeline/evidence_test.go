@@ -250,7 +250,9 @@ func TestWhatIfEdits(t *testing.T) {
 			func(r *inspect.Report) bool {
 				return stepSays(r.DKIM[0].Steps, "lies in the future") && !stepSays(recorded(t, pass).DKIM[0].Steps, "lies in the future")
 			},
-			func(r *inspect.Report) string { return "dkim " + r.DKIM[0].Result + " without the future-timestamp step" }},
+			func(r *inspect.Report) string {
+				return "dkim " + r.DKIM[0].Result + " without the future-timestamp step"
+			}},
 		// dns: edits replace an answer.
 		{"dns nxdomain", pass, []string{"dns:_dmarc.bank.example/TXT=nxdomain"},
 			func(r *inspect.Report) bool { return r.DMARC.Result == "none" },
