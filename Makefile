@@ -75,7 +75,7 @@ package-windows: .deps-go deps-windows
 # reads them where SEALTRACE_WINDOWS_PKG points.
 test: deps-test lint package-windows
 	SEALTRACE_WINDOWS_PKG=$(abspath $(BIN))/pkg $(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./pgp/... ./dane/... ./pipeline/... ./reports/... ./trace/... ./internal/...
-	$(GO) test -race -count=1 ./ui/...
+	$(GO) test -race -count=1 -timeout 40m ./ui/...
 	$(GO) test -count=1 ./cmd/... ./assets/...
 
 # lint: go vet, gofmt and staticcheck (fetched through the Go module proxy).
@@ -103,6 +103,8 @@ fuzz:
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzNestingGuard$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzDecodeTransfer$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./reports -run '^$$' -fuzz '^FuzzParseSTSPolicy$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzReadBundle$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseEdit$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzPasswordFile$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzSplitMultipart$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}

@@ -35,6 +35,12 @@ func (r *Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Authentication report: %s\n\n", t(orNone(r.Subject)))
 	fmt.Fprintf(&b, "- Source: %s\n- Message-ID: %s\n- From domain: %s\n", t(r.Source), t(orNone(r.MessageID)), t(orNone(r.FromDomain)))
+	if r.WhatIf != nil {
+		fmt.Fprintf(&b, "- **What-if (not what happened):** %s\n", t(strings.Join(r.WhatIf.Edits, ", ")))
+		for _, n := range r.WhatIf.Notes {
+			fmt.Fprintf(&b, "  - %s\n", t(n))
+		}
+	}
 	if r.Error != "" {
 		fmt.Fprintf(&b, "\n**The message could not be read:** %s\n", t(r.Error))
 		return b.String()

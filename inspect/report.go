@@ -44,6 +44,15 @@ type Report struct {
 	Hops       []Hop               `json:"hops"`
 	PGP        *PGPReport          `json:"pgp,omitempty"` // OpenPGP content, when there is some
 	DNS        []resolver.Evidence `json:"dns"`
+	// WhatIf is set when the report is a what-if: the inspection of a
+	// recorded message on changed inputs, not what happened.
+	WhatIf *WhatIf `json:"what_if,omitempty"`
+}
+
+// WhatIf says which changes a what-if report was made with.
+type WhatIf struct {
+	Edits []string `json:"edits"`           // as given (pipeline.ParseEdit's form)
+	Notes []string `json:"notes,omitempty"` // what each edit did, in words
 }
 
 // PGPReport is the OpenPGP section of a report. Package pgp decides it; the

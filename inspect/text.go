@@ -67,6 +67,12 @@ func orDash(s string) string {
 func (p textWriter) report(r *Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", p.c(ansiBold, "Message"), safe(r.Source))
+	if r.WhatIf != nil {
+		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "WHAT-IF (not what happened):"), safe(strings.Join(r.WhatIf.Edits, "  ")))
+		for _, n := range r.WhatIf.Notes {
+			fmt.Fprintf(&b, "    - %s\n", safe(n))
+		}
+	}
 	if r.Error != "" {
 		fmt.Fprintf(&b, "  %s %s\n", p.result(PermError), safe(r.Error))
 		return b.String()

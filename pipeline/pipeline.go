@@ -70,6 +70,9 @@ type Config struct {
 	// Workers is how many messages are inspected at once; 0 means one per
 	// core.
 	Workers int
+	// Evidence makes Run record an evidence bundle of each message
+	// (Result.Bundle; see Engine.Record).
+	Evidence bool
 }
 
 // Engine is a Config made ready to inspect: its resolver built and its keys
@@ -202,6 +205,10 @@ type Result struct {
 	Report    *inspect.Report
 	Plaintext []byte
 	Err       error
+	// Bundle is the message's evidence, when Config.Evidence asked for it.
+	Bundle *Bundle
+	// Replay is set when the result was replayed from an evidence bundle.
+	Replay *ReplayInfo
 }
 
 // Inspect inspects one message and joins its OpenPGP section. The report is
@@ -209,17 +216,7 @@ type Result struct {
 func (e *Engine) Inspect(ctx context.Context, raw []byte, source string) Result {
 	o := e.inspect
 	o.Source = source
-	rep, err := inspect.Inspect(ctx, raw, o)
-	r := Result{Report: rep, Err: err}
-	if rep == nil {
-		r.Report = &inspect.Report{Source: source, Error: errText(err)}
-	}
-	if err == nil {
-		if pr := attachPGP(rep, raw, e.pgp); pr != nil {
-			r.Plaintext = pr.Plaintext
-		}
-	}
-	return r
+	return inspectWith(ctx, raw, o, e.pgp)
 }
 
 // JoinPGP finds the OpenPGP content of raw again with opts (a passphrase
@@ -283,7 +280,18 @@ func (e *Engine) Run(ctx context.Context, src Source, emit func(Result) bool) er
 					j.done <- Result{Item: j.it, Err: j.it.Err, Report: &inspect.Report{Source: j.it.Source, Error: j.it.Err.Error()}}
 					continue
 				}
-				r := e.Inspect(ctx, j.it.Raw, j.it.Source)
+				var r Result
+				switch {
+				case j.it.Bundle != nil:
+					var err error
+					if r, err = e.Replay(ctx, j.it.Bundle); err != nil {
+						r.Err = err
+					}
+				case e.cfg.Evidence:
+					r, r.Bundle = e.Record(ctx, j.it.Raw, j.it.Source)
+				default:
+					r = e.Inspect(ctx, j.it.Raw, j.it.Source)
+				}
 				r.Item = j.it
 				j.done <- r
 			}

@@ -31,6 +31,9 @@ type Item struct {
 	Partial bool
 	// Tag is the caller's (the app's list row).
 	Tag any
+	// Bundle is set when the message comes from an evidence bundle: Run
+	// replays it from the bundle's evidence instead of inspecting it.
+	Bundle *Bundle
 }
 
 // Source yields messages one at a time; ok is false at the end. A Source is
@@ -158,6 +161,9 @@ func Reader(name string, r io.Reader) Source {
 // given; each can be read again from its byte span. The error is the file's:
 // it cannot be opened.
 func File(path string) (Source, error) {
+	if IsBundleName(path) || looksLikeBundle(path) {
+		return bundleFile(path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -264,4 +270,43 @@ func stream(name string, r io.Reader, span func(start, end int64) func() ([]byte
 		}
 		return it, true
 	})
+}
+
+// looksLikeBundle says whether the file at path starts as a bundle does (a
+// bundle renamed to .json, or without an extension): a JSON object naming
+// EvidenceFormat in its first 4 KiB. No message starts so.
+func looksLikeBundle(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	head = bytes.TrimLeft(head[:n], " \t\r\n")
+	return bytes.HasPrefix(head, []byte("{")) && bytes.Contains(head, []byte(`"`+EvidenceFormat+`"`))
+}
+
+// bundleFile yields the message of an evidence bundle with the bundle, so
+// that Run replays it from the recorded evidence. A bundle that cannot be
+// read is an item with its error (the file opened; its content is wrong).
+func bundleFile(path string) (Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	b, err := ReadBundle(f)
+	f.Close()
+	done := false
+	return SourceFunc(func(context.Context) (Item, bool) {
+		if done {
+			return Item{}, false
+		}
+		done = true
+		if err != nil {
+			return Item{Source: path, Index: 1, Err: err}, true
+		}
+		raw := b.Message
+		return Item{Raw: raw, Source: path, Index: 1, Bundle: b, Load: func() ([]byte, error) { return raw, nil }}, true
+	}), nil
 }

@@ -3,6 +3,7 @@ package resolver
 import (
 	"cmp"
 	"context"
+	"errors"
 	"net"
 	"slices"
 	"strings"
@@ -88,7 +89,13 @@ func (r *Recorder) QueryEvidence(ctx context.Context, name string, qtype uint16)
 	r.mu.Unlock()
 
 	f.ans, f.err = r.src.Query(ctx, fq, qtype)
-	f.ev = evidenceOf(fq, qtype, f.ans, f.err, r.now())
+	t := r.now()
+	if ft, ok := r.src.(FetchTimer); ok {
+		if at, ok := ft.FetchedAt(fq, qtype); ok {
+			t = at // a replay: the evidence keeps the time it was recorded
+		}
+	}
+	f.ev = evidenceOf(fq, qtype, f.ans, f.err, t)
 	r.mu.Lock()
 	r.evidence = append(r.evidence, f.ev)
 	r.mu.Unlock()
@@ -120,7 +127,10 @@ func compareEvidence(a, b Evidence) int {
 func evidenceOf(name string, qtype uint16, a *Answer, err error, t time.Time) Evidence {
 	ev := Evidence{Name: name, Type: TypeName(qtype), Time: t.UTC(), Answers: []string{}}
 	if err != nil {
-		ev.Rcode = "TIMEOUT"
+		ev.Rcode = RcodeTimeout
+		if errors.Is(err, ErrNotInEvidence) {
+			ev.Rcode = RcodeNotInEvidence
+		}
 		ev.Error = err.Error()
 		return ev
 	}

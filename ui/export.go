@@ -63,6 +63,7 @@ func (u *UI) exportMenu() {
 		widget.NewButton("Report as JSON", save(".json", e.report.JSON)),
 		widget.NewButton("Report as Markdown (for a ticket)", save(".md", func() ([]byte, error) { return []byte(e.report.Markdown()), nil })),
 		widget.NewButton("Path picture as PNG", save(".png", func() ([]byte, error) { return pathPNG(buildPath(e.report), 900) })),
+		widget.NewButton("Save evidence bundle… (.sealtrace.json, replayable)", func() { d.Hide(); u.saveEvidence(e) }),
 	)
 	d = dialog.NewCustom("Export", "Close", buttons, u.win)
 	d.Show()

@@ -38,6 +38,10 @@ type entry struct {
 	complete   func() (*inspect.Report, []byte, error) // fetches it whole and inspects it again
 	inspected  time.Time                               // when the cached report was made
 	size       int64                                   // RFC822.SIZE
+	// Evidence (ui/evidence.go): set when the report was replayed from a
+	// bundle; the configuration it was inspected with (for what-if).
+	replay *pipeline.ReplayInfo
+	cfg    *pipeline.Config
 }
 
 // summary is what the list shows of a report (and what a folder's cache
@@ -177,9 +181,11 @@ type loader struct {
 }
 
 type reported struct {
-	e     *entry
-	r     *inspect.Report
-	plain []byte
+	e      *entry
+	r      *inspect.Report
+	plain  []byte
+	replay *pipeline.ReplayInfo
+	cfg    *pipeline.Config
 }
 
 // engine is the load's pipeline, built from the settings on first use.
@@ -267,12 +273,13 @@ func (l *loader) run(ctx context.Context, name string, src pipeline.Source, fold
 		}
 		return it, true
 	})
+	cfg := l.engine().Config()
 	l.engine().Run(ctx, rows, func(r pipeline.Result) bool {
 		e := r.Item.Tag.(*entry)
 		if inspected != nil && r.Item.Err == nil && ctx.Err() == nil {
 			inspected(e, r.Report)
 		}
-		events <- reported{e, r.Report, r.Plaintext}
+		events <- reported{e: e, r: r.Report, plain: r.Plaintext, replay: r.Replay, cfg: &cfg}
 		return true
 	})
 	flush()

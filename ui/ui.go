@@ -238,6 +238,7 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 			u.post(func() {
 				for _, x := range rs {
 					x.e.setReport(x.r, x.plain)
+					x.e.replay, x.e.cfg = x.replay, x.cfg
 					if x.e == u.selected {
 						u.view.show(x.e)
 					}
@@ -493,7 +494,7 @@ func (u *UI) openDialog() {
 		r.Close()
 		u.openPath(path)
 	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".eml", ".mbox", ".mbx", ".txt", ""}))
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".eml", ".mbox", ".mbx", ".txt", ".json", ""}))
 	d.Show()
 }
 

@@ -32,6 +32,8 @@ type messageView struct {
 	headers  *widget.RichText
 	body     *widget.Label
 	bodyNote *widget.Label
+	evidence *widget.Label // ui/evidence.go
+	whatIf   *whatIfPanel  // ui/whatif.go
 }
 
 func newMessageView(u *UI) *messageView {
@@ -64,7 +66,9 @@ func newMessageView(u *UI) *messageView {
 		container.NewTabItem("Body", container.NewBorder(v.bodyNote, nil, nil, nil, container.NewVScroll(v.body))),
 		container.NewTabItem("PGP", v.pgp.content),
 	)
-	v.content = container.NewBorder(v.note, nil, nil, nil, v.tabs)
+	v.evidence, v.whatIf = newEvidenceBanner(), newWhatIfPanel(u)
+	v.tabs.Append(container.NewTabItem("What-if", v.whatIf.content))
+	v.content = container.NewBorder(container.NewVBox(v.note, v.evidence), nil, nil, nil, v.tabs)
 	return v
 }
 
@@ -88,6 +92,8 @@ func (v *messageView) show(e *entry) {
 	} else {
 		v.note.Hide()
 	}
+	v.showEvidence(e)
+	v.whatIf.show(e)
 	v.content.Refresh() // the note's height changes the layout
 	r := e.report
 	if r == nil && e.loadReport != nil {

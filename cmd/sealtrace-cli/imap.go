@@ -26,7 +26,7 @@ type imapFlags struct {
 }
 
 // inspectIMAP inspects a folder read-only: EXAMINE and BODY.PEEK only.
-func inspectIMAP(ctx context.Context, eng *pipeline.Engine, fl imapFlags, p printer, stderr io.Writer) error {
+func inspectIMAP(ctx context.Context, eng *pipeline.Engine, fl imapFlags, p printer, stderr io.Writer, saveDir string) error {
 	a, folder, err := mailbox.ParseURL(fl.url, fl.plaintext)
 	if err != nil {
 		return fmt.Errorf("--imap: %w", err)
@@ -69,7 +69,7 @@ func inspectIMAP(ctx context.Context, eng *pipeline.Engine, fl imapFlags, p prin
 	src := f.Source(fctx)
 	defer f.Wait() // before the connection is closed
 	defer stop()
-	return inspectAll(ctx, eng, src, p, stderr)
+	return inspectAll(ctx, eng, src, p, stderr, saveDir)
 }
 
 // imapPassword finds the account's password: in the OS keyring (where the

@@ -30,6 +30,8 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		colour              string
 		demo                bool
 		im                  imapFlags
+		saveDir             string
+		replays, whatIfs    listFlag
 	)
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -51,6 +53,9 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs.StringVar(&im.pin, "pin-sha256", "", "with --imap: accept the server certificate with this SHA-256 `fingerprint` although it does not verify")
 	fs.BoolVar(&demo, "demo", false, "inspect the embedded demo mailbox (offline, with its own DNS zone and evaluation time)")
 	fs.IntVar(&cfg.Workers, "workers", 0, "messages inspected at once (default: one per core)")
+	fs.StringVar(&saveDir, "save-evidence", "", "write an evidence bundle (.sealtrace.json) of each message into `DIR`")
+	fs.Var(&replays, "replay", "re-run the inspection of an evidence bundle `FILE.sealtrace.json` from its recorded evidence alone (repeatable)")
+	fs.Var(&whatIfs, "what-if", "with --replay: change an input (`EDIT`, repeatable): dns:NAME/TYPE=RDATA|nxdomain, body+=TEXT, ip=ADDR, now=RFC3339, adkim=s|r, aspf=s|r, p=none|quarantine|reject, t=y, dkim-key=delete|rotate, forward=plain|arc, spf-lookups=11")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: sealtrace-cli inspect [flags] FILE... [flags]\n\nFILE is an .eml or an mbox file; \"-\" reads standard input.\n\nflags:\n")
 		fs.PrintDefaults()
@@ -103,7 +108,20 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 			cfg.Now = evalTime
 		}
 	}
-	if len(files) == 0 && im.url == "" && demoSrc == nil {
+	edits, err := pipeline.ParseEdits(whatIfs)
+	if err != nil {
+		return usageErr(err.Error())
+	}
+	if len(edits) > 0 && len(replays) == 0 {
+		return usageErr("--what-if changes a replay: give the bundle with --replay FILE.sealtrace.json")
+	}
+	if saveDir != "" {
+		if st, err := os.Stat(saveDir); err != nil || !st.IsDir() {
+			return usageErr(fmt.Sprintf("--save-evidence %q is not a folder", saveDir))
+		}
+		cfg.Evidence = true
+	}
+	if len(files) == 0 && im.url == "" && demoSrc == nil && len(replays) == 0 {
 		fmt.Fprintln(stderr, "sealtrace-cli inspect: no FILE given")
 		fs.Usage()
 		return 2
@@ -126,8 +144,11 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 
 	failed := false
+	if len(replays) > 0 && replayAll(ctx, eng, replays, edits, p, stderr) != nil {
+		failed = true
+	}
 	if im.url != "" {
-		if err := inspectIMAP(ctx, eng, im, p, stderr); err != nil {
+		if err := inspectIMAP(ctx, eng, im, p, stderr, saveDir); err != nil {
 			fmt.Fprintln(stderr, "sealtrace-cli inspect:", safetext.Terminal(err.Error())) // a server's words may be in it
 			failed = true
 		}
@@ -148,7 +169,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 				continue
 			}
 		}
-		if err := inspectAll(ctx, eng, src, p, stderr); err != nil {
+		if err := inspectAll(ctx, eng, src, p, stderr, saveDir); err != nil {
 			failed = true
 		}
 		if ctx.Err() != nil {
@@ -164,12 +185,18 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 // inspectAll prints the report of every message of src, in order. A message
 // that could not be read is reported with its error, and the error returned.
-func inspectAll(ctx context.Context, eng *pipeline.Engine, src pipeline.Source, p printer, stderr io.Writer) error {
+func inspectAll(ctx context.Context, eng *pipeline.Engine, src pipeline.Source, p printer, stderr io.Writer, saveDir string) error {
 	var failed, werr error
 	eng.Run(ctx, src, func(r pipeline.Result) bool {
 		if r.Err != nil {
 			failed = r.Err
 			fmt.Fprintf(stderr, "sealtrace-cli: %s: %s\n", safetext.Terminal(r.Report.Source), safetext.Terminal(r.Err.Error()))
+		}
+		if err := reportReplay(r.Item.Source, r, stderr); err != nil {
+			failed = err // a bundle given as FILE: replayed, and changed since it was written
+		}
+		if err := saveBundle(saveDir, r, stderr); err != nil {
+			failed = err
 		}
 		if werr = p.print(r.Report); werr != nil {
 			fmt.Fprintf(stderr, "sealtrace-cli: writing output: %v\n", werr)
