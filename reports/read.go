@@ -1,0 +1,335 @@
+package reports
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Read reads every report in one input: data as it arrived (XML, gzip, zip,
+// JSON, an RFC 5322 message or an mbox of them), name its file or part name
+// (used in Report.Source and as a hint when the bytes alone do not say).
+//
+// The reports returned are always usable, whether or not an error is also
+// returned: the error says what in the input could not be read (a message
+// of an mbox that carries no report, a zip member that is not XML), wrapping
+// ErrNotReport, ErrMalformed or ErrTooLarge; the reports found elsewhere in
+// the input are still returned. What was skipped inside one report is in
+// that report's Errors instead.
+func Read(name string, data []byte, lim Limits) ([]*Report, error) {
+	r := newReader(lim)
+	r.input(name, data, 0)
+	return r.reps, r.err()
+}
+
+// ReadFile is Read of the file at path, reading at most Limits.MaxInput
+// bytes of it.
+func ReadFile(path string, lim Limits) ([]*Report, error) {
+	lim = lim.withDefaults()
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, lim.MaxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > lim.MaxInput {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, lim.MaxInput)
+	}
+	return Read(path, data, lim)
+}
+
+// Walk reads every path: a file with ReadFile, a folder with every regular
+// file under it (sub-folders included, hidden files and folders skipped, in
+// lexical order). fn is called once per file with its reports and its error
+// (see Read); when fn returns an error the walk stops and returns it. Walk
+// also stops when ctx is done, returning ctx's error.
+func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, reps []*Report, err error) error) error {
+	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			if err := fn(p, nil, err); err != nil {
+				return err
+			}
+			continue
+		}
+		if !st.IsDir() {
+			reps, err := ReadFile(p, lim)
+			if err := fn(p, reps, err); err != nil {
+				return err
+			}
+			continue
+		}
+		var files []string
+		werr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				files = append(files, path) // reported by ReadFile below
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if path != p && len(d.Name()) > 0 && d.Name()[0] == '.' {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if werr != nil {
+			if err := fn(p, nil, werr); err != nil {
+				return err
+			}
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			reps, err := ReadFile(f, lim)
+			if err := fn(f, reps, err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// ReadDir is Walk over one folder collecting every report; the error joins
+// the errors of the files that could not be (wholly) read.
+func ReadDir(dir string, lim Limits) ([]*Report, error) {
+	var all []*Report
+	var errs []error
+	err := Walk(context.Background(), []string{dir}, lim, func(path string, reps []*Report, err error) error {
+		all = append(all, reps...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return all, errors.Join(errs...)
+}
+
+// reader gathers the reports and errors of one input, spending its budget of
+// decompressed bytes across every archive in it.
+type reader struct {
+	lim    Limits
+	budget int64 // decompressed bytes still allowed
+	reps   []*Report
+	errs   []error
+}
+
+func newReader(lim Limits) *reader {
+	lim = lim.withDefaults()
+	return &reader{lim: lim, budget: lim.MaxDecompressed}
+}
+
+func (r *reader) err() error { return errors.Join(r.errs...) }
+
+func (r *reader) fail(err error) { r.errs = append(r.errs, err) }
+
+// add keeps a report unless the input already gave MaxReports.
+func (r *reader) add(rep *Report) bool {
+	if len(r.reps) >= r.lim.MaxReports {
+		r.fail(fmt.Errorf("%s: %w: more than %d reports in one input; the rest skipped", rep.Source, ErrTooLarge, r.lim.MaxReports))
+		return false
+	}
+	r.reps = append(r.reps, rep)
+	return true
+}
+
+func (r *reader) full() bool { return len(r.reps) >= r.lim.MaxReports }
+
+// input sniffs data and reads it as what it is. name is where it came from
+// (file, archive member, message part); depth counts the containers around
+// it.
+func (r *reader) input(name string, data []byte, depth int) {
+	if depth > r.lim.MaxDepth {
+		r.fail(fmt.Errorf("%s: %w: containers nested more than %d deep", name, ErrTooLarge, r.lim.MaxDepth))
+		return
+	}
+	if r.full() {
+		return
+	}
+	switch sniff(data) {
+	case formEmpty:
+		r.fail(fmt.Errorf("%s: %w: empty", name, ErrNotReport))
+	case formGzip:
+		r.gzip(name, data, depth)
+	case formZip:
+		r.zip(name, data, depth)
+	case formXML:
+		r.xml(name, data)
+	case formJSON:
+		r.json(name, data)
+	case formMbox:
+		r.mbox(name, data, depth)
+	case formMessage:
+		r.message(name, data, depth)
+	default:
+		r.fail(fmt.Errorf("%s: %w: neither XML, JSON, gzip, zip nor a mail message", name, ErrNotReport))
+	}
+}
+
+type form int
+
+const (
+	formUnknown form = iota
+	formEmpty
+	formGzip
+	formZip
+	formXML
+	formJSON
+	formMbox
+	formMessage
+)
+
+// sniff says what data is from its first bytes: the names senders give
+// (.xml.gz holding a zip, .txt holding XML) are hints at best.
+func sniff(data []byte) form {
+	switch {
+	case len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b: // RFC 1952 section 2.3.1
+		return formGzip
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")): // zip local header, empty archive
+		return formZip
+	case bytes.HasPrefix(data, []byte("From ")): // mbox (RFC 4155)
+		return formMbox
+	}
+	t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(t) == 0:
+		return formEmpty
+	case t[0] == '<':
+		return formXML
+	case t[0] == '{':
+		return formJSON
+	case looksLikeHeader(data):
+		return formMessage
+	}
+	return formUnknown
+}
+
+// looksLikeHeader: the first line is an RFC 5322 header field (a field name
+// of printable ASCII without a colon or space, then a colon).
+func looksLikeHeader(data []byte) bool {
+	line := data
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		line = data[:i]
+	}
+	c := bytes.IndexByte(line, ':')
+	if c <= 0 {
+		return false
+	}
+	for _, b := range line[:c] {
+		if b <= ' ' || b > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// decompressed reads what rd yields within the input's remaining budget of
+// decompressed bytes; beyond it, ErrTooLarge after reading at most one byte
+// more than the budget (a bomb is never expanded whole).
+func (r *reader) decompressed(rd io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(rd, r.budget+1))
+	if int64(len(data)) > r.budget {
+		r.budget = 0
+		return nil, fmt.Errorf("%w: decompresses to more than %d bytes (Limits.MaxDecompressed)", ErrTooLarge, r.lim.MaxDecompressed)
+	}
+	r.budget -= int64(len(data))
+	return data, err
+}
+
+func (r *reader) gzip(name string, data []byte, depth int) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		r.fail(fmt.Errorf("%s: %w: gzip: %v", name, ErrMalformed, err))
+		return
+	}
+	out, err := r.decompressed(zr)
+	inner := name // the file that held the report, whatever its layers
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		r.fail(fmt.Errorf("%s: %w", name, err))
+		return
+	case err != nil:
+		// A truncated stream: what came out before the break may still hold
+		// whole records (read what is readable), but the input is broken.
+		r.fail(fmt.Errorf("%s: %w: gzip stream broken after %d bytes: %v", name, ErrMalformed, len(out), err))
+		if len(out) == 0 {
+			return
+		}
+		n := len(r.reps)
+		r.input(inner, out, depth+1)
+		for _, rep := range r.reps[n:] {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("the gzip stream is truncated after %d bytes: what followed is lost", len(out)))
+		}
+		return
+	}
+	r.input(inner, out, depth+1)
+}
+
+func (r *reader) zip(name string, data []byte, depth int) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		r.fail(fmt.Errorf("%s: %w: zip: %v", name, ErrMalformed, err))
+		return
+	}
+	if len(zr.File) == 0 {
+		r.fail(fmt.Errorf("%s: %w: empty zip archive", name, ErrNotReport))
+		return
+	}
+	for _, f := range zr.File {
+		if r.full() {
+			r.fail(fmt.Errorf("%s: %w: more than %d reports in one input; the rest skipped", name, ErrTooLarge, r.lim.MaxReports))
+			return
+		}
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		member := name + ": " + f.Name
+		// The declared size is the sender's word; refuse early when it is
+		// already too large, and count the real bytes anyway.
+		if f.UncompressedSize64 > uint64(r.budget) {
+			r.fail(fmt.Errorf("%s: %w: declares %d bytes, more than the %d left of Limits.MaxDecompressed", member, ErrTooLarge, f.UncompressedSize64, r.budget))
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			r.fail(fmt.Errorf("%s: %w: zip: %v", member, ErrMalformed, err))
+			continue
+		}
+		out, err := r.decompressed(rc)
+		rc.Close()
+		if err != nil {
+			if errors.Is(err, ErrTooLarge) {
+				r.fail(fmt.Errorf("%s: %w", member, err))
+			} else {
+				r.fail(fmt.Errorf("%s: %w: zip: %v", member, ErrMalformed, err))
+			}
+			continue
+		}
+		r.input(member, out, depth+1)
+	}
+}
