@@ -94,7 +94,8 @@ const (
 	// Mail::DMARC 1.20211209 (Report/Receive.pm, do_node_record):
 	QuirkMDDisposition = "Mail::DMARC: a disposition other than none|quarantine|reject (RFC 9990's pass) is stored as none"
 	QuirkMDResult      = "Mail::DMARC: an evaluated dkim/spf other than pass|fail is stored as pass"
-	QuirkMDAuthFirst   = "Mail::DMARC: every auth_results/dkim (spf) entry of a record gets the first entry's values (its XPath is relative to the record)"
+	QuirkMDAuthFirst   = "Mail::DMARC: every auth_results/dkim (spf) entry of a record gets, per field, the first value of that field in any entry (its XPath is relative to the record)"
+	QuirkMDFromSubject = "Mail::DMARC: an envelope_to or header_from absent from the XML is taken from the message's Subject or attachment name"
 	QuirkMDReportID    = "Mail::DMARC: <> around report_id are removed"
 	QuirkMDSPFResult   = "Mail::DMARC: an auth_results SPF result outside RFC 7208's is stored as temperror"
 	QuirkMDSPFScope    = "Mail::DMARC: an SPF scope other than mfrom|helo is dropped"
@@ -111,7 +112,8 @@ func stripAngles(s string) string {
 // CompareMailDMARC counts what Mail::DMARC read against ours: every field
 // its receiver keeps (np, testing, discovery_method, generator and fo it
 // does not read).
-func CompareMailDMARC(ours, peer *Feedback) *Tally {
+// fromMessage says the peer read a whole message (.eml), not a bare report.
+func CompareMailDMARC(ours, peer *Feedback, fromMessage bool) *Tally {
 	t := &Tally{}
 	t.eq("org_name", ours.OrgName, peer.OrgName)
 	t.eq("email", ours.Email, peer.Email)
@@ -150,12 +152,20 @@ func CompareMailDMARC(ours, peer *Feedback) *Tally {
 			t.eq(fmt.Sprintf("%sreason %d type", w, k), o.Reasons[k].Type, p.Reasons[k].Type)
 			t.eq(fmt.Sprintf("%sreason %d comment", w, k), o.Reasons[k].Comment, p.Reasons[k].Comment)
 		}
-		t.eq(w+"header_from", o.HeaderFrom, p.HeaderFrom)
+		subj := func(where, want, got string) {
+			if fromMessage && strings.TrimSpace(want) == "" && got != "" {
+				t.quirk(where, want, got, got, QuirkMDFromSubject)
+				return
+			}
+			t.eq(where, want, got)
+		}
+		subj(w+"header_from", o.HeaderFrom, p.HeaderFrom)
 		t.eq(w+"envelope_from", o.EnvelopeFrom, p.EnvelopeFrom)
-		t.eq(w+"envelope_to", o.EnvelopeTo, p.EnvelopeTo)
+		subj(w+"envelope_to", o.EnvelopeTo, p.EnvelopeTo)
 		t.num(w+"auth dkim count", int64(len(o.AuthDKIM)), int64(len(p.AuthDKIM)))
+		first := firstDKIM(o.AuthDKIM)
 		for k := range min(len(o.AuthDKIM), len(p.AuthDKIM)) {
-			a, b, first := o.AuthDKIM[k], p.AuthDKIM[k], o.AuthDKIM[0]
+			a, b := o.AuthDKIM[k], p.AuthDKIM[k]
 			ww := fmt.Sprintf("%sauth dkim %d ", w, k)
 			t.quirk(ww+"domain", a.Domain, first.Domain, b.Domain, QuirkMDAuthFirst)
 			t.quirk(ww+"selector", a.Selector, first.Selector, b.Selector, QuirkMDAuthFirst)
@@ -163,8 +173,9 @@ func CompareMailDMARC(ours, peer *Feedback) *Tally {
 			t.quirk(ww+"human_result", a.HumanResult, first.HumanResult, b.HumanResult, QuirkMDAuthFirst)
 		}
 		t.num(w+"auth spf count", int64(len(o.AuthSPF)), int64(len(p.AuthSPF)))
+		firstS := firstSPF(o.AuthSPF)
 		for k := range min(len(o.AuthSPF), len(p.AuthSPF)) {
-			a, b, first := o.AuthSPF[k], p.AuthSPF[k], o.AuthSPF[0]
+			a, b, first := o.AuthSPF[k], p.AuthSPF[k], firstS
 			ww := fmt.Sprintf("%sauth spf %d ", w, k)
 			t.quirk(ww+"domain", a.Domain, first.Domain, b.Domain, QuirkMDAuthFirst)
 			scope := first.Scope
@@ -182,6 +193,29 @@ func CompareMailDMARC(ours, peer *Feedback) *Tally {
 		}
 	}
 	return t
+}
+
+// firstDKIM is what Mail::DMARC stores in every DKIM entry: per field, the
+// first entry that has it.
+func firstDKIM(as []DKIMAuth) DKIMAuth {
+	var m DKIMAuth
+	for _, a := range slices.Backward(as) {
+		m.Domain = cmp(a.Domain, m.Domain)
+		m.Selector = cmp(a.Selector, m.Selector)
+		m.Result = cmp(a.Result, m.Result)
+		m.HumanResult = cmp(a.HumanResult, m.HumanResult)
+	}
+	return m
+}
+
+func firstSPF(as []SPFAuth) SPFAuth {
+	var m SPFAuth
+	for _, a := range slices.Backward(as) {
+		m.Domain = cmp(a.Domain, m.Domain)
+		m.Scope = cmp(a.Scope, m.Scope)
+		m.Result = cmp(a.Result, m.Result)
+	}
+	return m
 }
 
 // catMerge is what dmarc-cat's single auth struct holds after decoding
