@@ -342,32 +342,51 @@ func CompareDmarcCat(ours *Feedback, peer *CatReport) *Tally {
 		t.eq(w+"envelope_from", o.EnvelopeFrom, p.EnvelopeFrom)
 		t.eq(w+"envelope_to", o.EnvelopeTo, p.EnvelopeTo)
 		md, ms := catMergeDKIM(o.AuthDKIM), catMergeSPF(o.AuthSPF)
-		// With one entry the merge is that entry: an agreement. With
-		// several, the peer shows the merge, not any one entry.
-		chk := func(field, merged, got string, n int) {
-			if n > 1 {
-				t.Compared++
-				if strings.TrimSpace(merged) == strings.TrimSpace(got) {
-					t.Explained++
-					if t.Quirks == nil {
-						t.Quirks = map[string]int{}
-					}
-					t.Quirks[QuirkCatAuthMerge]++
-				} else {
-					t.Diffs = append(t.Diffs, fmt.Sprintf("%s: ours merged %q, peer %q", field, merged, got))
-				}
+		// When every entry has the same value the merge is that value:
+		// an agreement. Otherwise the peer shows the merge, not any one
+		// entry.
+		chk := func(field, merged, got string, vals []string) {
+			same := true
+			for _, v := range vals {
+				same = same && strings.TrimSpace(v) == strings.TrimSpace(merged)
+			}
+			if same {
+				t.eq(field, merged, got)
 				return
 			}
-			t.eq(field, merged, got)
+			t.Compared++
+			if strings.TrimSpace(merged) == strings.TrimSpace(got) {
+				t.Explained++
+				if t.Quirks == nil {
+					t.Quirks = map[string]int{}
+				}
+				t.Quirks[QuirkCatAuthMerge]++
+			} else {
+				t.Diffs = append(t.Diffs, fmt.Sprintf("%s: ours merged %q, peer %q", field, merged, got))
+			}
+		}
+		dv := func(f func(DKIMAuth) string) []string {
+			var vs []string
+			for _, a := range o.AuthDKIM {
+				vs = append(vs, f(a))
+			}
+			return vs
+		}
+		sv := func(f func(SPFAuth) string) []string {
+			var vs []string
+			for _, a := range o.AuthSPF {
+				vs = append(vs, f(a))
+			}
+			return vs
 		}
 		p0, s0 := p.AuthDKIM[0], p.AuthSPF[0]
-		chk(w+"auth dkim domain", md.Domain, p0.Domain, len(o.AuthDKIM))
-		chk(w+"auth dkim selector", md.Selector, p0.Selector, len(o.AuthDKIM))
-		chk(w+"auth dkim result", md.Result, p0.Result, len(o.AuthDKIM))
-		chk(w+"auth dkim human_result", md.HumanResult, p0.HumanResult, len(o.AuthDKIM))
-		chk(w+"auth spf domain", ms.Domain, s0.Domain, len(o.AuthSPF))
-		chk(w+"auth spf result", ms.Result, s0.Result, len(o.AuthSPF))
-		chk(w+"auth spf human_result", ms.HumanResult, s0.HumanResult, len(o.AuthSPF))
+		chk(w+"auth dkim domain", md.Domain, p0.Domain, dv(func(a DKIMAuth) string { return a.Domain }))
+		chk(w+"auth dkim selector", md.Selector, p0.Selector, dv(func(a DKIMAuth) string { return a.Selector }))
+		chk(w+"auth dkim result", md.Result, p0.Result, dv(func(a DKIMAuth) string { return a.Result }))
+		chk(w+"auth dkim human_result", md.HumanResult, p0.HumanResult, dv(func(a DKIMAuth) string { return a.HumanResult }))
+		chk(w+"auth spf domain", ms.Domain, s0.Domain, sv(func(a SPFAuth) string { return a.Domain }))
+		chk(w+"auth spf result", ms.Result, s0.Result, sv(func(a SPFAuth) string { return a.Result }))
+		chk(w+"auth spf human_result", ms.HumanResult, s0.HumanResult, sv(func(a SPFAuth) string { return a.HumanResult }))
 	}
 	return t
 }

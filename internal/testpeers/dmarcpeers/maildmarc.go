@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -37,10 +38,18 @@ func MailDMARCAvailable() error {
 // MailDMARC runs Mail::DMARC's receiver over files in one perl process and
 // returns one Result per file, in order. The error is for the run itself
 // (perl missing, output unreadable), not for a file it could not read.
-func MailDMARC(ctx context.Context, files []string) ([]Result, error) {
+//
+// stripNS removes the dmarc-2.0 namespace declaration before the receiver
+// reads the XML: Mail::DMARC 1.20211209 finds its elements by XPath with no
+// namespace, so it reads nothing from an RFC 9990 report as sent.
+func MailDMARC(ctx context.Context, files []string, stripNS bool) ([]Result, error) {
 	// The script comes on standard input ("perl -"), the files as arguments.
 	cmd := exec.CommandContext(ctx, "perl", append([]string{"-"}, files...)...)
 	cmd.Stdin = bytes.NewReader(MailDMARCScript)
+	cmd.Env = os.Environ()
+	if stripNS {
+		cmd.Env = append(cmd.Env, "MAILDMARC_STRIP_NS=1")
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
