@@ -252,19 +252,24 @@ var (
 		{name: "ids", kind: 'g', sub: []fld{{name: "header_from"}, {name: "envelope_from"}, {name: "envelope_to"}}},
 		{name: "auth", kind: 'g', sub: []fld{{name: "dkim", kind: 'g', sub: catResult}, {name: "spf", kind: 'g', sub: catResult}}},
 	}
-	catFeedback = []fld{
+	logStamp  = regexp.MustCompile(`\n\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
+	dumpStart = regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d report=\{`)
+)
+
+// catFeedback is the whole struct; orgFree when the organisation's name is
+// not known from the table (and so may hold spaces).
+func catFeedback(orgFree bool) []fld {
+	return []fld{
 		{name: "version"},
 		{name: "meta", kind: 'g', sub: []fld{
-			{name: "org_name"}, {name: "email"}, {name: "extra", free: true}, {name: "report_id"},
+			{name: "org_name", free: orgFree}, {name: "email"}, {name: "extra", free: true}, {name: "report_id"},
 			{name: "date", kind: 'g', sub: []fld{{name: "begin"}, {name: "end"}}},
 			{name: "errors", kind: 'r'},
 		}},
 		{name: "policy", kind: 'g', sub: []fld{{name: "domain"}, {name: "adkim"}, {name: "aspf"}, {name: "p"}, {name: "sp"}, {name: "pct"}, {name: "fo"}}},
 		{name: "records", kind: 'l', sub: []fld{{kind: 'g', sub: catRecord}}},
 	}
-	logStamp  = regexp.MustCompile(`\n\d{4}/\d\d/\d\d \d\d:\d\d:\d\d `)
-	dumpStart = regexp.MustCompile(`(?m)^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d report=\{`)
-)
+}
 
 // val is a decoded dump value: a string, a struct's fields by name, or a
 // slice's elements.
@@ -292,7 +297,7 @@ func parseCatDump(stderr, org string) *Feedback {
 	if org != "" && !strings.Contains(s, space) {
 		s = strings.Replace(s, " {"+org+" ", " {"+strings.ReplaceAll(org, " ", space)+" ", 1)
 	}
-	v, ok := parseGroup(s, fld{kind: 'g', sub: catFeedback})
+	v, ok := parseGroup(s, fld{kind: 'g', sub: catFeedback(org == "")})
 	if !ok {
 		return nil
 	}
