@@ -105,6 +105,8 @@ fuzz:
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./internal/safetext -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./internal/winpkg -run '^$$' -fuzz '^FuzzResources$$' -fuzztime $${FUZZTIME:-20s}
+	@for t in FuzzReadXML FuzzReadArchive FuzzReadJSON FuzzReadMessage; do \
+	  $(GO) test ./reports -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} || exit 1; done
 
 # Regenerate the demo mailbox with the real peers (dkimpy signs it).
 demo: deps-test
