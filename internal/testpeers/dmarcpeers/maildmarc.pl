@@ -93,6 +93,12 @@ sub read_one {
         $recv->report->init();
         $recv->handle_body($xml);
     }
+    # MAILDMARC_COUNT_ONLY=1 (the bench): say only how many records were
+    # read, so the time measured is the peer's reading, not JSON::PP's
+    # writing (pure Perl, and slower than the reading).
+    if ($ENV{MAILDMARC_COUNT_ONLY}) {
+        return { file => $file, ok => JSON::PP::true, records => scalar @{ $recv->report->aggregate->record || [] } };
+    }
     return { file => $file, ok => JSON::PP::true, report => dump_agg($recv->report->aggregate) };
 }
 
