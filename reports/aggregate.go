@@ -140,6 +140,7 @@ func parseAggregate(name string, data []byte, maxRecords int, strict bool) (rep 
 	rep = &Report{Kind: KindAggregate, Source: name, Aggregate: a}
 	var sawMeta, sawPolicy bool
 	skipped := 0
+	shared := interner{}
 	for broken == nil {
 		tok, err := dec.Token()
 		if err != nil {
@@ -184,7 +185,7 @@ func parseAggregate(name string, data []byte, maxRecords int, strict bool) (rep 
 			}
 			var x xmlRecord
 			if broken = dec.DecodeElement(&x, &se); broken == nil {
-				rec, problem := record(&x)
+				rec, problem := record(&x, shared)
 				if problem != "" {
 					rep.Errors = append(rep.Errors, fmt.Sprintf("record %d skipped: %s", len(a.Records)+skipped+1, problem))
 					skipped++
@@ -247,15 +248,15 @@ func (a *Aggregate) metadata(m *xmlMetadata, rep *Report) {
 }
 
 // record turns one <record> into a Record, or says why it cannot be used.
-func record(x *xmlRecord) (Record, string) {
+func record(x *xmlRecord, in interner) (Record, string) {
 	rec := Record{
 		SourceIP:     strings.TrimSpace(x.SourceIP),
 		Disposition:  enum(x.Disposition),
 		DKIM:         enum(x.DKIM),
 		SPF:          enum(x.SPF),
-		HeaderFrom:   strings.TrimSpace(x.HeaderFrom),
-		EnvelopeFrom: strings.TrimSpace(x.EnvFrom),
-		EnvelopeTo:   strings.TrimSpace(x.EnvTo),
+		HeaderFrom:   in.get(x.HeaderFrom),
+		EnvelopeFrom: in.get(x.EnvFrom),
+		EnvelopeTo:   in.get(x.EnvTo),
 	}
 	c := strings.TrimSpace(x.Count)
 	n, err := strconv.ParseInt(c, 10, 64)
@@ -267,18 +268,51 @@ func record(x *xmlRecord) (Record, string) {
 		rec.Reasons = append(rec.Reasons, Reason{Type: enum(re.Type), Comment: strings.TrimSpace(re.Comment)})
 	}
 	for _, d := range x.AuthDKIM {
-		rec.Auth.DKIM = append(rec.Auth.DKIM, DKIMAuth{Domain: strings.TrimSpace(d.Domain), Selector: strings.TrimSpace(d.Selector),
-			Result: enum(d.Result), HumanResult: strings.TrimSpace(d.HumanResult)})
+		rec.Auth.DKIM = append(rec.Auth.DKIM, DKIMAuth{Domain: in.get(d.Domain), Selector: in.get(d.Selector),
+			Result: enum(d.Result), HumanResult: in.get(d.HumanResult)})
 	}
 	for _, s := range x.AuthSPF {
-		rec.Auth.SPF = append(rec.Auth.SPF, SPFAuth{Domain: strings.TrimSpace(s.Domain), Scope: enum(s.Scope), Result: enum(s.Result)})
+		rec.Auth.SPF = append(rec.Auth.SPF, SPFAuth{Domain: in.get(s.Domain), Scope: enum(s.Scope), Result: enum(s.Result)})
 	}
 	return rec, ""
 }
 
 // enum is a keyword of the schema's enumerations (RFC 7489 appendix C:
-// all lower case), trimmed and lowered: a few senders capitalise them.
-func enum(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// all lower case), trimmed and lowered: a few senders capitalise them. The
+// known words come back as one shared string each, so that a folder of
+// reports holds "pass" once, not once per record.
+func enum(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if k, ok := keywords[s]; ok {
+		return k
+	}
+	return s
+}
+
+var keywords = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range []string{"none", "quarantine", "reject", "pass", "fail", "softfail", "neutral", "temperror",
+		"permerror", "policy", "r", "s", "y", "n", "mfrom", "helo", "forwarded", "sampled_out", "trusted_forwarder",
+		"mailing_list", "local_policy", "other", "psl", "treewalk", "sts", "tlsa", "no-policy-found"} {
+		m[w] = w
+	}
+	return m
+}()
+
+// interner shares the strings that repeat across the records of a report
+// (the From domain, the signing domains and selectors).
+type interner map[string]string
+
+func (in interner) get(s string) string {
+	s = strings.TrimSpace(s)
+	if v, ok := in[s]; ok {
+		return v
+	}
+	if len(in) < 10000 {
+		in[s] = s
+	}
+	return s
+}
 
 // epoch reads date_range's seconds since 1970 UTC (RFC 7489 appendix C:
 // xs:integer). Some senders write a fraction; it is dropped.
@@ -312,6 +346,11 @@ func clip(s string) string {
 func charsetReader(charset string, in io.Reader) (io.Reader, error) {
 	switch strings.ToLower(strings.TrimSpace(charset)) {
 	case "utf-8", "utf8", "us-ascii", "ascii":
+		return in, nil
+	case "utf-16", "utf-16le", "utf-16be", "utf16":
+		// UTF-16 with a byte order mark was made UTF-8 by unBOM; without
+		// one it is not read as XML at all (a syntax error at the first
+		// zero byte), so what reaches here is UTF-8.
 		return in, nil
 	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "windows-1252", "cp1252":
 		b, err := io.ReadAll(in)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"unicode/utf16"
 )
 
 // Read reads every report in one input: data as it arrived (XML, gzip, zip,
@@ -171,6 +173,7 @@ func (r *reader) input(name string, data []byte, depth int) {
 	if r.full() {
 		return
 	}
+	data = unBOM(data)
 	switch sniff(data) {
 	case formEmpty:
 		r.fail(fmt.Errorf("%s: %w: empty", name, ErrNotReport))
@@ -189,6 +192,28 @@ func (r *reader) input(name string, data []byte, depth int) {
 	default:
 		r.fail(fmt.Errorf("%s: %w: neither XML, JSON, gzip, zip nor a mail message", name, ErrNotReport))
 	}
+}
+
+// unBOM drops a UTF-8 byte order mark (encoding/json refuses it) and turns
+// UTF-16 with a byte order mark, which some Windows servers write, into
+// UTF-8 (encoding/xml reads UTF-8 only; the declaration's encoding="UTF-16"
+// is then accepted by charsetReader as already done).
+func unBOM(data []byte) []byte {
+	switch {
+	case bytes.HasPrefix(data, []byte("\xef\xbb\xbf")):
+		return data[3:]
+	case len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff):
+		order := binary.ByteOrder(binary.LittleEndian)
+		if data[0] == 0xfe {
+			order = binary.BigEndian
+		}
+		u := make([]uint16, 0, len(data)/2)
+		for i := 2; i+1 < len(data); i += 2 {
+			u = append(u, order.Uint16(data[i:]))
+		}
+		return []byte(string(utf16.Decode(u)))
+	}
+	return data
 }
 
 type form int

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -197,6 +198,9 @@ func TestReadDir(t *testing.T) {
 	dir := t.TempDir()
 	files, _ := filepath.Glob("testdata/*")
 	for _, f := range files {
+		if st, err := os.Stat(f); err != nil || st.IsDir() {
+			continue // testdata/fuzz: the fuzzers' regression cases
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -311,7 +315,7 @@ func TestHostileStrings(t *testing.T) {
 	// XML cannot carry C0 controls (encoding/xml refuses them, escaped or
 	// raw), but it carries C1 controls (U+009B is CSI to a terminal) and
 	// bidirectional overrides; TLS reports' JSON carries anything.
-	xml := `<feedback><report_metadata><org_name>Evil 31m‮Corp</org_name><report_id>=HYPERLINK("http://x")</report_id>` +
+	xml := `<feedback><report_metadata><org_name>Evil ` + "\u009b31m\u202eCorp" + `</org_name><report_id>=HYPERLINK("http://x")</report_id>` +
 		`<date_range><begin>0</begin><end>1</end></date_range></report_metadata><policy_published><domain>x.example</domain><p>none</p></policy_published>` +
 		`<record><row><source_ip>-1+2</source_ip><count>1</count><policy_evaluated><disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>` +
 		`<identifiers><header_from>@x.example</header_from></identifiers></record></feedback>`
@@ -358,5 +362,31 @@ func TestHostileStrings(t *testing.T) {
 	}
 	if len(rows[0]) != len(hdr) {
 		t.Errorf("row of %d cells, header of %d", len(rows[0]), len(hdr))
+	}
+}
+
+// TestMessageWithOtherAttachments: a report message that also carries a
+// PDF notice and a logo gives its report and no error; a message whose only
+// attachment is no report names it in the error.
+func TestMessageWithOtherAttachments(t *testing.T) {
+	x, err := os.ReadFile("testdata/agg-rfc7489.xml.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := func(ct, name string, body []byte) string {
+		return "--b\r\nContent-Type: " + ct + "\r\nContent-Disposition: attachment; filename=\"" + name +
+			"\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(body) + "\r\n"
+	}
+	head := "From: r@x.example\r\nSubject: Report\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	msg := head + part("application/pdf", "notice.pdf", []byte("%PDF-1.4 not a report")) +
+		part("image/png", "logo.png", []byte("\x89PNG")) + part("application/gzip", "r.xml.gz", x) + "--b--\r\n"
+	reps, err := Read("m.eml", []byte(msg), Limits{})
+	if err != nil || len(reps) != 1 || reps[0].Source != "m.eml: r.xml.gz" {
+		t.Errorf("%d reports, error %v", len(reps), err)
+	}
+	msg = head + part("application/pdf", "notice.pdf", []byte("%PDF-1.4 not a report")) + "--b--\r\n"
+	reps, err = Read("m.eml", []byte(msg), Limits{})
+	if len(reps) != 0 || !errors.Is(err, ErrNotReport) || !strings.Contains(err.Error(), "m.eml: notice.pdf") {
+		t.Errorf("%d reports, error %v", len(reps), err)
 	}
 }

@@ -46,7 +46,15 @@ func TestReportsUsageErrors(t *testing.T) {
 // because the mbox holds a message that carries no report, which stderr
 // names; the other reports are still printed.
 func TestReportsJSONFolder(t *testing.T) {
-	code, out, stderr := runCLI(t, "", "reports", "--format", "json", "--dns-zone", offlineZone(t), ownReports)
+	// The folder's own files, without testdata/fuzz (the fuzzers' cases).
+	dir := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join(ownReports, "*"))
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil {
+			os.WriteFile(filepath.Join(dir, filepath.Base(f)), b, 0o600)
+		}
+	}
+	code, out, stderr := runCLI(t, "", "reports", "--format", "json", "--dns-zone", offlineZone(t), dir)
 	if code != 1 || !strings.Contains(stderr, "reports.mbox: message 2") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q; want 1 naming only the mbox's message 2", code, stderr)
 	}
@@ -195,5 +203,14 @@ func TestReportsRealFolder(t *testing.T) {
 	}
 	if strings.Contains(stderr, "/aggregate/") || strings.Contains(stderr, "/tlsrpt/") || strings.Contains(stderr, "/failure/") {
 		t.Errorf("a good input is complained about:\n%s", stderr)
+	}
+}
+
+// TestReportsMissingFile: a file that cannot be opened is named on stderr
+// and exits 1; the readable one is still printed.
+func TestReportsMissingFile(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "reports", "--format", "json", "/nonexistent/r.xml", filepath.Join(ownReports, "tlsrpt.json"))
+	if code != 1 || !strings.Contains(stderr, "/nonexistent/r.xml") || len(jsonLines(t, out)) != 1 {
+		t.Errorf("exit %d, stderr %q, out %q", code, stderr, out)
 	}
 }
