@@ -155,7 +155,7 @@ func TestAggregatePeersGenerated(t *testing.T) {
 		o := peerFeedback(peerReadOne(t, p))
 		ours[p] = o
 		schemas[o.Schema]++
-		truth.Add(dmarcpeers.CompareTruth(o, truths[p]))
+		truth.Add(dmarcpeers.CompareTruth(o, truths[p]).Prefix(filepath.Base(p)))
 
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -168,7 +168,7 @@ func TestAggregatePeersGenerated(t *testing.T) {
 			if cr.Dump == nil {
 				t.Errorf("%s: dmarc-cat's debug line unreadable", filepath.Base(p))
 			}
-			cat.Add(dmarcpeers.CompareDmarcCat(o, cr))
+			cat.Add(dmarcpeers.CompareDmarcCat(o, cr).Prefix(filepath.Base(p)))
 		}
 		mdPaths = append(mdPaths, p)
 	}
@@ -186,7 +186,7 @@ func TestAggregatePeersGenerated(t *testing.T) {
 			t.Errorf("Mail::DMARC cannot read the generated %s: %s", filepath.Base(paths[i]), r.Err)
 			continue
 		}
-		md.Add(dmarcpeers.CompareMailDMARC(ours[paths[i]], r.Report, false))
+		md.Add(dmarcpeers.CompareMailDMARC(ours[paths[i]], r.Report, false).Prefix(filepath.Base(paths[i])))
 	}
 	logTally(t, "generator (what was written)", &truth)
 	logTally(t, "dmarc-cat", &cat)

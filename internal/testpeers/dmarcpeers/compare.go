@@ -20,6 +20,8 @@ type Tally struct {
 	Diffs                       []string
 	// Quirks counts the explained differences by quirk.
 	Quirks map[string]int
+	// names of the two sides in Diffs: "ours" and "peer" unless set.
+	want, got string
 }
 
 // Add adds o's counts to t.
@@ -51,7 +53,19 @@ func (t *Tally) eq(where, want, got string) {
 		t.Agreed++
 		return
 	}
-	t.Diffs = append(t.Diffs, fmt.Sprintf("%s: ours %q, peer %q", where, want, got))
+	w, g := t.want, t.got
+	if w == "" {
+		w, g = "ours", "peer"
+	}
+	t.Diffs = append(t.Diffs, fmt.Sprintf("%s: %s %q, %s %q", where, w, want, g, got))
+}
+
+// Prefix returns t with every difference prefixed by what (a file name).
+func (t *Tally) Prefix(what string) *Tally {
+	for i, d := range t.Diffs {
+		t.Diffs[i] = what + ": " + d
+	}
+	return t
 }
 
 // quirk compares a field the peer is known to rewrite: want is ours, as
@@ -394,7 +408,7 @@ func CompareDmarcCat(ours *Feedback, peer *CatReport) *Tally {
 // CompareTruth counts ours against the generator's report: every field,
 // exactly.
 func CompareTruth(ours, truth *Feedback) *Tally {
-	t := &Tally{}
+	t := &Tally{want: "generated", got: "read"}
 	t.eq("schema", truth.Schema, ours.Schema)
 	t.eq("org_name", truth.OrgName, ours.OrgName)
 	t.eq("email", truth.Email, ours.Email)
