@@ -61,9 +61,10 @@ type xmlRecord struct {
 		HumanResult string `xml:"human_result"`
 	} `xml:"auth_results>dkim"`
 	AuthSPF []struct {
-		Domain string `xml:"domain"`
-		Scope  string `xml:"scope"`
-		Result string `xml:"result"`
+		Domain      string `xml:"domain"`
+		Scope       string `xml:"scope"`
+		Result      string `xml:"result"`
+		HumanResult string `xml:"human_result"` // not in RFC 7489's schema; real reporters send it
 	} `xml:"auth_results>spf"`
 }
 
@@ -272,7 +273,8 @@ func record(x *xmlRecord, in interner) (Record, string) {
 			Result: enum(d.Result), HumanResult: in.get(d.HumanResult)})
 	}
 	for _, s := range x.AuthSPF {
-		rec.Auth.SPF = append(rec.Auth.SPF, SPFAuth{Domain: in.get(s.Domain), Scope: enum(s.Scope), Result: enum(s.Result)})
+		rec.Auth.SPF = append(rec.Auth.SPF, SPFAuth{Domain: in.get(s.Domain), Scope: enum(s.Scope), Result: enum(s.Result),
+			HumanResult: in.get(s.HumanResult)})
 	}
 	return rec, ""
 }

@@ -93,9 +93,10 @@ type dkimJSON struct {
 }
 
 type spfJSON struct {
-	Domain string `json:"domain"`
-	Scope  string `json:"scope"`
-	Result string `json:"result"`
+	Domain      string `json:"domain"`
+	Scope       string `json:"scope"`
+	Result      string `json:"result"`
+	HumanResult string `json:"human_result,omitempty"`
 }
 
 type recordJSON struct {

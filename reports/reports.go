@@ -144,7 +144,7 @@ type DKIMAuth struct {
 
 // SPFAuth is the SPF check's result in auth_results (scope mfrom or helo).
 type SPFAuth struct {
-	Domain, Scope, Result string
+	Domain, Scope, Result, HumanResult string
 }
 
 // Pass reports whether the record's messages passed DMARC: an aligned DKIM
