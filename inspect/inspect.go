@@ -76,6 +76,7 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 		now = opts.Now
 	}
 	rec := resolver.NewRecorder(opts.Resolver, opts.Clock)
+	rep.DNSSource = resolver.Describe(opts.Resolver)
 	evalTime := now()
 
 	if f, ok := m.Get("Message-ID"); ok {

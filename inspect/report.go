@@ -44,6 +44,10 @@ type Report struct {
 	Hops       []Hop               `json:"hops"`
 	PGP        *PGPReport          `json:"pgp,omitempty"` // OpenPGP content, when there is some
 	DNS        []resolver.Evidence `json:"dns"`
+	// DNSSource says where the answers in DNS came from: the system
+	// resolver, a named server, offline zone files, or answers recorded
+	// earlier.
+	DNSSource resolver.SourceInfo `json:"dns_source"`
 }
 
 // PGPReport is the OpenPGP section of a report. Package pgp decides it; the
