@@ -42,7 +42,8 @@ type Report struct {
 	ARC        ARCResult           `json:"arc"`
 	Claims     []Claim             `json:"claims"`
 	Hops       []Hop               `json:"hops"`
-	PGP        *PGPReport          `json:"pgp,omitempty"` // OpenPGP content, when there is some
+	PGP        *PGPReport          `json:"pgp,omitempty"`    // OpenPGP content, when there is some
+	Bounce     *BounceReport       `json:"bounce,omitempty"` // when the message is a bounce (RFC 3464)
 	DNS        []resolver.Evidence `json:"dns"`
 	// DNSSource says where the answers in DNS came from: the system
 	// resolver, a named server, offline zone files, or answers recorded
@@ -73,6 +74,26 @@ type PGPReport struct {
 	EncryptedTo       []string `json:"encrypted_to,omitempty"`
 	Error             string   `json:"error,omitempty"`
 	Steps             []Step   `json:"steps"`
+}
+
+// BounceReport is what a bounce (a delivery status notification, RFC 3464)
+// says. Package pipeline reads it; the returned message is a report of its
+// own.
+type BounceReport struct {
+	ReportingMTA string            `json:"reporting_mta,omitempty"`
+	Recipients   []BounceRecipient `json:"recipients"`
+	// Returned is what the bounce carries of the message: "message" (whole,
+	// message/rfc822), "headers" (text/rfc822-headers) or "none".
+	Returned string `json:"returned"`
+}
+
+// BounceRecipient is one recipient the bounce reports on (RFC 3464 2.3).
+type BounceRecipient struct {
+	FinalRecipient string `json:"final_recipient"`
+	Action         string `json:"action"`                    // failed, delayed, delivered, relayed, expanded
+	Status         string `json:"status"`                    // RFC 3463: 5.1.1
+	RemoteMTA      string `json:"remote_mta,omitempty"`      // the server that refused it
+	DiagnosticCode string `json:"diagnostic_code,omitempty"` // its words: "smtp; 550 5.1.1 …"
 }
 
 // Step is one thing a check did, said so that a trainee understands it:

@@ -218,6 +218,7 @@ func (e *Engine) Inspect(ctx context.Context, raw []byte, source string) Result 
 		if pr := attachPGP(rep, raw, e.pgp); pr != nil {
 			r.Plaintext = pr.Plaintext
 		}
+		joinBounce(rep, raw)
 	}
 	return r
 }
@@ -285,6 +286,9 @@ func (e *Engine) Run(ctx context.Context, src Source, emit func(Result) bool) er
 				}
 				r := e.Inspect(ctx, j.it.Raw, j.it.Source)
 				r.Item = j.it
+				if j.it.Returned {
+					markReturned(r.Report)
+				}
 				j.done <- r
 			}
 		}()
