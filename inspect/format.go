@@ -44,6 +44,9 @@ func (r *Report) Markdown() string {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "- Warning: %s\n", t(w))
 	}
+	for _, n := range r.NeedsBody {
+		fmt.Fprintf(&b, "- Needs the body: %s\n", t(n.What))
+	}
 	b.WriteString("\n| Check | Result | Detail |\n| --- | --- | --- |\n")
 	fmt.Fprintf(&b, "| SPF | %s | %s for %s |\n", t(r.SPF.Result), t(orNone(r.SPF.IP)), t(orNone(r.SPF.Domain)))
 	for _, d := range r.DKIM {

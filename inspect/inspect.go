@@ -139,6 +139,9 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 		rep.Claims = []Claim{}
 	}
 	compareClaims(rep)
+	if m.NoSeparator {
+		rep.NeedsBody = bodyNeeds(m, rep)
+	}
 	rep.DNS = rec.Evidence()
 	return rep, nil
 }

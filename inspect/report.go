@@ -30,21 +30,24 @@ const (
 // Report is the authentication report of one message: the contract the GUI,
 // the CLI (--format json) and exports share (docs/report.md).
 type Report struct {
-	Source     string              `json:"source"`
-	MessageID  string              `json:"message_id"`
-	FromDomain string              `json:"from_domain"`
-	Subject    string              `json:"subject,omitempty"`
-	Error      string              `json:"error,omitempty"`    // set when the message could not be read
-	Warnings   []string            `json:"warnings,omitempty"` // what could not be checked, and why
-	SPF        SPFResult           `json:"spf"`
-	DKIM       []DKIMResult        `json:"dkim"`
-	DMARC      DMARCResult         `json:"dmarc"`
-	ARC        ARCResult           `json:"arc"`
-	Claims     []Claim             `json:"claims"`
-	Hops       []Hop               `json:"hops"`
-	PGP        *PGPReport          `json:"pgp,omitempty"`    // OpenPGP content, when there is some
-	Bounce     *BounceReport       `json:"bounce,omitempty"` // when the message is a bounce (RFC 3464)
-	DNS        []resolver.Evidence `json:"dns"`
+	Source     string   `json:"source"`
+	MessageID  string   `json:"message_id"`
+	FromDomain string   `json:"from_domain"`
+	Subject    string   `json:"subject,omitempty"`
+	Error      string   `json:"error,omitempty"`    // set when the message could not be read
+	Warnings   []string `json:"warnings,omitempty"` // what could not be checked, and why
+	// NeedsBody lists, when the message came as its header only, the checks
+	// that needed its body.
+	NeedsBody []BodyNeed          `json:"needs_body,omitempty"`
+	SPF       SPFResult           `json:"spf"`
+	DKIM      []DKIMResult        `json:"dkim"`
+	DMARC     DMARCResult         `json:"dmarc"`
+	ARC       ARCResult           `json:"arc"`
+	Claims    []Claim             `json:"claims"`
+	Hops      []Hop               `json:"hops"`
+	PGP       *PGPReport          `json:"pgp,omitempty"`    // OpenPGP content, when there is some
+	Bounce    *BounceReport       `json:"bounce,omitempty"` // when the message is a bounce (RFC 3464)
+	DNS       []resolver.Evidence `json:"dns"`
 	// DNSSource says where the answers in DNS came from: the system
 	// resolver, a named server, offline zone files, or answers recorded
 	// earlier.

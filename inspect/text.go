@@ -79,6 +79,9 @@ func (p textWriter) report(r *Report) string {
 		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "warning:"), safe(w))
 	}
 	fmt.Fprintf(&b, "  DNS: %s\n", safe(r.DNSSource.String()))
+	for _, n := range r.NeedsBody {
+		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "needs the body:"), safe(n.What))
+	}
 	fmt.Fprintf(&b, "  Summary: SPF %s  DKIM %s  DMARC %s  ARC %s\n", p.result(r.SPF.Result), p.dkimSummary(r.DKIM), p.result(r.DMARC.Result), p.result(r.ARC.Result))
 
 	fmt.Fprintf(&b, "\n  %s (oldest first)\n", p.c(ansiBold, "Path"))
