@@ -41,6 +41,9 @@ func (r *Report) Markdown() string {
 		return b.String()
 	}
 	fmt.Fprintf(&b, "- DNS answers from: %s\n", t(r.DNSSource.String()))
+	if rc := r.Recheck; rc != nil {
+		fmt.Fprintf(&b, "- Re-checked: %s\n", t(rc.Words()))
+	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "- Warning: %s\n", t(w))
 	}

@@ -40,3 +40,12 @@ func bodyNeeds(m *Message, rep *Report) []BodyNeed {
 	}
 	return out
 }
+
+// Words say the inputs of a re-check in one line.
+func (rc *RecheckInputs) Words() string {
+	s := "evaluated " + rc.TimeBasis + ", " + rc.EvaluationTime + "; DNS: " + rc.DNS
+	if rc.IP != "" || rc.HELO != "" || rc.MailFrom != "" {
+		s += fmt.Sprintf("; SPF inputs given: IP %s, HELO %s, MAIL FROM %s", orDash(rc.IP), orDash(rc.HELO), orDash(rc.MailFrom))
+	}
+	return s
+}

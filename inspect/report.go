@@ -45,8 +45,9 @@ type Report struct {
 	ARC       ARCResult           `json:"arc"`
 	Claims    []Claim             `json:"claims"`
 	Hops      []Hop               `json:"hops"`
-	PGP       *PGPReport          `json:"pgp,omitempty"`    // OpenPGP content, when there is some
-	Bounce    *BounceReport       `json:"bounce,omitempty"` // when the message is a bounce (RFC 3464)
+	PGP       *PGPReport          `json:"pgp,omitempty"`     // OpenPGP content, when there is some
+	Bounce    *BounceReport       `json:"bounce,omitempty"`  // when the message is a bounce (RFC 3464)
+	Recheck   *RecheckInputs      `json:"recheck,omitempty"` // when a person re-checked it with other inputs
 	DNS       []resolver.Evidence `json:"dns"`
 	// DNSSource says where the answers in DNS came from: the system
 	// resolver, a named server, offline zone files, or answers recorded
@@ -77,6 +78,18 @@ type PGPReport struct {
 	EncryptedTo       []string `json:"encrypted_to,omitempty"`
 	Error             string   `json:"error,omitempty"`
 	Steps             []Step   `json:"steps"`
+}
+
+// RecheckInputs say with which inputs a message was checked again (the
+// desktop app's Re-check): so that a report read later does not pass for
+// what the receiver saw.
+type RecheckInputs struct {
+	EvaluationTime string `json:"evaluation_time"`     // RFC 3339
+	TimeBasis      string `json:"time_basis"`          // "at delivery (…)", "as hop N (…) received it", "now", "as before"
+	IP             string `json:"ip,omitempty"`        // the SPF inputs given instead of the message's
+	HELO           string `json:"helo,omitempty"`      //
+	MailFrom       string `json:"mail_from,omitempty"` //
+	DNS            string `json:"dns"`                 // the DNS source, in words
 }
 
 // BounceReport is what a bounce (a delivery status notification, RFC 3464)

@@ -79,6 +79,9 @@ func (p textWriter) report(r *Report) string {
 		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "warning:"), safe(w))
 	}
 	fmt.Fprintf(&b, "  DNS: %s\n", safe(r.DNSSource.String()))
+	if rc := r.Recheck; rc != nil {
+		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "re-checked:"), safe(rc.Words()))
+	}
 	for _, n := range r.NeedsBody {
 		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "needs the body:"), safe(n.What))
 	}
