@@ -51,3 +51,19 @@ func TestHeadersOnlyNeedsBody(t *testing.T) {
 		t.Errorf("plain headers' PGP need: %+v", n)
 	}
 }
+
+// The "id" clause of a Received field is the receiving server's queue id,
+// which a support engineer greps the server's logs for.
+func TestReceivedQueueID(t *testing.T) {
+	for _, c := range []struct{ v, id string }{
+		{"from out.sender.example (out.sender.example [192.0.2.10]) by mx.example.org (Postfix) with ESMTPS id 4XyZ1a2b3C for <bob@example.org>; Mon, 23 Nov 2026 10:00:05 +0000", "4XyZ1a2b3C"},
+		{"from [192.0.2.1] (helo=x) by mail.example.net with esmtpsa (Exim 4.96) id 1tAbCd-000XyZ-2Q; Mon, 23 Nov 2026 10:00:05 +0000", "1tAbCd-000XyZ-2Q"},
+		{"from AM0PR01MB1234.eurprd01.prod.exchangelabs.com (2603:10a6::1) by AM0PR01MB5678.eurprd01.prod.exchangelabs.com with HTTPS id 15.20.8158.12; Mon, 23 Nov 2026 10:00:05 +0000", "15.20.8158.12"},
+		{"by mx.example.org with LMTP id <abc@x>; Mon, 23 Nov 2026 10:00:05 +0000", "abc@x"},
+		{"from a by b; Mon, 23 Nov 2026 10:00:05 +0000", ""},
+	} {
+		if got := parseReceived(c.v).ID; got != c.id {
+			t.Errorf("%s: id %q, want %q", c.v, got, c.id)
+		}
+	}
+}

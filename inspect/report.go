@@ -221,7 +221,8 @@ type Hop struct {
 	By         string `json:"by"`
 	IP         string `json:"ip"` // the connecting client's address as the receiving server recorded it
 	With       string `json:"with,omitempty"`
-	TLS        string `json:"tls"` // "none stated", "TLS", "TLS (ESMTPS)", or the version and cipher
+	ID         string `json:"id,omitempty"` // the receiving server's queue id (the "id" clause), for its logs
+	TLS        string `json:"tls"`          // "none stated", "TLS", "TLS (ESMTPS)", or the version and cipher
 	TLSVersion string `json:"tls_version,omitempty"`
 	TLSCipher  string `json:"tls_cipher,omitempty"`
 	Time       string `json:"time"`
