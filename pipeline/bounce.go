@@ -51,9 +51,9 @@ func joinBounce(rep *inspect.Report, raw []byte) {
 	}
 	switch b.Returned {
 	case "message":
-		w += ". The returned message is inspected on its own (" + rep.Source + "/returned)."
+		w += ". The returned message is inspected on its own, listed right after the bounce."
 	case "headers":
-		w += ". It returns the header of the message only; that header is inspected on its own (" + rep.Source + "/returned)."
+		w += ". It returns the header of the message only; that header is inspected on its own, listed right after the bounce."
 	default:
 		w += ". It does not return the message."
 	}

@@ -67,6 +67,12 @@ func (u *UI) settingsDialog() {
 		if !ok {
 			return
 		}
+		dnsBefore := p.String(prefDNSMode) + "\x00" + p.String(prefDNSServer) + "\x00" + p.String(prefZoneFiles)
+		defer func() {
+			if p.String(prefDNSMode)+"\x00"+p.String(prefDNSServer)+"\x00"+p.String(prefZoneFiles) != dnsBefore {
+				u.offerRecheck()
+			}
+		}()
 		p.SetString(prefDNSMode, mode.Selected)
 		p.SetString(prefDNSServer, server.Text)
 		p.SetString(prefZoneFiles, zones.Text)

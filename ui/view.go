@@ -32,6 +32,9 @@ type messageView struct {
 	headers  *widget.RichText
 	body     *widget.Label
 	bodyNote *widget.Label
+	// support.go's: the DNS tab, the claims table.
+	dns        *dnsView
+	claimTable *claimsView
 }
 
 func newMessageView(u *UI) *messageView {
@@ -46,6 +49,9 @@ func newMessageView(u *UI) *messageView {
 	pathSplit := container.NewHSplit(container.NewVScroll(container.NewPadded(v.path)), container.NewVScroll(v.steps))
 	pathSplit.Offset = 0.55
 	v.trace = newTraceView()
+	v.trace.addCopy(u)
+	v.dns = newDNSView(u)
+	v.claimTable = newClaimsView()
 	v.pgp = newPGPView(u)
 	v.claims = widget.NewRichText()
 	v.claims.Wrapping = fyne.TextWrapWord
@@ -59,10 +65,11 @@ func newMessageView(u *UI) *messageView {
 	v.tabs = container.NewAppTabs(
 		container.NewTabItem("Path", pathSplit),
 		container.NewTabItem("Trace", v.trace.content),
-		container.NewTabItem("Claims", container.NewVScroll(v.claims)),
+		container.NewTabItem("Claims", v.claimTable.content),
 		container.NewTabItem("Headers", container.NewVScroll(v.headers)),
 		container.NewTabItem("Body", container.NewBorder(v.bodyNote, nil, nil, nil, container.NewVScroll(v.body))),
 		container.NewTabItem("PGP", v.pgp.content),
+		container.NewTabItem("DNS", v.dns.content),
 	)
 	v.content = container.NewBorder(v.note, nil, nil, nil, v.tabs)
 	return v
@@ -126,6 +133,8 @@ func (v *messageView) show(e *entry) {
 		showText(v.steps, "")
 		v.trace.set(nil)
 		showText(v.claims, "")
+		v.claimTable.show(nil)
+		v.dns.show(r)
 		v.showRaw(e, r)
 		return
 	}
@@ -137,6 +146,8 @@ func (v *messageView) show(e *entry) {
 	v.redrawPath()
 	v.trace.set(allSteps(r))
 	claimsDoc(r).show(v.claims)
+	v.claimTable.show(r)
+	v.dns.show(r)
 	v.showRaw(e, r)
 }
 
