@@ -121,6 +121,18 @@ func wrapLabel(text string, imp widget.Importance) *widget.Label {
 	return l
 }
 
+// showFor fills the tab from e's report r (UI goroutine). A report read
+// from the IMAP cache shows the answers recorded when it was made.
+func (v *dnsView) showFor(e *entry, r *inspect.Report) {
+	v.show(r)
+	if r != nil && e != nil && !e.inspected.IsZero() && r.Recheck == nil {
+		v.box.Objects = append([]fyne.CanvasObject{wrapLabel("Recorded answers: this report was made "+
+			e.inspected.Local().Format("2006-01-02 15:04")+" and read from the IMAP cache; DNS was not asked again. Re-check to ask it now.",
+			widget.WarningImportance)}, v.box.Objects...)
+		v.box.Refresh()
+	}
+}
+
 // show fills the tab from r (UI goroutine).
 func (v *dnsView) show(r *inspect.Report) {
 	v.box.RemoveAll()

@@ -476,3 +476,25 @@ func TestPastedHeadersAndBounce(t *testing.T) {
 		t.Error("the DNS tab does not say what the bounce reports")
 	}
 }
+
+// A report read from the IMAP cache says that its answers were recorded
+// then, not asked now; once re-checked, it no longer does.
+func TestDNSTabRecordedAnswers(t *testing.T) {
+	test.NewTempApp(t)
+	v := newDNSView(&UI{})
+	r := &inspect.Report{DNSSource: resolver.SourceInfo{Kind: resolver.SourceSystem, Detail: "192.0.2.53:53"},
+		DNS: []resolver.Evidence{{Name: "example.com.", Type: "TXT", Rcode: "NXDOMAIN", Answers: []string{}}}} // cached before outcomes existed
+	e := &entry{inspected: time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)}
+	v.showFor(e, r)
+	if !hasLabel(v.content, "Recorded answers: this report was made") || !hasLabel(v.content, "the system resolver (192.0.2.53:53)") {
+		t.Error("a cached report does not say its answers were recorded")
+	}
+	if !hasText(v.content, resolver.OutcomeWords(resolver.OutcomeNXDomain)) {
+		t.Error("an old report's NXDOMAIN is not told")
+	}
+	r.Recheck = &inspect.RecheckInputs{TimeBasis: "now", DNS: "the DNS server (127.0.0.1:53)"}
+	v.showFor(e, r)
+	if hasLabel(v.content, "Recorded answers") || !hasLabel(v.content, "Re-checked: evaluated now") {
+		t.Error("a re-checked report still says recorded")
+	}
+}

@@ -134,7 +134,7 @@ func (v *messageView) show(e *entry) {
 		v.trace.set(nil)
 		showText(v.claims, "")
 		v.claimTable.show(nil)
-		v.dns.show(r)
+		v.dns.showFor(e, r)
 		v.showRaw(e, r)
 		return
 	}
@@ -147,7 +147,7 @@ func (v *messageView) show(e *entry) {
 	v.trace.set(allSteps(r))
 	claimsDoc(r).show(v.claims)
 	v.claimTable.show(r)
-	v.dns.show(r)
+	v.dns.showFor(e, r)
 	v.showRaw(e, r)
 }
 
