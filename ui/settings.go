@@ -67,10 +67,13 @@ func (u *UI) settingsDialog() {
 		if !ok {
 			return
 		}
-		dnsBefore := p.String(prefDNSMode) + "\x00" + p.String(prefDNSServer) + "\x00" + p.String(prefZoneFiles)
+		dnsNow := func() string {
+			return p.StringWithFallback(prefDNSMode, dnsSystem) + "\x00" + p.String(prefDNSServer) + "\x00" + p.String(prefZoneFiles)
+		}
+		dnsBefore := dnsNow()
 		defer func() {
-			if p.String(prefDNSMode)+"\x00"+p.String(prefDNSServer)+"\x00"+p.String(prefZoneFiles) != dnsBefore {
-				u.offerRecheck()
+			if dnsNow() != dnsBefore {
+				u.offerRecheck() // the loaded reports were made with the old DNS source
 			}
 		}()
 		p.SetString(prefDNSMode, mode.Selected)

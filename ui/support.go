@@ -155,10 +155,12 @@ func (u *UI) newSupport() {
 	s.groupBar.Hide()
 }
 
-// listPane is the table with the group bar above it and the "no results"
-// label over it.
+// listPane is the table with, above it, the count, Re-check and Summary
+// and the group shown, and the "no results" label over it.
 func (u *UI) listPane() fyne.CanvasObject {
-	return container.NewBorder(u.sup.groupBar, nil, nil, nil, container.NewStack(u.table, container.NewCenter(u.sup.noResults)))
+	bar := container.NewBorder(nil, nil, nil,
+		container.NewHBox(widget.NewButton("Re-check…", u.recheckDialog), widget.NewButton("Summary…", u.summaryDialog)), u.sup.count)
+	return container.NewBorder(container.NewVBox(bar, u.sup.groupBar), nil, nil, nil, container.NewStack(u.table, container.NewCenter(u.sup.noResults)))
 }
 
 // updateCount says how many rows are shown of the source's, and says so

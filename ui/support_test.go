@@ -309,7 +309,7 @@ func (u *UI) loadBytesAndWait(t *testing.T, name string, raw []byte) []*entry {
 // and the DNS tab say which inputs were used. The form turns its fields
 // into the pipeline's inputs.
 func TestRecheckReplacesShownReport(t *testing.T) {
-	u, _ := newTestUI(t)
+	u, w := newTestUI(t)
 	z, err := assets.DemoResolver()
 	if err != nil {
 		t.Fatal(err)
@@ -317,6 +317,12 @@ func TestRecheckReplacesShownReport(t *testing.T) {
 	srv := dnstest.Start(t, z)
 	e := u.entryByDemo(t, "all-pass-rsa")
 	u.postAndWait(func() { u.selectEntry(e) })
+	u.postAndWait(func() { test.Tap(findButton(w.Content(), "Re-check…")) })
+	if top := w.Canvas().Overlays().Top(); top == nil || findButton(top, "Re-check") == nil || !hasText(top, "Evaluation time") {
+		t.Error("the Re-check button opens no form")
+	} else {
+		u.postAndWait(func() { test.Tap(findButton(top, "Cancel")) })
+	}
 	before := e.report
 	if before.DNSSource.Kind != resolver.SourceZones {
 		t.Fatalf("the demo's source %+v", before.DNSSource)
@@ -372,8 +378,31 @@ func TestDNSSettingsOfferRecheck(t *testing.T) {
 		t.Error("offered to re-check the demo")
 	}
 	u.loadBytesAndWait(t, "pasted", []byte("From: a@example.com\r\nSubject: x\r\n"))
-	u.postAndWait(func() { u.offerRecheck() })
-	if !hasLabel(w.Canvas().Overlays().Top(), "Re-check the 1 message loaded") {
+	// Through the Settings dialog: saving without a change offers nothing,
+	// a new DNS server offers the re-check.
+	save := func(change bool) {
+		u.postAndWait(func() { u.settingsDialog() })
+		u.postAndWait(func() {
+			top := w.Canvas().Overlays().Top()
+			if change {
+				walkObjects(top, func(c fyne.CanvasObject) {
+					if r, ok := c.(*widget.RadioGroup); ok {
+						r.SetSelected(dnsServer)
+					}
+					if e, ok := c.(*widget.Entry); ok && e.PlaceHolder == "127.0.0.1:53" {
+						e.SetText("127.0.0.1:5354")
+					}
+				})
+			}
+			test.Tap(findButton(top, "Save"))
+		})
+	}
+	save(false)
+	if top := w.Canvas().Overlays().Top(); top != nil && hasLabel(top, "Re-check the") {
+		t.Error("offered to re-check although the DNS settings did not change")
+	}
+	save(true)
+	if top := w.Canvas().Overlays().Top(); top == nil || !hasLabel(top, "Re-check the 1 message loaded") {
 		t.Error("no offer to re-check after the DNS settings changed")
 	}
 }

@@ -181,9 +181,7 @@ func (u *UI) build() fyne.CanvasObject {
 	settings := widget.NewButton("Settings", u.settingsDialog)
 	keys := widget.NewButton("Keys…", u.keysDialog)
 	account := widget.NewButton("Add account…", u.addAccountDialog)
-	recheck := widget.NewButton("Re-check…", u.recheckDialog)
-	summary := widget.NewButton("Summary…", u.summaryDialog)
-	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, account, export, recheck, summary, keys, settings), container.NewHBox(filter, u.sup.count), search)
+	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, account, export, keys, settings), filter, search)
 
 	u.status = widget.NewLabel("")
 	u.progress = widget.NewProgressBarInfinite()
