@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/sealtrace/sealtrace/resolver"
 )
 
 // Pasted headers say which checks needed the body: each DKIM signature's
@@ -65,5 +67,21 @@ func TestReceivedQueueID(t *testing.T) {
 		if got := parseReceived(c.v).ID; got != c.id {
 			t.Errorf("%s: id %q, want %q", c.v, got, c.id)
 		}
+	}
+}
+
+// A header-only message that is a slice of a larger buffer (a bounce's
+// returned header) is read without writing past its end: the bytes after
+// it belong to the caller (they were the bounce itself, inspected at the
+// same time by another worker).
+func TestHeadersOnlyDoesNotWritePastSlice(t *testing.T) {
+	buf := []byte("From: a@example.com\r\nSubject: x" + "--REST OF THE BOUNCE")
+	n := len("From: a@example.com\r\nSubject: x")
+	z := resolver.NewZones()
+	if _, err := Inspect(context.Background(), buf[:n], Options{Resolver: z}); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(buf[n:]); got != "--REST OF THE BOUNCE" {
+		t.Errorf("the caller's bytes after the message became %q", got)
 	}
 }

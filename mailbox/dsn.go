@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"mime"
+	"slices"
 	"strings"
 )
 
@@ -161,7 +162,8 @@ func readReport(parts [][]byte) *Bounce {
 // the checks know that they have the header only.
 func headerOnly(h []byte) []byte {
 	hdr, _ := splitEntity(h)
-	return bytes.TrimRight(hdr, "\r\n")
+	// Clipped: an append by a reader must not write into the bounce.
+	return slices.Clip(bytes.TrimRight(hdr, "\r\n"))
 }
 
 // readStatus reads the field groups of a delivery-status body (RFC 3464
