@@ -353,8 +353,47 @@ func (u *UI) summaryContent(done func()) fyne.CanvasObject {
 	return container.NewVScroll(box)
 }
 
-// summaryDialog shows the folder summary.
+// summaryDialog shows the folder summary. The reports of a folder opened
+// from the IMAP cache are on disk until chosen: they are read first, off the
+// UI goroutine, so that every failing message is counted.
 func (u *UI) summaryDialog() {
+	var unread []*entry
+	for _, e := range u.entries {
+		if (u.source == "" || e.source == u.source) && e.report == nil && e.loadReport != nil {
+			unread = append(unread, e)
+		}
+	}
+	if len(unread) == 0 {
+		u.showSummary()
+		return
+	}
+	u.status.SetText(fmt.Sprintf("Reading %s from the cache for the summary…", plural(len(unread), "report")))
+	go func() {
+		type got struct {
+			e     *entry
+			r     *inspect.Report
+			plain []byte
+		}
+		var read []got
+		for _, e := range unread {
+			if r, plain, err := e.loadReport(); err == nil && r != nil {
+				read = append(read, got{e, r, plain})
+			}
+		}
+		u.post(func() {
+			for _, g := range read {
+				if g.e.report == nil {
+					g.e.report, g.e.plain = g.r, g.plain // the list keeps the cached verdict words
+				}
+			}
+			u.status.SetText("")
+			u.showSummary()
+		})
+	}()
+}
+
+// showSummary opens the summary dialog (UI goroutine).
+func (u *UI) showSummary() {
 	var d dialog.Dialog
 	d = dialog.NewCustom("Failures in this source", "Close", u.summaryContent(func() { d.Hide() }), u.win)
 	d.Resize(fyne.NewSize(560, 520))

@@ -527,3 +527,38 @@ func TestDNSTabRecordedAnswers(t *testing.T) {
 		t.Error("a re-checked report still says recorded")
 	}
 }
+
+// The summary of a folder opened from the IMAP cache reads the reports
+// still on disk first, so that its failing messages are counted too.
+func TestSummaryReadsCachedReports(t *testing.T) {
+	u, w := newTestUI(t)
+	spoof := u.entryByDemo(t, "spoofed-from-reject").report
+	var cached []*entry
+	for i := range 3 {
+		e := &entry{source: "imap://mail.example/INBOX", index: i + 1, sum: summarize(spoof), inspected: time.Now()}
+		e.loadReport = func() (*inspect.Report, []byte, error) { return spoof, nil, nil }
+		e.load = func() ([]byte, error) { return nil, fmt.Errorf("the server is offline") }
+		cached = append(cached, e)
+	}
+	u.postAndWait(func() {
+		u.addEntries(cached)
+		u.source = "imap://mail.example/INBOX"
+		u.refilter()
+		u.summaryDialog()
+	})
+	var top fyne.CanvasObject
+	for deadline := time.Now().Add(30 * time.Second); top == nil; time.Sleep(20 * time.Millisecond) {
+		u.postAndWait(func() { top = w.Canvas().Overlays().Top() })
+		if time.Now().After(deadline) {
+			t.Fatal("no summary")
+		}
+	}
+	if !hasLabel(top, "3 of 3 messages fail authentication") {
+		t.Error("the cached folder's failures are not counted")
+	}
+	for _, e := range cached {
+		if e.report != spoof {
+			t.Error("a cached report was not read")
+		}
+	}
+}
