@@ -23,6 +23,14 @@ import (
 	"github.com/sealtrace/sealtrace/resolver"
 )
 
+// onUI runs f on the UI goroutine (widgets are walked there only) and
+// returns its answer.
+func (u *UI) onUI(f func() bool) bool {
+	var ok bool
+	u.postAndWait(func() { ok = f() })
+	return ok
+}
+
 // findButton is the first button whose text starts with prefix.
 func findButton(o fyne.CanvasObject, prefix string) *widget.Button {
 	var found *widget.Button
@@ -56,7 +64,8 @@ func TestSearchTicketFields(t *testing.T) {
 	if queries["queue id"] == "" {
 		t.Fatal("the demo message's Received fields have no id")
 	}
-	search := findEntry(t, w.Content(), "Search from, subject, domain…")
+	var search *widget.Entry
+	u.postAndWait(func() { search = findEntry(t, w.Content(), "Search from, subject, domain…") })
 	for what, q := range queries {
 		u.postAndWait(func() { search.SetText(q) })
 		found := false
@@ -134,11 +143,13 @@ func TestClaimsTableMarksDifferences(t *testing.T) {
 		t.Fatal("the demo lacks a message whose claims differ, or one whose claims agree")
 	}
 	u.postAndWait(func() { u.selectEntry(differ) })
-	if u.view.claimTable.differ == 0 || !hasLabel(u.view.claimTable.content, "≠ differs") || !hasLabel(u.view.claimTable.content, "Sealtrace finds now") {
+	if u.view.claimTable.differ == 0 || !u.onUI(func() bool {
+		return hasLabel(u.view.claimTable.content, "≠ differs") && hasLabel(u.view.claimTable.content, "Sealtrace finds now")
+	}) {
 		t.Errorf("differing claims not marked (%d rows)", u.view.claimTable.differ)
 	}
 	u.postAndWait(func() { u.selectEntry(agree) })
-	if u.view.claimTable.differ != 0 || hasLabel(u.view.claimTable.content, "≠ differs") {
+	if u.view.claimTable.differ != 0 || u.onUI(func() bool { return hasLabel(u.view.claimTable.content, "≠ differs") }) {
 		t.Errorf("agreeing claims marked as different")
 	}
 }
@@ -214,7 +225,7 @@ func TestDNSTabOutcomesAndCopy(t *testing.T) {
 	}
 	u.postAndWait(func() { u.selectEntry(e) })
 	v := u.view.dns
-	if !hasLabel(v.content, "Answers from: the DNS server ("+srv.Addr+")") {
+	if !u.onUI(func() bool { return hasLabel(v.content, "Answers from: the DNS server ("+srv.Addr+")") }) {
 		t.Errorf("the DNS tab does not name the server")
 	}
 	outcomes := map[string]string{}
@@ -225,7 +236,7 @@ func TestDNSTabOutcomesAndCopy(t *testing.T) {
 		t.Errorf("outcomes %v", outcomes)
 	}
 	for _, o := range []string{resolver.OutcomeServFail, resolver.OutcomeTimeout, resolver.OutcomeAnswer} {
-		if !hasText(v.content, resolver.OutcomeWords(o)) {
+		if !u.onUI(func() bool { return hasText(v.content, resolver.OutcomeWords(o)) }) {
 			t.Errorf("the DNS tab does not say %q", resolver.OutcomeWords(o))
 		}
 	}
@@ -250,10 +261,12 @@ func TestDNSTabOutcomesAndCopy(t *testing.T) {
 		t.Fatalf("no TXT record row: %q", v.texts)
 	}
 	var copies []*widget.Button
-	walkObjects(v.content, func(c fyne.CanvasObject) {
-		if b, ok := c.(*widget.Button); ok && b.Text == "Copy" {
-			copies = append(copies, b)
-		}
+	u.postAndWait(func() {
+		walkObjects(v.content, func(c fyne.CanvasObject) {
+			if b, ok := c.(*widget.Button); ok && b.Text == "Copy" {
+				copies = append(copies, b)
+			}
+		})
 	})
 	if len(copies) != len(v.texts) {
 		t.Fatalf("%d Copy buttons for %d records", len(copies), len(v.texts))
@@ -318,10 +331,15 @@ func TestRecheckReplacesShownReport(t *testing.T) {
 	e := u.entryByDemo(t, "all-pass-rsa")
 	u.postAndWait(func() { u.selectEntry(e) })
 	u.postAndWait(func() { test.Tap(findButton(w.Content(), "Re-check…")) })
-	if top := w.Canvas().Overlays().Top(); top == nil || findButton(top, "Re-check") == nil || !hasText(top, "Evaluation time") {
+	if !u.onUI(func() bool {
+		top := w.Canvas().Overlays().Top()
+		if top == nil || findButton(top, "Re-check") == nil || !hasText(top, "Evaluation time") {
+			return false
+		}
+		test.Tap(findButton(top, "Cancel"))
+		return true
+	}) {
 		t.Error("the Re-check button opens no form")
-	} else {
-		u.postAndWait(func() { test.Tap(findButton(top, "Cancel")) })
 	}
 	before := e.report
 	if before.DNSSource.Kind != resolver.SourceZones {
@@ -361,7 +379,9 @@ func TestRecheckReplacesShownReport(t *testing.T) {
 	if !strings.Contains(after.Recheck.TimeBasis, "hop 1") {
 		t.Errorf("time basis %q", after.Recheck.TimeBasis)
 	}
-	if u.view.entry != e || !hasLabel(u.view.dns.content, "Re-checked: evaluated as hop 1") || !hasLabel(u.view.dns.content, srv.Addr) {
+	if !u.onUI(func() bool {
+		return u.view.entry == e && hasLabel(u.view.dns.content, "Re-checked: evaluated as hop 1") && hasLabel(u.view.dns.content, srv.Addr)
+	}) {
 		t.Errorf("the view does not show the re-checked report")
 	}
 	if !strings.Contains(u.status.Text, "Re-checked 1 message") {
@@ -398,11 +418,14 @@ func TestDNSSettingsOfferRecheck(t *testing.T) {
 		})
 	}
 	save(false)
-	if top := w.Canvas().Overlays().Top(); top != nil && hasLabel(top, "Re-check the") {
+	if u.onUI(func() bool { top := w.Canvas().Overlays().Top(); return top != nil && hasLabel(top, "Re-check the") }) {
 		t.Error("offered to re-check although the DNS settings did not change")
 	}
 	save(true)
-	if top := w.Canvas().Overlays().Top(); top == nil || !hasLabel(top, "Re-check the 1 message loaded") {
+	if !u.onUI(func() bool {
+		top := w.Canvas().Overlays().Top()
+		return top != nil && hasLabel(top, "Re-check the 1 message loaded")
+	}) {
 		t.Error("no offer to re-check after the DNS settings changed")
 	}
 }
@@ -432,7 +455,8 @@ func TestSummaryGroupIsAFilter(t *testing.T) {
 	}
 	var content fyne.CanvasObject
 	u.postAndWait(func() { content = u.summaryContent(nil) })
-	b := findButton(content, reject.key+" — ")
+	var b *widget.Button
+	u.postAndWait(func() { b = findButton(content, reject.key+" — ") })
 	if b == nil {
 		t.Fatalf("no button for %s", reject.title)
 	}
@@ -486,7 +510,9 @@ func TestPastedHeadersAndBounce(t *testing.T) {
 		t.Fatalf("pasted headers: %d entries", len(es))
 	}
 	u.postAndWait(func() { u.selectEntry(es[0]) })
-	if !hasLabel(u.view.dns.content, "Needs the body: DKIM d=") || !hasLabel(u.view.dns.content, "Needs the body: OpenPGP") {
+	if !u.onUI(func() bool {
+		return hasLabel(u.view.dns.content, "Needs the body: DKIM d=") && hasLabel(u.view.dns.content, "Needs the body: OpenPGP")
+	}) {
 		t.Error("the DNS tab does not say which checks needed the body")
 	}
 
@@ -501,7 +527,7 @@ func TestPastedHeadersAndBounce(t *testing.T) {
 		t.Fatalf("bounce: %d entries", len(es))
 	}
 	u.postAndWait(func() { u.selectEntry(es[0]) })
-	if !hasLabel(u.view.dns.content, "nobody@example.org: failed 5.1.1") {
+	if !u.onUI(func() bool { return hasLabel(u.view.dns.content, "nobody@example.org: failed 5.1.1") }) {
 		t.Error("the DNS tab does not say what the bounce reports")
 	}
 }
@@ -553,7 +579,7 @@ func TestSummaryReadsCachedReports(t *testing.T) {
 			t.Fatal("no summary")
 		}
 	}
-	if !hasLabel(top, "3 of 3 messages fail authentication") {
+	if !u.onUI(func() bool { return hasLabel(top, "3 of 3 messages fail authentication") }) {
 		t.Error("the cached folder's failures are not counted")
 	}
 	for _, e := range cached {
