@@ -99,6 +99,7 @@ fuzz:
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzMbox$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzIndex$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzAttachedMessages$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzParseBounce$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzOutlookMsg$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzNestingGuard$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzDecodeTransfer$$' -fuzztime $${FUZZTIME:-20s}

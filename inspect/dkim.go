@@ -231,6 +231,9 @@ func domainOf(addr string) string {
 func evidenceLine(ev resolver.Evidence) string {
 	s := fmt.Sprintf("%s %s → %s", strings.TrimSuffix(ev.Name, "."), ev.Type, ev.Rcode)
 	if ev.Error != "" {
+		// No rcode came: say what happened instead (a timeout and an
+		// unreachable server are different problems for the reader).
+		s = fmt.Sprintf("%s %s → %s", strings.TrimSuffix(ev.Name, "."), ev.Type, resolver.OutcomeWords(ev.Outcome))
 		s += " (" + ev.Error + ")"
 	}
 	for _, a := range ev.Answers {

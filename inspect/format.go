@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sealtrace/sealtrace/internal/safetext"
+	"github.com/sealtrace/sealtrace/resolver"
 )
 
 // JSON is the report as the CLI prints it with --format json (one line,
@@ -45,8 +46,15 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&b, "\n**The message could not be read:** %s\n", t(r.Error))
 		return b.String()
 	}
+	fmt.Fprintf(&b, "- DNS answers from: %s\n", t(r.DNSSource.String()))
+	if rc := r.Recheck; rc != nil {
+		fmt.Fprintf(&b, "- Re-checked: %s\n", t(rc.Words()))
+	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "- Warning: %s\n", t(w))
+	}
+	for _, n := range r.NeedsBody {
+		fmt.Fprintf(&b, "- Needs the body: %s\n", t(n.What))
 	}
 	b.WriteString("\n| Check | Result | Detail |\n| --- | --- | --- |\n")
 	fmt.Fprintf(&b, "| SPF | %s | %s for %s |\n", t(r.SPF.Result), t(orNone(r.SPF.IP)), t(orNone(r.SPF.Domain)))
@@ -106,8 +114,41 @@ func (r *Report) Markdown() string {
 			b.WriteString("\n")
 		}
 	}
+	if len(r.DNS) > 0 {
+		b.WriteString("\n## DNS answers\n\n")
+		for _, ev := range r.DNS {
+			b.WriteString(markdownEvidence(ev))
+		}
+	}
 	return b.String()
 }
+
+// markdownEvidence is one DNS question and its answer as a list item, the
+// records in a fence no answer can close (a TXT record is the sender's
+// text, and may hold anything).
+func markdownEvidence(ev resolver.Evidence) string {
+	t := safetext.MarkdownText
+	var b strings.Builder
+	fmt.Fprintf(&b, "- %s %s: %s", t(strings.TrimSuffix(ev.Name, ".")), t(ev.Type), t(resolver.OutcomeWords(ev.Outcome)))
+	if ev.Outcome != resolver.OutcomeAnswer && ev.Rcode != "" && ev.Error == "" {
+		fmt.Fprintf(&b, " (%s)", t(ev.Rcode))
+	}
+	if ev.Authenticated {
+		b.WriteString(", DNSSEC-authenticated")
+	}
+	b.WriteString("\n")
+	if ev.Error != "" {
+		b.WriteString(safetext.MarkdownFence(ev.Error, "  "))
+	}
+	if len(ev.Answers) > 0 {
+		b.WriteString(safetext.MarkdownFence(strings.Join(ev.Answers, "\n"), "  "))
+	}
+	return b.String()
+}
+
+// EvidenceMarkdown is one DNS answer as Markdown, escaped as the report is
+// (for a copy button).
+func EvidenceMarkdown(ev resolver.Evidence) string { return markdownEvidence(ev) }
 
 func orNone(s string) string {
 	if s == "" {

@@ -76,6 +76,7 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 		now = opts.Now
 	}
 	rec := resolver.NewRecorder(opts.Resolver, opts.Clock)
+	rep.DNSSource = resolver.Describe(opts.Resolver)
 	evalTime := now()
 
 	if f, ok := m.Get("Message-ID"); ok {
@@ -138,6 +139,9 @@ func Inspect(ctx context.Context, raw []byte, opts Options) (*Report, error) {
 		rep.Claims = []Claim{}
 	}
 	compareClaims(rep)
+	if m.NoSeparator {
+		rep.NeedsBody = bodyNeeds(m, rep)
+	}
 	rep.DNS = rec.Evidence()
 	return rep, nil
 }

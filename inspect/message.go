@@ -83,7 +83,9 @@ func Parse(raw []byte) (*Message, error) {
 	case end < 0:
 		head, m.NoSeparator = raw, true
 		if !bytes.HasSuffix(head, []byte("\r\n")) {
-			head = append(head, '\r', '\n')
+			// A copy: raw may be a slice of the caller's larger buffer
+			// (a bounce's returned header), whose next bytes are not ours.
+			head = append(head[:len(head):len(head)], '\r', '\n')
 		}
 	default:
 		head, m.Body = raw[:end+2], raw[end+4:]

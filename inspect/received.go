@@ -123,6 +123,13 @@ func parseReceived(v string) Hop {
 				h.With = next
 				i++
 			}
+		case "id":
+			// RFC 5321 4.4: "id" names the receiving server's queue entry
+			// (Postfix's queue ID, Exim's message id), the key to its logs.
+			if h.ID == "" && next != "" && next[0] != '(' {
+				h.ID = strings.Trim(next, "<>")
+				i++
+			}
 		}
 	}
 	// The whole field: IBM writes its TLS comment after a ";" in the

@@ -30,20 +30,29 @@ const (
 // Report is the authentication report of one message: the contract the GUI,
 // the CLI (--format json) and exports share (docs/report.md).
 type Report struct {
-	Source     string              `json:"source"`
-	MessageID  string              `json:"message_id"`
-	FromDomain string              `json:"from_domain"`
-	Subject    string              `json:"subject,omitempty"`
-	Error      string              `json:"error,omitempty"`    // set when the message could not be read
-	Warnings   []string            `json:"warnings,omitempty"` // what could not be checked, and why
-	SPF        SPFResult           `json:"spf"`
-	DKIM       []DKIMResult        `json:"dkim"`
-	DMARC      DMARCResult         `json:"dmarc"`
-	ARC        ARCResult           `json:"arc"`
-	Claims     []Claim             `json:"claims"`
-	Hops       []Hop               `json:"hops"`
-	PGP        *PGPReport          `json:"pgp,omitempty"` // OpenPGP content, when there is some
-	DNS        []resolver.Evidence `json:"dns"`
+	Source     string   `json:"source"`
+	MessageID  string   `json:"message_id"`
+	FromDomain string   `json:"from_domain"`
+	Subject    string   `json:"subject,omitempty"`
+	Error      string   `json:"error,omitempty"`    // set when the message could not be read
+	Warnings   []string `json:"warnings,omitempty"` // what could not be checked, and why
+	// NeedsBody lists, when the message came as its header only, the checks
+	// that needed its body.
+	NeedsBody []BodyNeed          `json:"needs_body,omitempty"`
+	SPF       SPFResult           `json:"spf"`
+	DKIM      []DKIMResult        `json:"dkim"`
+	DMARC     DMARCResult         `json:"dmarc"`
+	ARC       ARCResult           `json:"arc"`
+	Claims    []Claim             `json:"claims"`
+	Hops      []Hop               `json:"hops"`
+	PGP       *PGPReport          `json:"pgp,omitempty"`     // OpenPGP content, when there is some
+	Bounce    *BounceReport       `json:"bounce,omitempty"`  // when the message is a bounce (RFC 3464)
+	Recheck   *RecheckInputs      `json:"recheck,omitempty"` // when a person re-checked it with other inputs
+	DNS       []resolver.Evidence `json:"dns"`
+	// DNSSource says where the answers in DNS came from: the system
+	// resolver, a named server, offline zone files, or answers recorded
+	// earlier.
+	DNSSource resolver.SourceInfo `json:"dns_source"`
 	// WhatIf is set when the report is a what-if: the inspection of a
 	// recorded message on changed inputs, not what happened.
 	WhatIf *WhatIf `json:"what_if,omitempty"`
@@ -78,6 +87,38 @@ type PGPReport struct {
 	EncryptedTo       []string `json:"encrypted_to,omitempty"`
 	Error             string   `json:"error,omitempty"`
 	Steps             []Step   `json:"steps"`
+}
+
+// RecheckInputs say with which inputs a message was checked again (the
+// desktop app's Re-check): so that a report read later does not pass for
+// what the receiver saw.
+type RecheckInputs struct {
+	EvaluationTime string `json:"evaluation_time"`     // RFC 3339
+	TimeBasis      string `json:"time_basis"`          // "at delivery (…)", "as hop N (…) received it", "now", "as before"
+	IP             string `json:"ip,omitempty"`        // the SPF inputs given instead of the message's
+	HELO           string `json:"helo,omitempty"`      //
+	MailFrom       string `json:"mail_from,omitempty"` //
+	DNS            string `json:"dns"`                 // the DNS source, in words
+}
+
+// BounceReport is what a bounce (a delivery status notification, RFC 3464)
+// says. Package pipeline reads it; the returned message is a report of its
+// own.
+type BounceReport struct {
+	ReportingMTA string            `json:"reporting_mta,omitempty"`
+	Recipients   []BounceRecipient `json:"recipients"`
+	// Returned is what the bounce carries of the message: "message" (whole,
+	// message/rfc822), "headers" (text/rfc822-headers) or "none".
+	Returned string `json:"returned"`
+}
+
+// BounceRecipient is one recipient the bounce reports on (RFC 3464 2.3).
+type BounceRecipient struct {
+	FinalRecipient string `json:"final_recipient"`
+	Action         string `json:"action"`                    // failed, delayed, delivered, relayed, expanded
+	Status         string `json:"status"`                    // RFC 3463: 5.1.1
+	RemoteMTA      string `json:"remote_mta,omitempty"`      // the server that refused it
+	DiagnosticCode string `json:"diagnostic_code,omitempty"` // its words: "smtp; 550 5.1.1 …"
 }
 
 // Step is one thing a check did, said so that a trainee understands it:
@@ -189,7 +230,8 @@ type Hop struct {
 	By         string `json:"by"`
 	IP         string `json:"ip"` // the connecting client's address as the receiving server recorded it
 	With       string `json:"with,omitempty"`
-	TLS        string `json:"tls"` // "none stated", "TLS", "TLS (ESMTPS)", or the version and cipher
+	ID         string `json:"id,omitempty"` // the receiving server's queue id (the "id" clause), for its logs
+	TLS        string `json:"tls"`          // "none stated", "TLS", "TLS (ESMTPS)", or the version and cipher
 	TLSVersion string `json:"tls_version,omitempty"`
 	TLSCipher  string `json:"tls_cipher,omitempty"`
 	Time       string `json:"time"`

@@ -84,6 +84,13 @@ func (p textWriter) report(r *Report) string {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "warning:"), safe(w))
 	}
+	fmt.Fprintf(&b, "  DNS: %s\n", safe(r.DNSSource.String()))
+	if rc := r.Recheck; rc != nil {
+		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "re-checked:"), safe(rc.Words()))
+	}
+	for _, n := range r.NeedsBody {
+		fmt.Fprintf(&b, "  %s %s\n", p.c(ansiYellow, "needs the body:"), safe(n.What))
+	}
 	fmt.Fprintf(&b, "  Summary: SPF %s  DKIM %s  DMARC %s  ARC %s\n", p.result(r.SPF.Result), p.dkimSummary(r.DKIM), p.result(r.DMARC.Result), p.result(r.ARC.Result))
 
 	fmt.Fprintf(&b, "\n  %s (oldest first)\n", p.c(ansiBold, "Path"))

@@ -241,6 +241,7 @@ func inspectWith(ctx context.Context, raw []byte, o inspect.Options, po pgp.Opti
 		if pr := attachPGP(rep, raw, po); pr != nil {
 			r.Plaintext = pr.Plaintext
 		}
+		joinBounce(rep, raw)
 	}
 	return r
 }
@@ -268,6 +269,12 @@ func replay(ctx context.Context, b *Bundle, po pgp.Options) (Result, error) {
 	rep, err := resolver.NewReplay(b.DNS)
 	if err != nil {
 		return Result{Report: &inspect.Report{Source: b.Source, Error: err.Error()}, Err: err}, fmt.Errorf("%w: %w", ErrBundle, err)
+	}
+	var stored struct {
+		DNSSource resolver.SourceInfo `json:"dns_source"`
+	}
+	if json.Unmarshal(b.Report, &stored) == nil {
+		rep.Source = stored.DNSSource
 	}
 	now := b.EvaluationTime
 	o := inspect.Options{Resolver: rep, Source: b.Source, TrustedAuthservIDs: b.TrustedAuthservIDs,

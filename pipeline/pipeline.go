@@ -293,6 +293,9 @@ func (e *Engine) Run(ctx context.Context, src Source, emit func(Result) bool) er
 					r = e.Inspect(ctx, j.it.Raw, j.it.Source)
 				}
 				r.Item = j.it
+				if j.it.Returned {
+					markReturned(r.Report)
+				}
 				j.done <- r
 			}
 		}()

@@ -34,6 +34,9 @@ type Item struct {
 	// Bundle is set when the message comes from an evidence bundle: Run
 	// replays it from the bundle's evidence instead of inspecting it.
 	Bundle *Bundle
+	// Returned says that the message came back inside a bounce (a
+	// delivery status notification, RFC 3464): the one before it.
+	Returned bool
 }
 
 // Source yields messages one at a time; ok is false at the end. A Source is
@@ -78,6 +81,15 @@ func WithAttached(src Source) Source {
 		}
 		it, ok := src.Next(ctx)
 		if !ok || it.Err != nil || !mayCarryMessages(it.Raw) {
+			return it, ok
+		}
+		if bn, err := mailbox.ParseBounce(it.Raw); err == nil {
+			// A bounce: the message it returns (whole, or its header
+			// only) is inspected on its own, and nothing else in it.
+			if raw := bn.Returned; len(raw) > 0 && looksLikeMessage(raw) {
+				queue = append(queue, Item{Raw: raw, Source: it.Source + "/returned", Index: it.Index, Returned: true,
+					Load: func() ([]byte, error) { return raw, nil }})
+			}
 			return it, ok
 		}
 		inner, err := mailbox.AttachedMessages(it.Raw)

@@ -23,6 +23,10 @@ type Evidence struct {
 	Authenticated bool      `json:"authenticated"`
 	Time          time.Time `json:"time"`
 	Error         string    `json:"error,omitempty"`
+	// Outcome is what the question came to (OutcomeAnswer, OutcomeNXDomain,
+	// OutcomeTimeout, OutcomeOffline…): NXDOMAIN, SERVFAIL, a timeout and an
+	// unreachable server told apart, which Rcode alone does not.
+	Outcome string `json:"outcome"`
 }
 
 // Recorder wraps a source for one inspection: each distinct question is
@@ -69,7 +73,7 @@ func (r *Recorder) Query(ctx context.Context, name string, qtype uint16) (*Answe
 func (r *Recorder) QueryEvidence(ctx context.Context, name string, qtype uint16) (*Answer, Evidence, error) {
 	fq, err := Fqdn(name)
 	if err != nil {
-		ev := Evidence{Name: name, Type: TypeName(qtype), Rcode: "FORMERR", Time: r.now(), Error: err.Error()}
+		ev := Evidence{Name: name, Type: TypeName(qtype), Rcode: "FORMERR", Time: r.now(), Error: err.Error(), Outcome: OutcomeBadName}
 		return nil, ev, err
 	}
 	k := qkey{fq, qtype}
@@ -80,7 +84,7 @@ func (r *Recorder) QueryEvidence(ctx context.Context, name string, qtype uint16)
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return nil, Evidence{Name: fq, Type: TypeName(qtype), Rcode: "TIMEOUT", Time: r.now(), Error: ctx.Err().Error()}, ctx.Err()
+			return nil, Evidence{Name: fq, Type: TypeName(qtype), Rcode: "TIMEOUT", Time: r.now(), Error: ctx.Err().Error(), Outcome: outcomeOf(qtype, nil, ctx.Err())}, ctx.Err()
 		}
 		return f.ans, f.ev, f.err
 	}
@@ -125,7 +129,7 @@ func compareEvidence(a, b Evidence) int {
 }
 
 func evidenceOf(name string, qtype uint16, a *Answer, err error, t time.Time) Evidence {
-	ev := Evidence{Name: name, Type: TypeName(qtype), Time: t.UTC(), Answers: []string{}}
+	ev := Evidence{Name: name, Type: TypeName(qtype), Time: t.UTC(), Answers: []string{}, Outcome: outcomeOf(qtype, a, err)}
 	if err != nil {
 		ev.Rcode = RcodeTimeout
 		if errors.Is(err, ErrNotInEvidence) {

@@ -45,6 +45,9 @@ type FetchTimer interface {
 // was not recorded is ErrNotInEvidence. It never asks the network.
 type Replay struct {
 	m map[qkey]replayed
+	// Source is the source the answers were recorded from, as the
+	// original report named it (DNSSource).
+	Source SourceInfo
 }
 
 type replayed struct {
@@ -224,4 +227,15 @@ func parseRdata(name string, qtype uint16, ttl uint32, s string) (dns.RR, error)
 		return nil, fmt.Errorf("reads back as %.80q", got)
 	}
 	return rr, nil
+}
+
+// DNSSource implements Describer. A replay answers with what the original
+// source said, so it describes itself as that source (Source, set from the
+// bundle's report) to reproduce the report; without one it says its answers
+// were recorded earlier.
+func (r *Replay) DNSSource() SourceInfo {
+	if r.Source.Kind == "" {
+		return SourceInfo{Kind: SourceRecorded}
+	}
+	return r.Source
 }

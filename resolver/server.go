@@ -21,6 +21,9 @@ type Server struct {
 	// DNSSECOK sets the DO bit so that the server reports whether it validated
 	// the answer (the AD bit, RFC 4035 3.2.3).
 	DNSSECOK bool
+	// System says that Addrs are the system's servers (NewSystem), for
+	// DNSSource.
+	System bool
 }
 
 // NewServer returns a source that asks the server at addr (host:port; the
@@ -40,6 +43,10 @@ func NewServer(addr string) (*Server, error) {
 	return &Server{Addrs: []string{addr}, DNSSECOK: true}, nil
 }
 
+// NewSystemFrom reads the servers of the resolv.conf file at path (for
+// tests, and for a system that keeps it elsewhere).
+func NewSystemFrom(path string) (*Server, error) { return newSystemFrom(path) }
+
 // newSystemFrom reads the servers of a resolv.conf file (NewSystem outside
 // Windows).
 func newSystemFrom(path string) (*Server, error) {
@@ -50,7 +57,7 @@ func newSystemFrom(path string) (*Server, error) {
 		}
 		return nil, fmt.Errorf("resolver: reading %s: %w", path, err)
 	}
-	s := &Server{DNSSECOK: true}
+	s := &Server{DNSSECOK: true, System: true}
 	for _, h := range cfg.Servers {
 		s.Addrs = append(s.Addrs, net.JoinHostPort(h, cfg.Port))
 	}

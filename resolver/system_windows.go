@@ -22,7 +22,7 @@ func NewSystem() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolver: reading the DNS servers of the network adapters: %w; use --dns-server or --dns-zone", err)
 	}
-	s := &Server{Addrs: systemAddrs(ips), DNSSECOK: true}
+	s := &Server{Addrs: systemAddrs(ips), DNSSECOK: true, System: true}
 	if len(s.Addrs) == 0 {
 		return nil, errors.New("resolver: no network adapter that is up names a DNS server; use --dns-server or --dns-zone")
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -17,6 +18,7 @@ type Zones struct {
 	origins map[string]bool
 	names   map[string]map[uint16][]dns.RR // owner name -> type -> records
 	parents map[string]bool                // every ancestor of an owner name (empty non-terminals)
+	files   []string                       // the files loaded, for DNSSource
 }
 
 // NewZones returns an empty set of zones.
@@ -72,6 +74,9 @@ func (z *Zones) Load(r io.Reader, origin, file string) error {
 		return fmt.Errorf("resolver: zone file %s has no records (for an offline run where nothing resolves, give it one, such as an SOA record)", file)
 	}
 	z.origins[dns.CanonicalName(origin)] = true
+	if file != "" && !slices.Contains(z.files, file) {
+		z.files = append(z.files, file)
+	}
 	for _, rr := range rrs {
 		z.Add(rr)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"strconv"
@@ -64,6 +65,8 @@ func (u *UI) exportMenu() {
 		widget.NewButton("Report as Markdown (for a ticket)", save(".md", func() ([]byte, error) { return []byte(e.report.Markdown()), nil })),
 		widget.NewButton("Path picture as PNG", save(".png", func() ([]byte, error) { return pathPNG(buildPath(e.report), 900) })),
 		widget.NewButton("Save evidence bundle… (.sealtrace.json, replayable)", func() { d.Hide(); u.saveEvidence(e) }),
+		widget.NewButton(fmt.Sprintf("The %d messages shown as Markdown", len(u.shown)), save("-shown.md", func() ([]byte, error) { return markdownOf(u.shown) })),
+		widget.NewButton("Its whole source as Markdown", save("-source.md", func() ([]byte, error) { return markdownOf(u.sourceEntries(e.source)) })),
 	)
 	d = dialog.NewCustom("Export", "Close", buttons, u.win)
 	d.Show()

@@ -175,7 +175,7 @@ func (u *UI) refilter() {
 		if !matchesFilter(e, u.filter) {
 			continue
 		}
-		if u.query != "" && !strings.Contains(strings.ToLower(e.from+" "+e.subject+" "+reportDomain(e)), u.query) {
+		if !matchesSearch(e, u.query) || !u.inGroup(e) {
 			continue
 		}
 		shown = append(shown, e)
@@ -196,6 +196,7 @@ func (u *UI) refilter() {
 	u.shown = shown
 	u.table.Refresh()
 	u.syncSelection()
+	u.updateCount()
 }
 
 // syncSelection keeps the highlighted row on the message shown (UI
@@ -262,5 +263,5 @@ func matchesFilter(e *entry, f string) bool {
 	case "Not inspectable":
 		return s != nil && s.Error != ""
 	}
-	return true
+	return matchesSupportFilter(e, f)
 }

@@ -67,6 +67,15 @@ func (u *UI) settingsDialog() {
 		if !ok {
 			return
 		}
+		dnsNow := func() string {
+			return p.StringWithFallback(prefDNSMode, dnsSystem) + "\x00" + p.String(prefDNSServer) + "\x00" + p.String(prefZoneFiles)
+		}
+		dnsBefore := dnsNow()
+		defer func() {
+			if dnsNow() != dnsBefore {
+				u.offerRecheck() // the loaded reports were made with the old DNS source
+			}
+		}()
 		p.SetString(prefDNSMode, mode.Selected)
 		p.SetString(prefDNSServer, server.Text)
 		p.SetString(prefZoneFiles, zones.Text)

@@ -69,6 +69,7 @@ type UI struct {
 	status     *widget.Label
 	progress   *widget.ProgressBarInfinite
 	cancelBtn  *widget.Button
+	sup        supportState // search count, summary groups (support.go)
 
 	// loaded is closed when the demo mailbox is fully inspected (for tests).
 	loaded chan struct{}
@@ -165,6 +166,7 @@ func (u *UI) build() fyne.CanvasObject {
 
 	u.table = newMessageTable(u)
 	u.view = newMessageView(u)
+	u.newSupport()
 
 	search := widget.NewEntry()
 	u.search = search
@@ -188,7 +190,7 @@ func (u *UI) build() fyne.CanvasObject {
 	u.cancelBtn.Hide()
 	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(u.progress, u.cancelBtn), u.status)
 
-	listAndView := container.NewVSplit(u.table, u.view.content)
+	listAndView := container.NewVSplit(u.listPane(), u.view.content)
 	listAndView.Offset = 0.35
 	main := container.NewHSplit(u.sourceList, listAndView)
 	main.Offset = 0.16

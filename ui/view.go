@@ -34,6 +34,9 @@ type messageView struct {
 	bodyNote *widget.Label
 	evidence *widget.Label // ui/evidence.go
 	whatIf   *whatIfPanel  // ui/whatif.go
+	// support.go's: the DNS tab, the claims table.
+	dns        *dnsView
+	claimTable *claimsView
 }
 
 func newMessageView(u *UI) *messageView {
@@ -48,6 +51,9 @@ func newMessageView(u *UI) *messageView {
 	pathSplit := container.NewHSplit(container.NewVScroll(container.NewPadded(v.path)), container.NewVScroll(v.steps))
 	pathSplit.Offset = 0.55
 	v.trace = newTraceView()
+	v.trace.addCopy(u)
+	v.dns = newDNSView(u)
+	v.claimTable = newClaimsView()
 	v.pgp = newPGPView(u)
 	v.claims = widget.NewRichText()
 	v.claims.Wrapping = fyne.TextWrapWord
@@ -61,10 +67,11 @@ func newMessageView(u *UI) *messageView {
 	v.tabs = container.NewAppTabs(
 		container.NewTabItem("Path", pathSplit),
 		container.NewTabItem("Trace", v.trace.content),
-		container.NewTabItem("Claims", container.NewVScroll(v.claims)),
+		container.NewTabItem("Claims", v.claimTable.content),
 		container.NewTabItem("Headers", container.NewVScroll(v.headers)),
 		container.NewTabItem("Body", container.NewBorder(v.bodyNote, nil, nil, nil, container.NewVScroll(v.body))),
 		container.NewTabItem("PGP", v.pgp.content),
+		container.NewTabItem("DNS", v.dns.content),
 	)
 	v.evidence, v.whatIf = newEvidenceBanner(), newWhatIfPanel(u)
 	v.tabs.Append(container.NewTabItem("What-if", v.whatIf.content))
@@ -132,6 +139,8 @@ func (v *messageView) show(e *entry) {
 		showText(v.steps, "")
 		v.trace.set(nil)
 		showText(v.claims, "")
+		v.claimTable.show(nil)
+		v.dns.showFor(e, r)
 		v.showRaw(e, r)
 		return
 	}
@@ -143,6 +152,8 @@ func (v *messageView) show(e *entry) {
 	v.redrawPath()
 	v.trace.set(allSteps(r))
 	claimsDoc(r).show(v.claims)
+	v.claimTable.show(r)
+	v.dns.showFor(e, r)
 	v.showRaw(e, r)
 }
 
