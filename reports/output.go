@@ -204,12 +204,14 @@ func failureJSON(r *Report, errs []string, original json.RawMessage) any {
 		DKIMSelector      string          `json:"dkim_selector,omitempty"`
 		SPFDNS            string          `json:"spf_dns,omitempty"`
 		ReportedURI       []string        `json:"reported_uri"`
+		AuthResults       []string        `json:"authentication_results"`
 		OriginalPart      optString       `json:"original_part"`
 		Original          json.RawMessage `json:"original"`
 		Errors            []string        `json:"errors"`
 	}{KindFailure, r.Source, f.FeedbackType, f.UserAgent, f.SourceIP, f.ReportedDomain,
 		jsonTime(f.ArrivalDate), f.ArrivalDateText, f.AuthFailure, f.IdentityAlignment, f.DeliveryResult,
 		f.OriginalMailFrom, rcpt, f.DKIMDomain, f.DKIMIdentity, f.DKIMSelector, f.SPFDNS, uris,
+		nonNil(f.AuthenticationResults),
 		optString(part), original, errs}
 }
 
@@ -255,6 +257,13 @@ func tlsJSON(r *Report, errs []string) any {
 		Policies    []tlsPolicyJSON `json:"policies"`
 		Errors      []string        `json:"errors"`
 	}{KindTLS, r.Source, t.OrgName, t.ContactInfo, t.ReportID, jsonTime(t.Begin), jsonTime(t.End), pols, errs}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // CSVHeader is the header row of CSVRecords' columns.

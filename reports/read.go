@@ -1,6 +1,9 @@
 package reports
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -145,6 +148,188 @@ func (r *reader) err() error { return errors.Join(r.errs...) }
 
 func (r *reader) fail(err error) { r.errs = append(r.errs, err) }
 
+// add keeps a report unless the input already gave MaxReports.
+func (r *reader) add(rep *Report) bool {
+	if len(r.reps) >= r.lim.MaxReports {
+		r.fail(fmt.Errorf("%s: %w: more than %d reports in one input; the rest skipped", rep.Source, ErrTooLarge, r.lim.MaxReports))
+		return false
+	}
+	r.reps = append(r.reps, rep)
+	return true
+}
+
+func (r *reader) full() bool { return len(r.reps) >= r.lim.MaxReports }
+
+// input sniffs data and reads it as what it is. name is where it came from
+// (file, archive member, message part); depth counts the containers around
+// it.
 func (r *reader) input(name string, data []byte, depth int) {
-	r.fail(fmt.Errorf("%s: %w (reader not written yet)", name, ErrNotReport))
+	if depth > r.lim.MaxDepth {
+		r.fail(fmt.Errorf("%s: %w: containers nested more than %d deep", name, ErrTooLarge, r.lim.MaxDepth))
+		return
+	}
+	if r.full() {
+		return
+	}
+	switch sniff(data) {
+	case formEmpty:
+		r.fail(fmt.Errorf("%s: %w: empty", name, ErrNotReport))
+	case formGzip:
+		r.gzip(name, data, depth)
+	case formZip:
+		r.zip(name, data, depth)
+	case formXML:
+		r.xml(name, data)
+	case formJSON:
+		r.json(name, data)
+	case formMbox:
+		r.mbox(name, data, depth)
+	case formMessage:
+		r.message(name, data, depth)
+	default:
+		r.fail(fmt.Errorf("%s: %w: neither XML, JSON, gzip, zip nor a mail message", name, ErrNotReport))
+	}
+}
+
+type form int
+
+const (
+	formUnknown form = iota
+	formEmpty
+	formGzip
+	formZip
+	formXML
+	formJSON
+	formMbox
+	formMessage
+)
+
+// sniff says what data is from its first bytes: the names senders give
+// (.xml.gz holding a zip, .txt holding XML) are hints at best.
+func sniff(data []byte) form {
+	switch {
+	case len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b: // RFC 1952 section 2.3.1
+		return formGzip
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")): // zip local header, empty archive
+		return formZip
+	case bytes.HasPrefix(data, []byte("From ")): // mbox (RFC 4155)
+		return formMbox
+	}
+	t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(t) == 0:
+		return formEmpty
+	case t[0] == '<':
+		return formXML
+	case t[0] == '{':
+		return formJSON
+	case looksLikeHeader(data):
+		return formMessage
+	}
+	return formUnknown
+}
+
+// looksLikeHeader: the first line is an RFC 5322 header field (a field name
+// of printable ASCII without a colon or space, then a colon).
+func looksLikeHeader(data []byte) bool {
+	line := data
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		line = data[:i]
+	}
+	c := bytes.IndexByte(line, ':')
+	if c <= 0 {
+		return false
+	}
+	for _, b := range line[:c] {
+		if b <= ' ' || b > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// decompressed reads what rd yields within the input's remaining budget of
+// decompressed bytes; beyond it, ErrTooLarge after reading at most one byte
+// more than the budget (a bomb is never expanded whole).
+func (r *reader) decompressed(rd io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(rd, r.budget+1))
+	if int64(len(data)) > r.budget {
+		r.budget = 0
+		return nil, fmt.Errorf("%w: decompresses to more than %d bytes (Limits.MaxDecompressed)", ErrTooLarge, r.lim.MaxDecompressed)
+	}
+	r.budget -= int64(len(data))
+	return data, err
+}
+
+func (r *reader) gzip(name string, data []byte, depth int) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		r.fail(fmt.Errorf("%s: %w: gzip: %v", name, ErrMalformed, err))
+		return
+	}
+	out, err := r.decompressed(zr)
+	inner := name // the file that held the report, whatever its layers
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		r.fail(fmt.Errorf("%s: %w", name, err))
+		return
+	case err != nil:
+		// A truncated stream: what came out before the break may still hold
+		// whole records (read what is readable), but the input is broken.
+		r.fail(fmt.Errorf("%s: %w: gzip stream broken after %d bytes: %v", name, ErrMalformed, len(out), err))
+		if len(out) == 0 {
+			return
+		}
+		n := len(r.reps)
+		r.input(inner, out, depth+1)
+		for _, rep := range r.reps[n:] {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("the gzip stream is truncated after %d bytes: what followed is lost", len(out)))
+		}
+		return
+	}
+	r.input(inner, out, depth+1)
+}
+
+func (r *reader) zip(name string, data []byte, depth int) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		r.fail(fmt.Errorf("%s: %w: zip: %v", name, ErrMalformed, err))
+		return
+	}
+	if len(zr.File) == 0 {
+		r.fail(fmt.Errorf("%s: %w: empty zip archive", name, ErrNotReport))
+		return
+	}
+	for _, f := range zr.File {
+		if r.full() {
+			r.fail(fmt.Errorf("%s: %w: more than %d reports in one input; the rest skipped", name, ErrTooLarge, r.lim.MaxReports))
+			return
+		}
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		member := name + ": " + f.Name
+		// The declared size is the sender's word; refuse early when it is
+		// already too large, and count the real bytes anyway.
+		if f.UncompressedSize64 > uint64(r.budget) {
+			r.fail(fmt.Errorf("%s: %w: declares %d bytes, more than the %d left of Limits.MaxDecompressed", member, ErrTooLarge, f.UncompressedSize64, r.budget))
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			r.fail(fmt.Errorf("%s: %w: zip: %v", member, ErrMalformed, err))
+			continue
+		}
+		out, err := r.decompressed(rc)
+		rc.Close()
+		if err != nil {
+			if errors.Is(err, ErrTooLarge) {
+				r.fail(fmt.Errorf("%s: %w", member, err))
+			} else {
+				r.fail(fmt.Errorf("%s: %w: zip: %v", member, ErrMalformed, err))
+			}
+			continue
+		}
+		r.input(member, out, depth+1)
+	}
 }

@@ -201,6 +201,9 @@ type Failure struct {
 	DKIMCanonicalized string
 	SPFDNS            string
 	ReportedURI       []string
+	// AuthenticationResults are the reporter's Authentication-Results
+	// fields in the report (RFC 6591 section 3.1), as sent.
+	AuthenticationResults []string
 	// Original is the carried message (message/rfc822) or its header
 	// (text/rfc822-headers, HeadersOnly set), as sent; nil when the report
 	// carries neither.

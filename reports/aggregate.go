@@ -1,0 +1,314 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// nsDMARC2 is RFC 9990's namespace (section 7, appendix A).
+const nsDMARC2 = "urn:ietf:params:xml:ns:dmarc-2.0"
+
+// The XML shapes of RFC 7489 appendix C and RFC 9990 appendix A. Tags carry
+// no namespace, so encoding/xml matches the element names in any namespace
+// (or none): one decoder reads both schemas. Numbers are read as strings
+// and parsed here, so that one unreadable value skips one field, not the
+// document.
+type xmlMetadata struct {
+	OrgName          string   `xml:"org_name"`
+	Email            string   `xml:"email"`
+	ExtraContactInfo string   `xml:"extra_contact_info"`
+	ReportID         string   `xml:"report_id"`
+	Begin            *string  `xml:"date_range>begin"`
+	End              *string  `xml:"date_range>end"`
+	Errors           []string `xml:"error"`
+	Generator        string   `xml:"generator"`
+}
+
+type xmlPolicy struct {
+	Domain          string `xml:"domain"`
+	P               string `xml:"p"`
+	SP              string `xml:"sp"`
+	NP              string `xml:"np"`
+	ADKIM           string `xml:"adkim"`
+	ASPF            string `xml:"aspf"`
+	Pct             string `xml:"pct"`
+	FO              string `xml:"fo"`
+	Testing         string `xml:"testing"`
+	DiscoveryMethod string `xml:"discovery_method"`
+}
+
+type xmlRecord struct {
+	SourceIP    string      `xml:"row>source_ip"`
+	Count       string      `xml:"row>count"`
+	Disposition string      `xml:"row>policy_evaluated>disposition"`
+	DKIM        string      `xml:"row>policy_evaluated>dkim"`
+	SPF         string      `xml:"row>policy_evaluated>spf"`
+	Reasons     []xmlReason `xml:"row>policy_evaluated>reason"`
+	HeaderFrom  string      `xml:"identifiers>header_from"`
+	EnvFrom     string      `xml:"identifiers>envelope_from"`
+	EnvTo       string      `xml:"identifiers>envelope_to"`
+	AuthDKIM    []struct {
+		Domain      string `xml:"domain"`
+		Selector    string `xml:"selector"`
+		Result      string `xml:"result"`
+		HumanResult string `xml:"human_result"`
+	} `xml:"auth_results>dkim"`
+	AuthSPF []struct {
+		Domain string `xml:"domain"`
+		Scope  string `xml:"scope"`
+		Result string `xml:"result"`
+	} `xml:"auth_results>spf"`
+}
+
+type xmlReason struct {
+	Type    string `xml:"type"`
+	Comment string `xml:"comment"`
+}
+
+// xml reads an aggregate report. It decodes element by element under
+// <feedback>, so that a syntax error (a truncated file, a sender's broken
+// escaping) costs only what follows it: the records before are kept and the
+// report says where reading stopped.
+func (r *reader) xml(name string, data []byte) {
+	rep, err := parseAggregate(name, data, r.lim.MaxRecords)
+	if err != nil {
+		r.fail(err)
+	}
+	if rep != nil {
+		r.add(rep)
+	}
+}
+
+func parseAggregate(name string, data []byte, maxRecords int) (*Report, error) {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.CharsetReader = charsetReader
+	// The root element, refusing a document type declaration that declares
+	// entities: encoding/xml would not expand them (it knows only the five
+	// predefined ones and stops at any other reference), but a report never
+	// needs a DTD, and refusing it says clearly why a billion-laughs
+	// document is not read.
+	var root xml.StartElement
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				return nil, fmt.Errorf("%s: %w: no XML element", name, ErrNotReport)
+			}
+			return nil, fmt.Errorf("%s: %w: XML: %v", name, ErrMalformed, err)
+		}
+		if d, ok := tok.(xml.Directive); ok && bytes.HasPrefix(bytes.TrimSpace(d), []byte("DOCTYPE")) {
+			if bytes.Contains(d, []byte("ENTITY")) {
+				return nil, fmt.Errorf("%s: %w: the XML declares entities in a DTD (entity expansion is refused; a DMARC report has no DTD)", name, ErrMalformed)
+			}
+			continue
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			root = se
+			break
+		}
+	}
+	if root.Name.Local != "feedback" {
+		return nil, fmt.Errorf("%s: %w: the XML root element is <%s>, not a DMARC aggregate report's <feedback>", name, ErrNotReport, clip(root.Name.Local))
+	}
+	a := &Aggregate{Schema: SchemaRFC7489}
+	if root.Name.Space == nsDMARC2 {
+		a.Schema = SchemaRFC9990
+	}
+	rep := &Report{Kind: KindAggregate, Source: name, Aggregate: a}
+	var sawMeta, sawPolicy bool
+	skipped := 0
+	var broken error
+	for broken == nil {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				broken = fmt.Errorf("the XML ends before </feedback>")
+			} else {
+				broken = err
+			}
+			break
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			if ee, ok := tok.(xml.EndElement); ok && ee.Name.Local == "feedback" {
+				break
+			}
+			continue
+		}
+		switch se.Name.Local {
+		case "version":
+			var v string
+			broken = dec.DecodeElement(&v, &se)
+			a.Version = strings.TrimSpace(v)
+		case "report_metadata":
+			var m xmlMetadata
+			if broken = dec.DecodeElement(&m, &se); broken == nil {
+				sawMeta = true
+				a.metadata(&m, rep)
+			}
+		case "policy_published":
+			var p xmlPolicy
+			if broken = dec.DecodeElement(&p, &se); broken == nil {
+				sawPolicy = true
+				a.PolicyDomain = strings.TrimSpace(p.Domain)
+				a.Policy = Policy{P: enum(p.P), SP: enum(p.SP), NP: enum(p.NP), ADKIM: enum(p.ADKIM), ASPF: enum(p.ASPF),
+					Pct: strings.TrimSpace(p.Pct), FO: strings.TrimSpace(p.FO), Testing: enum(p.Testing), Discovery: enum(p.DiscoveryMethod)}
+			}
+		case "record":
+			if len(a.Records) >= maxRecords {
+				skipped++
+				broken = dec.Skip()
+				continue
+			}
+			var x xmlRecord
+			if broken = dec.DecodeElement(&x, &se); broken == nil {
+				rec, problem := record(&x)
+				if problem != "" {
+					rep.Errors = append(rep.Errors, fmt.Sprintf("record %d skipped: %s", len(a.Records)+skipped+1, problem))
+					skipped++
+					continue
+				}
+				a.Records = append(a.Records, rec)
+			}
+		default: // extensions (RFC 9990 section 3.1.4) and unknown elements
+			broken = dec.Skip()
+		}
+	}
+	if skipped > 0 && len(a.Records) >= maxRecords {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("%d records beyond Limits.MaxRecords (%d) skipped", skipped, maxRecords))
+	}
+	if broken != nil {
+		if !sawMeta && !sawPolicy && len(a.Records) == 0 {
+			return nil, fmt.Errorf("%s: %w: XML: %v", name, ErrMalformed, broken)
+		}
+		rep.Errors = append(rep.Errors, fmt.Sprintf("XML broken (%v): what follows was skipped, %d records read before it", broken, len(a.Records)))
+		if len(a.Records) == 0 {
+			// Nothing a reader can use: say so as an error too.
+			return nil, fmt.Errorf("%s: %w: XML: %v before any record", name, ErrMalformed, broken)
+		}
+	}
+	if !sawMeta {
+		rep.Errors = append(rep.Errors, "no report_metadata")
+	} else if a.ReportID == "" {
+		rep.Errors = append(rep.Errors, "report_metadata has no report_id")
+	}
+	if !sawPolicy {
+		rep.Errors = append(rep.Errors, "no policy_published")
+	}
+	if len(a.Records) == 0 && broken == nil {
+		rep.Errors = append(rep.Errors, "no record")
+	}
+	return rep, nil
+}
+
+func (a *Aggregate) metadata(m *xmlMetadata, rep *Report) {
+	a.OrgName = strings.TrimSpace(m.OrgName)
+	a.Email = strings.TrimSpace(m.Email)
+	a.ExtraContactInfo = strings.TrimSpace(m.ExtraContactInfo)
+	a.ReportID = strings.TrimSpace(m.ReportID)
+	a.Generator = strings.TrimSpace(m.Generator)
+	for _, e := range m.Errors {
+		if e = strings.TrimSpace(e); e != "" {
+			a.ReportErrors = append(a.ReportErrors, e)
+		}
+	}
+	var err error
+	if m.Begin == nil || m.End == nil {
+		rep.Errors = append(rep.Errors, "report_metadata has no date_range")
+		return
+	}
+	if a.Begin, err = epoch(*m.Begin); err != nil {
+		rep.Errors = append(rep.Errors, "date_range begin: "+err.Error())
+	}
+	if a.End, err = epoch(*m.End); err != nil {
+		rep.Errors = append(rep.Errors, "date_range end: "+err.Error())
+	}
+}
+
+// record turns one <record> into a Record, or says why it cannot be used.
+func record(x *xmlRecord) (Record, string) {
+	rec := Record{
+		SourceIP:     strings.TrimSpace(x.SourceIP),
+		Disposition:  enum(x.Disposition),
+		DKIM:         enum(x.DKIM),
+		SPF:          enum(x.SPF),
+		HeaderFrom:   strings.TrimSpace(x.HeaderFrom),
+		EnvelopeFrom: strings.TrimSpace(x.EnvFrom),
+		EnvelopeTo:   strings.TrimSpace(x.EnvTo),
+	}
+	c := strings.TrimSpace(x.Count)
+	n, err := strconv.ParseInt(c, 10, 64)
+	if err != nil || n < 0 || n > 1<<40 {
+		return rec, fmt.Sprintf("count %q is not a number of messages", clip(c))
+	}
+	rec.Count = int(n)
+	for _, re := range x.Reasons {
+		rec.Reasons = append(rec.Reasons, Reason{Type: enum(re.Type), Comment: strings.TrimSpace(re.Comment)})
+	}
+	for _, d := range x.AuthDKIM {
+		rec.Auth.DKIM = append(rec.Auth.DKIM, DKIMAuth{Domain: strings.TrimSpace(d.Domain), Selector: strings.TrimSpace(d.Selector),
+			Result: enum(d.Result), HumanResult: strings.TrimSpace(d.HumanResult)})
+	}
+	for _, s := range x.AuthSPF {
+		rec.Auth.SPF = append(rec.Auth.SPF, SPFAuth{Domain: strings.TrimSpace(s.Domain), Scope: enum(s.Scope), Result: enum(s.Result)})
+	}
+	return rec, ""
+}
+
+// enum is a keyword of the schema's enumerations (RFC 7489 appendix C:
+// all lower case), trimmed and lowered: a few senders capitalise them.
+func enum(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// epoch reads date_range's seconds since 1970 UTC (RFC 7489 appendix C:
+// xs:integer). Some senders write a fraction; it is dropped.
+func epoch(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n < 1<<40 {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1<<40 {
+		return time.Unix(int64(f), 0).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not seconds since 1970", clip(s))
+}
+
+// clip shortens a hostile value quoted in an error.
+func clip(s string) string {
+	const n = 64
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// charsetReader reads the encodings real reports declare besides UTF-8:
+// US-ASCII (a subset) and ISO-8859-1 / Windows-1252 (read as Latin-1: the
+// bytes 0x80-0x9F differ, and none appear in a report's keywords).
+func charsetReader(charset string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(charset)) {
+	case "utf-8", "utf8", "us-ascii", "ascii":
+		return in, nil
+	case "iso-8859-1", "latin1", "latin-1", "iso8859-1", "windows-1252", "cp1252":
+		b, err := io.ReadAll(in)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]byte, 0, len(b))
+		for _, c := range b {
+			out = utf8.AppendRune(out, rune(c))
+		}
+		return bytes.NewReader(out), nil
+	}
+	return nil, errors.New("unsupported XML encoding " + clip(charset))
+}

@@ -1,0 +1,143 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The JSON of RFC 8460 section 4.4. Counts are json.Number so that a
+// fraction or an out-of-range value skips one count, not the report.
+type jsonTLSReport struct {
+	OrgName   *string `json:"organization-name"`
+	DateRange struct {
+		Start string `json:"start-datetime"`
+		End   string `json:"end-datetime"`
+	} `json:"date-range"`
+	ContactInfo string `json:"contact-info"`
+	ReportID    string `json:"report-id"`
+	Policies    *[]struct {
+		Policy struct {
+			Type    string   `json:"policy-type"`
+			Strings []string `json:"policy-string"`
+			Domain  string   `json:"policy-domain"`
+			MXHosts []string `json:"mx-host"`
+		} `json:"policy"`
+		Summary struct {
+			Success json.Number `json:"total-successful-session-count"`
+			Failure json.Number `json:"total-failure-session-count"`
+		} `json:"summary"`
+		Failures []struct {
+			ResultType        string      `json:"result-type"`
+			SendingIP         string      `json:"sending-mta-ip"`
+			ReceivingMX       string      `json:"receiving-mx-hostname"`
+			ReceivingMXHelo   string      `json:"receiving-mx-helo"`
+			ReceivingIP       string      `json:"receiving-ip"`
+			Count             json.Number `json:"failed-session-count"`
+			AdditionalInfo    string      `json:"additional-information"`
+			FailureReasonCode string      `json:"failure-reason-code"`
+		} `json:"failure-details"`
+	} `json:"policies"`
+}
+
+func (r *reader) json(name string, data []byte) {
+	rep, err := parseTLS(name, data, r.lim.MaxRecords)
+	if err != nil {
+		r.fail(err)
+		return
+	}
+	r.add(rep)
+}
+
+func parseTLS(name string, data []byte, maxRecords int) (*Report, error) {
+	var j jsonTLSReport
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&j); err != nil {
+		return nil, fmt.Errorf("%s: %w: JSON: %v", name, ErrMalformed, err)
+	}
+	// A TLS report names its organisation and its policies (RFC 8460
+	// section 4.4: both required); other JSON is not one.
+	if j.OrgName == nil && j.Policies == nil {
+		return nil, fmt.Errorf("%s: %w: JSON without organization-name or policies (not an RFC 8460 TLS report)", name, ErrNotReport)
+	}
+	t := &TLSReport{ContactInfo: strings.TrimSpace(j.ContactInfo), ReportID: strings.TrimSpace(j.ReportID)}
+	rep := &Report{Kind: KindTLS, Source: name, TLS: t}
+	if j.OrgName != nil {
+		t.OrgName = strings.TrimSpace(*j.OrgName)
+	} else {
+		rep.Errors = append(rep.Errors, "no organization-name")
+	}
+	var err error
+	if t.Begin, err = tlsTime(j.DateRange.Start); err != nil {
+		rep.Errors = append(rep.Errors, "date-range start-datetime: "+err.Error())
+	}
+	if t.End, err = tlsTime(j.DateRange.End); err != nil {
+		rep.Errors = append(rep.Errors, "date-range end-datetime: "+err.Error())
+	}
+	if j.Policies == nil {
+		rep.Errors = append(rep.Errors, "no policies")
+		return rep, nil
+	}
+	n, capped := 0, false
+	for i, p := range *j.Policies {
+		if n >= maxRecords {
+			capped = true
+			break
+		}
+		n++
+		tp := TLSPolicy{Type: enum(p.Policy.Type), Domain: strings.TrimSpace(p.Policy.Domain), Strings: p.Policy.Strings, MXHosts: p.Policy.MXHosts}
+		tp.Success = count(p.Summary.Success, fmt.Sprintf("policy %d total-successful-session-count", i+1), rep)
+		tp.Failure = count(p.Summary.Failure, fmt.Sprintf("policy %d total-failure-session-count", i+1), rep)
+		for k, f := range p.Failures {
+			if n >= maxRecords {
+				capped = true
+				break
+			}
+			n++
+			tp.Failures = append(tp.Failures, TLSFailure{
+				ResultType: strings.TrimSpace(f.ResultType), SendingIP: strings.TrimSpace(f.SendingIP),
+				ReceivingMX: strings.TrimSpace(f.ReceivingMX), ReceivingMXHelo: strings.TrimSpace(f.ReceivingMXHelo),
+				ReceivingIP:    strings.TrimSpace(f.ReceivingIP),
+				Count:          count(f.Count, fmt.Sprintf("policy %d failure %d failed-session-count", i+1, k+1), rep),
+				AdditionalInfo: f.AdditionalInfo, FailureReasonCode: f.FailureReasonCode,
+			})
+		}
+		t.Policies = append(t.Policies, tp)
+	}
+	if capped {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("policies and failure details beyond Limits.MaxRecords (%d) skipped", maxRecords))
+	}
+	return rep, nil
+}
+
+func count(n json.Number, what string, rep *Report) int64 {
+	if n == "" {
+		return 0
+	}
+	v, err := n.Int64()
+	if err != nil || v < 0 {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("%s %q is not a count", what, clip(n.String())))
+		return 0
+	}
+	return v
+}
+
+// tlsTime reads date-range's RFC 3339 date-time (RFC 8460 section 4.4).
+// Some senders leave out the zone; UTC is what the RFC asks for, so that is
+// how it is read.
+func tlsTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, fmt.Errorf("absent")
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not an RFC 3339 date-time", clip(s))
+}
