@@ -458,7 +458,7 @@ func (v *reportsView) sourceRowWidget(s *sourceRow) fyne.CanvasObject {
 		lines = append(lines, sug)
 	}
 	row := newTapRow(container.NewVBox(lines...), func() { v.choose(s) })
-	row.selected = s == v.chosen
+	row.src, row.selected = s, s == v.chosen
 	return row
 }
 
@@ -785,6 +785,7 @@ type tapRow struct {
 	content  fyne.CanvasObject
 	onTap    func()
 	selected bool
+	src      *sourceRow
 }
 
 func newTapRow(content fyne.CanvasObject, onTap func()) *tapRow {

@@ -162,10 +162,7 @@ func buildDomains(reps []*loadedReport) []*domainData {
 				s.offline = s.offline && lr.offline
 			}
 		case r.Failure != nil:
-			d := get(r.Failure.ReportedDomain)
-			if !r.Failure.ArrivalDate.IsZero() {
-				d.widen(r.Failure.ArrivalDate, r.Failure.ArrivalDate)
-			}
+			d := get(r.Failure.ReportedDomain) // its arrival is not a period reported on
 			d.failures = append(d.failures, lr)
 		case r.TLS != nil:
 			t := r.TLS
