@@ -60,7 +60,6 @@ type reportsView struct {
 	domainList *widget.List
 	title      *widget.Label
 	period     *widget.Label
-	policy     *widget.Label
 	chart      *reportChart
 	failing    *widget.Check
 	rows       *fyne.Container // the source rows
@@ -96,8 +95,6 @@ func newReportsView(u *UI) *reportsView {
 	v.title.Truncation = fyne.TextTruncateEllipsis
 	v.period = widget.NewLabel("")
 	v.period.Wrapping = fyne.TextWrapWord
-	v.policy = widget.NewLabel("")
-	v.policy.Truncation = fyne.TextTruncateEllipsis
 	v.chart = newReportChart()
 	v.failing = widget.NewCheck("Only failing sources", func(on bool) {
 		v.onlyFailing = on
@@ -119,8 +116,8 @@ func newReportsView(u *UI) *reportsView {
 		container.NewTabItem("TLS", container.NewVScroll(v.tls)),
 		container.NewTabItem("Not read", container.NewVScroll(v.notRead)),
 	)
-	head := container.NewVBox(v.title, v.period, v.policy)
-	v.right = container.NewBorder(container.NewVBox(head, container.New(&fixedHeight{h: 210}, v.chart)), nil, nil, nil, v.tabs)
+	head := container.NewVBox(v.title, v.period)
+	v.right = container.NewBorder(container.NewVBox(head, container.New(&fixedHeight{h: 180}, v.chart)), nil, nil, nil, v.tabs)
 	v.empty = widget.NewLabel("No reports yet. Open… or drop DMARC aggregate reports (.xml, .xml.gz, .zip), failure reports (.eml) or TLS reports (.json, .json.gz).")
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.right.Hide()
@@ -353,20 +350,17 @@ func (v *reportsView) showDomain(d *domainData) {
 	v.cur = d
 	v.empty.Hide()
 	v.right.Show()
-	v.title.SetText("Reports for " + reportText(d.name, 120))
-	period := "No period stated."
+	title := "Reports for " + reportText(d.name, 120)
 	if !d.begin.IsZero() {
-		period = fmt.Sprintf("%s to %s UTC", d.begin.UTC().Format("2 Jan 2006 15:04"), d.end.UTC().Format("2 Jan 2006 15:04"))
+		title += fmt.Sprintf(", %s to %s UTC", d.begin.UTC().Format("2 Jan 2006 15:04"), d.end.UTC().Format("2 Jan 2006 15:04"))
 	}
+	v.title.SetText(title)
+	period := "No aggregate report for this domain."
 	if d.aggregates > 0 {
-		period += fmt.Sprintf(": %s from %s, %d messages, %d failing DMARC.", plural(d.aggregates, "aggregate report"), plural(len(d.orgs), "reporter"), d.total, d.failing)
+		period = fmt.Sprintf("%s from %s: %d messages, %d failing DMARC. Policy (latest report): %s",
+			plural(d.aggregates, "aggregate report"), plural(len(d.orgs), "reporter"), d.total, d.failing, reportText(policyText(d.policy), 200))
 	}
 	v.period.SetText(period)
-	if d.aggregates > 0 {
-		v.policy.SetText("Published policy, as the latest report saw it: " + reportText(policyText(d.policy), 200))
-	} else {
-		v.policy.SetText("No aggregate report for this domain.")
-	}
 	v.chart.set(d.days)
 	v.tabs.Items[1].Text = fmt.Sprintf("Failure reports (%d)", len(d.failures))
 	v.tabs.Items[2].Text = fmt.Sprintf("TLS (%d)", len(d.tls))
@@ -440,23 +434,17 @@ func (v *reportsView) sourceRowWidget(s *sourceRow) fyne.CanvasObject {
 		reportText(s.ip, 45), plural(int(min(s.count, maxCount)), "message"), reportText(orDash(s.disposition), 20), reportText(orDash(s.headerFrom), 80)))
 	head.TextStyle = fyne.TextStyle{Bold: true}
 	head.Truncation = fyne.TextTruncateEllipsis
-	auth := widget.NewLabel(authLine(s))
-	auth.Wrapping = fyne.TextWrapWord
-	lines := []fyne.CanvasObject{container.NewBorder(nil, nil, badge, nil, head), auth}
+	details := authLine(s)
 	if len(s.reasons) > 0 {
-		r := widget.NewLabel(reasonsLine(s))
-		r.Wrapping = fyne.TextWrapWord
-		lines = append(lines, r)
+		details += "\n" + reasonsLine(s)
 	}
-	name := widget.NewLabel("Reverse DNS: " + v.nameOf(s))
-	name.Truncation = fyne.TextTruncateEllipsis
-	lines = append(lines, name)
+	details += "\nReverse DNS: " + v.nameOf(s)
 	if !s.pass {
-		sug := widget.NewLabel("Suggestion: " + reportText(suggestion(s, v.cur.policy), 900))
-		sug.Wrapping = fyne.TextWrapWord
-		sug.Importance = widget.MediumImportance
-		lines = append(lines, sug)
+		details += "\nSuggestion: " + reportText(suggestion(s, v.cur.policy), 900)
 	}
+	body := widget.NewLabel(details)
+	body.Wrapping = fyne.TextWrapWord
+	lines := []fyne.CanvasObject{container.NewBorder(nil, nil, badge, nil, head), body}
 	row := newTapRow(container.NewVBox(lines...), func() { v.choose(s) })
 	row.src, row.selected = s, s == v.chosen
 	return row

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"math"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -158,16 +159,21 @@ func (r *chartRenderer) Layout(size fyne.Size) {
 	barW := max(group*0.7, 1)
 	for i, d := range r.shown {
 		left := chartLeft + group*float32(i) + (group-barW)/2
-		y := plotBottom
+		// Whole pixels: segments that meet on a fraction of a pixel show a
+		// seam of background between them.
+		base := math.Round(float64(plotBottom))
+		prev := float32(base)
+		var cum int64
 		for k, v := range []int64{d.pass, d.failed, d.blocked} {
-			h := float32(0)
+			cum += v
+			top := prev
 			if peak > 0 {
-				h = float32(float64(v) / float64(peak) * float64(plotH))
+				top = float32(math.Round(base - float64(cum)/float64(peak)*float64(plotH)))
 			}
 			rect := r.bars[i][k]
-			rect.Move(fyne.NewPos(left, y-h))
-			rect.Resize(fyne.NewSize(barW, h))
-			y -= h
+			rect.Move(fyne.NewPos(left, top))
+			rect.Resize(fyne.NewSize(barW, prev-top))
+			prev = top
 		}
 		t := r.labels[i]
 		ts := t.MinSize()
