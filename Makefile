@@ -74,7 +74,7 @@ package-windows: .deps-go deps-windows
 # x86-64, GUI subsystem, icon and version from FyneApp.toml): internal/winpkg
 # reads them where SEALTRACE_WINDOWS_PKG points.
 test: deps-test lint package-windows
-	SEALTRACE_WINDOWS_PKG=$(abspath $(BIN))/pkg $(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./pgp/... ./dane/... ./pipeline/... ./trace/... ./internal/...
+	SEALTRACE_WINDOWS_PKG=$(abspath $(BIN))/pkg $(GO) test -race -count=1 ./inspect/... ./resolver/... ./mailbox/... ./pgp/... ./dane/... ./pipeline/... ./reports/... ./trace/... ./internal/...
 	$(GO) test -race -count=1 ./ui/...
 	$(GO) test -count=1 ./cmd/... ./assets/...
 
@@ -100,11 +100,17 @@ fuzz:
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzIndex$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzAttachedMessages$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzOutlookMsg$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzNestingGuard$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzDecodeTransfer$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./reports -run '^$$' -fuzz '^FuzzParseSTSPolicy$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzPasswordFile$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzSplitMultipart$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./internal/safetext -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./internal/winpkg -run '^$$' -fuzz '^FuzzResources$$' -fuzztime $${FUZZTIME:-20s}
+	@# reports: minimizing a new input of a multi-KB report takes the default 60 s, the whole run: 5 s is enough.
+	@for t in FuzzReadXML FuzzReadArchive FuzzReadJSON FuzzReadMessage; do \
+	  $(GO) test ./reports -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime 5s || exit 1; done
 
 # Regenerate the demo mailbox with the real peers (dkimpy signs it).
 demo: deps-test

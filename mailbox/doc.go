@@ -24,6 +24,20 @@
 // while one command waits (Account.MaxCommandBytes), and a server that goes
 // silent in the middle of a command is cut off (Account.IOTimeout).
 //
+// # DMARC and TLS reports
+//
+// FetchReports reads the reports of a folder without reading its mail:
+// UID SEARCH for the report subjects, the TLS-Report-Domain header and
+// multipart/report; FETCH BODYSTRUCTURE of what matched, to find the part
+// that is the report (a gzip, zip, XML or TLS-RPT JSON attachment, or the
+// whole multipart/report of a failure report); BODY.PEEK of that section
+// only, capped by a partial fetch and on the bytes received, parts at the
+// same section batched into one command. The parts and what each structure
+// said are cached by UIDVALIDITY and UID, so a folder read again costs a
+// SEARCH. go-imap parses body structures by recursion; what the server
+// sends passes a guard that refuses parentheses nested more than 100 deep,
+// which would otherwise overflow the stack.
+//
 // # Finding the server
 //
 // SuggestIMAP reads the domain's SRV records (RFC 6186); a target outside

@@ -22,8 +22,8 @@ import (
 // IMAP access, read-only by construction: this type offers folder listing,
 // EXAMINE (never SELECT) and fetches with BODY.PEEK (never a plain BODY,
 // which sets \Seen); it has no way to STORE, COPY, MOVE, EXPUNGE, APPEND,
-// CREATE or DELETE. go-imap's DebugWriter is never set: it would log the
-// password.
+// CREATE or DELETE. go-imap's DebugWriter is only ever the nestingGuard,
+// which logs and keeps nothing (a logging writer would log the password).
 //
 // A server is hostile data like a message. What it can make us hold or
 // wait for is bounded on what actually arrives, never on what it
@@ -134,6 +134,7 @@ func (e *CertError) Error() string {
 type IMAP struct {
 	c        *imapclient.Client
 	wd       *watchdogConn
+	guard    *nestingGuard
 	ctx      context.Context
 	stop     func() bool // ends the watch on ctx
 	msgLimit int64
@@ -149,6 +150,8 @@ func (m *IMAP) do(cmd func() error) error {
 	switch {
 	case m.wd.exceeded():
 		return fmt.Errorf("%w (%d MiB)", ErrServerTooMuch, m.cmdLimit>>20)
+	case m.guard.tripped.Load():
+		return errNesting
 	case err != nil && m.ctx.Err() != nil:
 		return fmt.Errorf("mailbox: %w", m.ctx.Err())
 	}
@@ -218,7 +221,8 @@ func connect(ctx context.Context, a Account, handler *imapclient.UnilateralDataH
 		MinVersion: tls.VersionTLS12,
 		NextProtos: []string{"imap"},
 	}
-	opts := &imapclient.Options{UnilateralDataHandler: handler, TLSConfig: tlsConfig}
+	guard := &nestingGuard{}
+	opts := &imapclient.Options{UnilateralDataHandler: handler, TLSConfig: tlsConfig, DebugWriter: guard}
 	if a.Security != ImplicitTLS && a.Security != "" && a.Security != StartTLS && a.Security != Plaintext {
 		return nil, fmt.Errorf("mailbox: unknown security %q", a.Security)
 	}
@@ -279,6 +283,9 @@ func connect(ctx context.Context, a Account, handler *imapclient.UnilateralDataH
 		if wd.exceeded() {
 			return nil, fmt.Errorf("%w (%d KiB before the login ended)", ErrServerTooMuch, loginBytes>>10)
 		}
+		if guard.tripped.Load() {
+			return nil, errNesting
+		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			return nil, fmt.Errorf("%w: the server stopped answering (%v)", ErrConnect, err)
@@ -286,7 +293,7 @@ func connect(ctx context.Context, a Account, handler *imapclient.UnilateralDataH
 		return nil, fmt.Errorf("%w: %v", ErrLogin, err)
 	}
 	wd.disarm()
-	m.c, m.wd, ok = c, wd, true
+	m.c, m.wd, m.guard, ok = c, wd, guard, true
 	return m, nil
 }
 

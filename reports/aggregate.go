@@ -77,7 +77,19 @@ type xmlReason struct {
 // escaping) costs only what follows it: the records before are kept and the
 // report says where reading stopped.
 func (r *reader) xml(name string, data []byte) {
-	rep, err := parseAggregate(name, data, r.lim.MaxRecords)
+	rep, broken, err := parseAggregate(name, data, r.lim.MaxRecords, true)
+	if broken != nil {
+		// Not well-formed: large senders write an unescaped & in a comment
+		// or an org_name, or close a tag out of order. Read it again with
+		// encoding/xml's lenient mode (Strict off: a lone & is text, an
+		// unknown entity is left as written, never expanded) and keep that
+		// reading when it gets further.
+		lrep, _, lerr := parseAggregate(name, data, r.lim.MaxRecords, false)
+		if lrep != nil && (rep == nil || len(lrep.Aggregate.Records) > len(rep.Aggregate.Records)) {
+			lrep.Errors = append([]string{fmt.Sprintf("the XML is not well-formed (%v); read leniently", broken)}, lrep.Errors...)
+			rep, err = lrep, lerr
+		}
+	}
 	if err != nil {
 		r.fail(err)
 	}
@@ -86,8 +98,12 @@ func (r *reader) xml(name string, data []byte) {
 	}
 }
 
-func parseAggregate(name string, data []byte, maxRecords int) (*Report, error) {
+// parseAggregate reads an aggregate report, strictly or leniently. broken
+// is the syntax error that stopped the reading, if one did; the report then
+// holds what came before it (or is nil, with err, when that is no record).
+func parseAggregate(name string, data []byte, maxRecords int, strict bool) (rep *Report, broken, err error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = strict
 	dec.CharsetReader = charsetReader
 	// The root element, refusing a document type declaration that declares
 	// entities: encoding/xml would not expand them (it knows only the five
@@ -99,13 +115,13 @@ func parseAggregate(name string, data []byte, maxRecords int) (*Report, error) {
 		tok, err := dec.Token()
 		if err != nil {
 			if err == io.EOF {
-				return nil, fmt.Errorf("%s: %w: no XML element", name, ErrNotReport)
+				return nil, nil, fmt.Errorf("%s: %w: no XML element", name, ErrNotReport)
 			}
-			return nil, fmt.Errorf("%s: %w: XML: %v", name, ErrMalformed, err)
+			return nil, nil, fmt.Errorf("%s: %w: XML: %v", name, ErrMalformed, err)
 		}
 		if d, ok := tok.(xml.Directive); ok && bytes.HasPrefix(bytes.TrimSpace(d), []byte("DOCTYPE")) {
 			if bytes.Contains(d, []byte("ENTITY")) {
-				return nil, fmt.Errorf("%s: %w: the XML declares entities in a DTD (entity expansion is refused; a DMARC report has no DTD)", name, ErrMalformed)
+				return nil, nil, fmt.Errorf("%s: %w: the XML declares entities in a DTD (entity expansion is refused; a DMARC report has no DTD)", name, ErrMalformed)
 			}
 			continue
 		}
@@ -115,16 +131,15 @@ func parseAggregate(name string, data []byte, maxRecords int) (*Report, error) {
 		}
 	}
 	if root.Name.Local != "feedback" {
-		return nil, fmt.Errorf("%s: %w: the XML root element is <%s>, not a DMARC aggregate report's <feedback>", name, ErrNotReport, clip(root.Name.Local))
+		return nil, nil, fmt.Errorf("%s: %w: the XML root element is <%s>, not a DMARC aggregate report's <feedback>", name, ErrNotReport, clip(root.Name.Local))
 	}
 	a := &Aggregate{Schema: SchemaRFC7489}
 	if root.Name.Space == nsDMARC2 {
 		a.Schema = SchemaRFC9990
 	}
-	rep := &Report{Kind: KindAggregate, Source: name, Aggregate: a}
+	rep = &Report{Kind: KindAggregate, Source: name, Aggregate: a}
 	var sawMeta, sawPolicy bool
 	skipped := 0
-	var broken error
 	for broken == nil {
 		tok, err := dec.Token()
 		if err != nil {
@@ -185,14 +200,11 @@ func parseAggregate(name string, data []byte, maxRecords int) (*Report, error) {
 		rep.Errors = append(rep.Errors, fmt.Sprintf("%d records beyond Limits.MaxRecords (%d) skipped", skipped, maxRecords))
 	}
 	if broken != nil {
-		if !sawMeta && !sawPolicy && len(a.Records) == 0 {
-			return nil, fmt.Errorf("%s: %w: XML: %v", name, ErrMalformed, broken)
+		if len(a.Records) == 0 {
+			// Nothing a reader can use.
+			return nil, broken, fmt.Errorf("%s: %w: XML: %v before any record", name, ErrMalformed, broken)
 		}
 		rep.Errors = append(rep.Errors, fmt.Sprintf("XML broken (%v): what follows was skipped, %d records read before it", broken, len(a.Records)))
-		if len(a.Records) == 0 {
-			// Nothing a reader can use: say so as an error too.
-			return nil, fmt.Errorf("%s: %w: XML: %v before any record", name, ErrMalformed, broken)
-		}
 	}
 	if !sawMeta {
 		rep.Errors = append(rep.Errors, "no report_metadata")
@@ -202,10 +214,12 @@ func parseAggregate(name string, data []byte, maxRecords int) (*Report, error) {
 	if !sawPolicy {
 		rep.Errors = append(rep.Errors, "no policy_published")
 	}
-	if len(a.Records) == 0 && broken == nil {
-		rep.Errors = append(rep.Errors, "no record")
+	if len(a.Records) == 0 {
+		// RFC 7489 appendix C: at least one record. Without one there is
+		// nothing to show; whatever the rest says, it is not a usable report.
+		return nil, nil, fmt.Errorf("%s: %w: the report holds no record", name, ErrMalformed)
 	}
-	return rep, nil
+	return rep, broken, nil
 }
 
 func (a *Aggregate) metadata(m *xmlMetadata, rep *Report) {

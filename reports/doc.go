@@ -24,7 +24,7 @@
 // Auth-Failure...), and whose third part carries the failing message
 // (message/rfc822) or only its header (text/rfc822-headers). The carried
 // message is kept in Failure.Original for the normal inspection engine
-// (pipeline.ReportJSON).
+// (pipeline.Engine.ReportJSON).
 //
 // SMTP TLS reports (RFC 8460) are JSON: per policy (sts, tlsa,
 // no-policy-found) the counts of successful and failed TLS sessions to the

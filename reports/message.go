@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -194,7 +195,20 @@ func (r *reader) message(name string, data []byte, depth int) {
 	h, body := splitHeader(data)
 	before, errsBefore := len(r.reps), len(r.errs)
 	r.part(name, h, body, depth, 0)
-	if len(r.reps) == before && len(r.errs) == errsBefore {
+	if len(r.reps) > before {
+		// The message carried a report: an attachment beside it that is no
+		// report at all (a logo, a PDF notice) is not an error; one that
+		// looked like a report and could not be read still is.
+		kept := r.errs[:errsBefore]
+		for _, err := range r.errs[errsBefore:] {
+			if !errors.Is(err, ErrNotReport) {
+				kept = append(kept, err)
+			}
+		}
+		r.errs = kept
+		return
+	}
+	if len(r.errs) == errsBefore {
 		subj := h.get("Subject")
 		if d, err := new(mime.WordDecoder).DecodeHeader(subj); err == nil {
 			subj = d

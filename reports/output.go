@@ -11,7 +11,7 @@ import (
 
 // JSON writes the report as one JSON object, the contract of docs/report.md
 // (section "DMARC and TLS reports"). For a failure report, original is the
-// full inspection report of the carried message (pipeline.ReportJSON
+// full inspection report of the carried message (pipeline.Engine.ReportJSON
 // writes it); nil writes "original": null. Other kinds ignore original.
 // Strings are written as sent, escaped by encoding/json: they are data.
 func (r *Report) JSON(original json.RawMessage) ([]byte, error) {

@@ -270,7 +270,7 @@ func DefaultLimits() Limits {
 		MaxDecompressed: 64 << 20,
 		MaxRecords:      200_000,
 		MaxReports:      10_000,
-		MaxDepth:        4,
+		MaxDepth:        6,
 	}
 }
 
@@ -292,4 +292,22 @@ func (l Limits) withDefaults() Limits {
 		l.MaxDepth = d.MaxDepth
 	}
 	return l
+}
+
+// Dedup drops the reports whose Key an earlier one has (the same aggregate
+// or TLS report fetched twice, or found both in a folder and in an mbox),
+// keeping the first. Failure reports, which have no key, are all kept.
+func Dedup(reps []*Report) []*Report {
+	seen := make(map[string]bool, len(reps))
+	out := reps[:0:0]
+	for _, r := range reps {
+		if k := r.Key(); k != "" {
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, r)
+	}
+	return out
 }

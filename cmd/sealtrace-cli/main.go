@@ -33,8 +33,9 @@ const usage = `usage: sealtrace-cli COMMAND [flags] ...
 commands:
   inspect [flags] FILE...   inspect .eml or mbox files ("-" reads standard input)
   dane [flags] EMAIL...     find OpenPGP keys through DANE (RFC 7929) with DNSSEC validation
+  reports [flags] FILE|DIR...  read DMARC aggregate and failure reports and SMTP TLS reports (--imap: from a folder)
 
-Run "sealtrace-cli inspect -h" or "sealtrace-cli dane -h" for the flags.
+Run "sealtrace-cli COMMAND -h" for the flags of a command.
 `
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runInspect(ctx, args[1:], stdin, stdout, stderr)
 	case "dane":
 		return runDane(ctx, args[1:], stdout, stderr)
+	case "reports":
+		return runReports(ctx, args[1:], stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

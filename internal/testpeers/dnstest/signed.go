@@ -75,6 +75,15 @@ func soa(zone string) string {
 // StartSignedZones builds the zones and starts NSD; it stops with the test.
 func StartSignedZones(t testing.TB) *SignedZones {
 	t.Helper()
+	return StartSignedZonesWith(t, nil)
+}
+
+// StartSignedZonesWith is StartSignedZones with more records: extra maps a
+// zone ("secure.test.", "test.", ...) to master-file lines added to it
+// before it is signed. In bogus.test. the signatures over TLSA records are
+// tampered with too.
+func StartSignedZonesWith(t testing.TB, extra map[string]string) *SignedZones {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "dane")
 	if err != nil {
 		t.Fatal(err)
@@ -104,8 +113,9 @@ func StartSignedZones(t testing.TB) *SignedZones {
 		"bogus.test.":    soa("bogus.test.") + alice("bogus.test"),
 		"expired.test.":  soa("expired.test.") + alice("expired.test"),
 	}
-	parent := soa("test.") + "ns.test. IN A 127.0.0.1\n"
+	parent := soa("test.") + "ns.test. IN A 127.0.0.1\n" + extra["test."] + "\n"
 	for zone, text := range children {
+		text += extra[zone] + "\n"
 		file := strings.TrimSuffix(zone, ".") + ".zone"
 		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -133,7 +143,7 @@ func StartSignedZones(t testing.TB) *SignedZones {
 	zp := dns.NewZoneParser(bytes.NewReader(data), "bogus.test.", "")
 	var out strings.Builder
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		if s, isSig := rr.(*dns.RRSIG); isSig && s.TypeCovered == dns.TypeOPENPGPKEY {
+		if s, isSig := rr.(*dns.RRSIG); isSig && (s.TypeCovered == dns.TypeOPENPGPKEY || s.TypeCovered == dns.TypeTLSA) {
 			raw, err := base64.StdEncoding.DecodeString(s.Signature)
 			if err != nil {
 				t.Fatal(err)

@@ -36,6 +36,10 @@ type Server struct {
 	Roots       *x509.CertPool
 	Fingerprint string // SHA-256 of the certificate, hex
 	Maildir     string
+	// Rawlog is where Dovecot writes what each session's client sent after
+	// logging in (rawlog_dir: one NAME.in file per session); Commands reads
+	// it, so a test sees the commands as the server got them.
+	Rawlog string
 }
 
 func freePort(t testing.TB) int {
@@ -133,6 +137,9 @@ func Start(t testing.TB, seeds []Seed) *Server {
 	for _, sub := range []string{"run", "state"} {
 		os.MkdirAll(filepath.Join(dir, sub), 0o755)
 	}
+	d.Rawlog = filepath.Join(dir, "rawlog")
+	os.MkdirAll(d.Rawlog, 0o777)
+	os.Chmod(d.Rawlog, 0o777) // written by the mail user (nobody when root)
 	imapPort, imapsPort := freePort(t), freePort(t)
 	d.IMAPAddr = fmt.Sprintf("127.0.0.1:%d", imapPort)
 	d.IMAPSAddr = fmt.Sprintf("127.0.0.1:%d", imapsPort)
@@ -161,6 +168,7 @@ userdb {
   args = uid=%[3]s gid=%[4]s home=%[2]s/home/%%u
 }
 mail_location = maildir:~/Maildir
+rawlog_dir = %[2]s/rawlog
 namespace inbox {
   inbox = yes
   separator = /
@@ -277,4 +285,53 @@ func (d *Server) Remove(t testing.TB, folder string) {
 	if err := os.Remove(names[0]); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Commands returns the commands clients sent after logging in, from
+// Dovecot's rawlog, session after session (by file name, which starts with
+// the session's time to the second), without their tags.
+func (d *Server) Commands(t testing.TB) []string {
+	t.Helper()
+	sessions := d.Sessions(t)
+	names := make([]string, 0, len(sessions))
+	for n := range sessions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		out = append(out, sessions[n]...)
+	}
+	return out
+}
+
+// Sessions returns the commands of each session so far, by the name of its
+// rawlog file; a test tells a new session by its new name.
+func (d *Server) Sessions(t testing.TB) map[string][]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(d.Rawlog, "*.in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmds := []string{}
+		for _, line := range strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n") {
+			// Each line is "TIMESTAMP TAG COMMAND" (rawlog's timestamps),
+			// or "TAG COMMAND".
+			first, rest, ok := strings.Cut(line, " ")
+			if _, err := strconv.ParseFloat(first, 64); err == nil && ok {
+				_, rest, ok = strings.Cut(rest, " ")
+			}
+			if ok {
+				cmds = append(cmds, rest)
+			}
+		}
+		out[filepath.Base(f)] = cmds
+	}
+	return out
 }
