@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -53,9 +54,11 @@ type reportsView struct {
 	onlyFailing bool
 	chosen      *sourceRow
 	names       map[string]string // forward-confirmed reverse DNS by IP ("" while checking)
-	// fcrdns checks an IP's reverse DNS name and that the name resolves back
-	// to it (any goroutine); nil: not checked.
-	fcrdns func(ctx context.Context, ip string) (string, error)
+	tlsChecks   map[string]string // the current MTA-STS and DANE status by domain ("" while checking)
+	// checker makes the network checks beside the reports (forward-confirmed
+	// reverse DNS, MTA-STS, DANE) with the settings' DNS; built on first use,
+	// off the UI goroutine (it may read zone and trust anchor files).
+	checker func() *reports.NetChecker
 
 	domainList *widget.List
 	title      *widget.Label
@@ -76,7 +79,15 @@ type reportsView struct {
 }
 
 func newReportsView(u *UI) *reportsView {
-	v := &reportsView{u: u, seen: map[string]bool{}, names: map[string]string{}, demoDone: make(chan struct{})}
+	v := &reportsView{u: u, seen: map[string]bool{}, names: map[string]string{}, tlsChecks: map[string]string{}, demoDone: make(chan struct{})}
+	v.checker = sync.OnceValue(func() *reports.NetChecker {
+		cfg := u.config(nil)
+		c := &reports.NetChecker{Resolver: u.engine(cfg).Resolver()}
+		if val, err := cfg.Validator(); err == nil {
+			c.Validator = val
+		}
+		return c
+	})
 	v.domainList = widget.NewList(
 		func() int { return len(v.domains) },
 		func() fyne.CanvasObject { return widget.NewLabel("policy.domain.example (100% failing)") },
@@ -502,12 +513,10 @@ func reasonsLine(s *sourceRow) string {
 
 // nameOf is what the row says of the source's reverse DNS.
 func (v *reportsView) nameOf(s *sourceRow) string {
-	switch name, ok := v.names[s.ip]; {
+	switch name := v.names[s.ip]; {
 	case s.offline:
 		return "not checked (offline demo)"
-	case v.fcrdns == nil:
-		return "not checked"
-	case !ok, name == "":
+	case name == "":
 		return "checking…"
 	default:
 		return name
@@ -515,11 +524,9 @@ func (v *reportsView) nameOf(s *sourceRow) string {
 }
 
 // checkNames looks up the forward-confirmed reverse DNS of the rows not
-// checked yet, off the UI goroutine, a few at a time.
+// checked yet, off the UI goroutine, a few at a time; the rows are shown
+// again when all are answered.
 func (v *reportsView) checkNames(rows []*sourceRow) {
-	if v.fcrdns == nil {
-		return
-	}
 	var ips []string
 	for i, s := range rows {
 		if i == maxRowsShown {
@@ -533,22 +540,18 @@ func (v *reportsView) checkNames(rows []*sourceRow) {
 	if len(ips) == 0 {
 		return
 	}
-	look := v.fcrdns
 	ctx := v.u.watchCtx
 	go func() {
+		c := v.checker()
 		sem := make(chan struct{}, 4)
 		done := make(chan struct{})
 		for _, ip := range ips {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; done <- struct{}{} }()
-				c, cancel := context.WithTimeout(ctx, 10*time.Second)
+				cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 				defer cancel()
-				name, err := look(c, ip)
-				text := reportText(name, 120)
-				if err != nil {
-					text = "none confirmed (" + reportText(err.Error(), 120) + ")"
-				}
+				text := rdnsText(c.ReverseDNS(cctx, ip))
 				v.u.post(func() { v.names[ip] = text })
 			}()
 		}
@@ -557,6 +560,22 @@ func (v *reportsView) checkNames(rows []*sourceRow) {
 		}
 		v.u.post(v.showRows)
 	}()
+}
+
+// rdnsText says a forward-confirmed reverse DNS result in words.
+func rdnsText(r reports.ReverseDNS) string {
+	name := reportText(r.Name, 120)
+	switch r.Status {
+	case reports.RDNSConfirmed:
+		return name + " (forward-confirmed)"
+	case reports.RDNSMismatch:
+		return name + " (not confirmed: the name does not resolve back to this IP, so anyone could have chosen it)"
+	case reports.RDNSNone:
+		return "no PTR record"
+	case reports.RDNSTempError:
+		return "could not be checked now (" + reportText(r.Reason, 120) + ")"
+	}
+	return reportText(orDash(r.Status)+" "+r.Reason, 160)
 }
 
 // choose shows a source's details and the messages it sent (UI goroutine).
@@ -682,17 +701,24 @@ func (v *reportsView) showTLS() {
 	}
 	var objs []fyne.CanvasObject
 	checks := "Current MTA-STS policy and MX DANE (TLSA) status of " + reportText(d.name, 80) + ": "
-	if offline {
+	switch text, asked := v.tlsChecks[d.name]; {
+	case offline || len(d.tls) == 0:
 		checks += "not checked (offline demo)."
-	} else {
-		checks += "not checked."
+		if !offline {
+			checks = "No TLS report for " + reportText(d.name, 80) + "."
+		}
+	case !asked:
+		v.tlsChecks[d.name] = ""
+		v.checkTLS(d.name)
+		checks += "checking…"
+	case text == "":
+		checks += "checking…"
+	default:
+		checks += "\n" + text
 	}
 	cl := widget.NewLabel(checks)
 	cl.Wrapping = fyne.TextWrapWord
 	objs = append(objs, cl)
-	if len(d.tls) == 0 {
-		objs = append(objs, widget.NewLabel("No TLS report for this domain."))
-	}
 	for i, t := range d.tls {
 		if i == maxRowsShown {
 			objs = append(objs, widget.NewLabel(fmt.Sprintf("… %d more policies", len(d.tls)-maxRowsShown)))
@@ -735,6 +761,57 @@ func (v *reportsView) showTLS() {
 	}
 	v.tls.Objects = objs
 	v.tls.Refresh()
+}
+
+// checkTLS reads the domain's MTA-STS policy and its MX hosts' DANE status
+// off the UI goroutine; the TLS tab shows them beside the reports.
+func (v *reportsView) checkTLS(domain string) {
+	ctx := v.u.watchCtx
+	go func() {
+		c := v.checker()
+		cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		text := stsText(c.MTASTS(cctx, domain)) + "\n" + daneText(c.DANE(cctx, domain))
+		v.u.post(func() {
+			v.tlsChecks[domain] = text
+			if v.cur != nil && v.cur.name == domain {
+				v.showTLS()
+			}
+		})
+	}()
+}
+
+func stsText(m reports.MTASTS) string {
+	switch m.Status {
+	case reports.STSFound:
+		p := m.Policy
+		var mx []string
+		for i, x := range p.MX {
+			if i == 10 {
+				mx = append(mx, "…")
+				break
+			}
+			mx = append(mx, reportText(x, 80))
+		}
+		return fmt.Sprintf("MTA-STS: policy in mode %s for %s (max_age %d s, id %s).", reportText(p.Mode, 20), strings.Join(mx, ", "), p.MaxAge, reportText(m.ID, 40))
+	case reports.STSNone:
+		return "MTA-STS: none published."
+	case reports.STSTempError:
+		return "MTA-STS: could not be checked now (" + reportText(m.Reason, 160) + ")."
+	}
+	return "MTA-STS: a record, but no usable policy (" + reportText(m.Reason, 160) + ")."
+}
+
+func daneText(d reports.DANE) string {
+	var b strings.Builder
+	b.WriteString("DANE: " + reportText(orDash(d.Words), 300))
+	for i, h := range d.Hosts {
+		if i == 10 {
+			break
+		}
+		fmt.Fprintf(&b, "\n  %s: %s", reportText(h.Host, 80), reportText(orDash(h.Words), 200))
+	}
+	return b.String()
 }
 
 // openEntry shows a message in the Messages tab, on the given message view

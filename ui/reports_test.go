@@ -20,6 +20,7 @@ import (
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/pipeline"
 	"github.com/sealtrace/sealtrace/reports"
+	"github.com/sealtrace/sealtrace/resolver"
 )
 
 // newReportsUI is the app on the demo, its demo reports shown.
@@ -520,7 +521,12 @@ func TestReportsHostileShownAsPlainText(t *testing.T) {
 	if err := os.WriteFile(tlsPath, []byte(tls), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	u.postAndWait(func() { u.openPath(aggPath); u.openPath(tlsPath) })
+	checker := offlineChecker(t, "evil.example. 3600 IN TXT \"v=spf1 -all\"\n")
+	u.postAndWait(func() {
+		u.reports.checker = checker
+		u.openPath(aggPath)
+		u.openPath(tlsPath)
+	})
 	waitFor(t, u, "the hostile reports to be shown", func() bool {
 		d := u.reports.cur
 		return d != nil && d.name == "evil.example" && d.aggregates == 1 && len(d.tls) == 1 && u.mainTabs.SelectedIndex() == 1
@@ -577,5 +583,64 @@ func TestReportsHostileShownAsPlainText(t *testing.T) {
 			// the list's rows are made on demand; its label function is what counts
 			t.Log("domain list rows not rendered in the test window")
 		}
+	})
+}
+
+// offlineChecker makes the network checks against zone text only: tests ask
+// no server.
+func offlineChecker(t *testing.T, zone string) func() *reports.NetChecker {
+	t.Helper()
+	z := resolver.NewZones()
+	if err := z.Load(strings.NewReader(zone), "", "test.zone"); err != nil {
+		t.Fatal(err)
+	}
+	return func() *reports.NetChecker { return &reports.NetChecker{Resolver: z} }
+}
+
+// A report opened from a file has its sources' reverse DNS checked, off the
+// UI goroutine, through the resolver: a PTR name that resolves back is
+// shown as forward-confirmed, one that does not is said to be unconfirmed,
+// and the TLS tab shows the domain's MTA-STS and DANE status beside the
+// reports.
+func TestReportsReverseDNS(t *testing.T) {
+	u := newReportsUI(t)
+	zone := "10.2.0.192.in-addr.arpa. 3600 IN PTR mx.sender.example.\n" +
+		"11.2.0.192.in-addr.arpa. 3600 IN PTR liar.sender.example.\n" +
+		"mx.sender.example. 3600 IN A 192.0.2.10\n" +
+		"liar.sender.example. 3600 IN A 192.0.2.99\n"
+	rec := func(ip string) string {
+		return `<record><row><source_ip>` + ip + `</source_ip><count>3</count><policy_evaluated><disposition>none</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row>` +
+			`<identifiers><header_from>rdns.example</header_from></identifiers><auth_results><spf><domain>rdns.example</domain><result>fail</result></spf></auth_results></record>`
+	}
+	agg := `<?xml version="1.0"?><feedback><report_metadata><org_name>Receiver</org_name><email>r@receiver.example</email><report_id>rdns-1</report_id>` +
+		`<date_range><begin>1795305600</begin><end>1795391999</end></date_range></report_metadata><policy_published><domain>rdns.example</domain><p>none</p></policy_published>` +
+		rec("192.0.2.10") + rec("192.0.2.11") + `</feedback>`
+	tls := `{"organization-name":"Receiver","date-range":{"start-datetime":"2026-11-22T00:00:00Z","end-datetime":"2026-11-22T23:59:59Z"},"report-id":"rdns-tls",` +
+		`"policies":[{"policy":{"policy-type":"no-policy-found","policy-domain":"rdns.example"},"summary":{"total-successful-session-count":4,"total-failure-session-count":0}}]}`
+	dir := t.TempDir()
+	aggPath, tlsPath := filepath.Join(dir, "r.xml"), filepath.Join(dir, "r.json")
+	os.WriteFile(aggPath, []byte(agg), 0o600)
+	os.WriteFile(tlsPath, []byte(tls), 0o600)
+	checker := offlineChecker(t, zone)
+	u.postAndWait(func() {
+		u.reports.checker = checker
+		u.openPath(aggPath)
+		u.openPath(tlsPath)
+	})
+	waitFor(t, u, "the reverse DNS of both sources", func() bool {
+		txt := labelsText(u.reports.rows)
+		return u.reports.cur != nil && u.reports.cur.name == "rdns.example" && !strings.Contains(txt, "checking…") && strings.Count(txt, "Reverse DNS:") == 2
+	})
+	u.postAndWait(func() {
+		txt := labelsText(u.reports.rows)
+		if !strings.Contains(txt, "Reverse DNS: mx.sender.example (forward-confirmed)") {
+			t.Errorf("192.0.2.10 is not shown as mx.sender.example, confirmed:\n%s", txt)
+		}
+		if !strings.Contains(txt, "Reverse DNS: liar.sender.example (not confirmed") {
+			t.Errorf("192.0.2.11's PTR name is not said to be unconfirmed:\n%s", txt)
+		}
+	})
+	waitFor(t, u, "the TLS tab's MTA-STS check", func() bool {
+		return u.reports.cur != nil && len(u.reports.cur.tls) == 1 && strings.Contains(labelsText(u.reports.tls), "MTA-STS: none published.")
 	})
 }
