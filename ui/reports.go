@@ -52,6 +52,7 @@ type reportsView struct {
 	domains     []*domainData
 	cur         *domainData
 	onlyFailing bool
+	opens       int // files opened so far: a message found late in an .eml does not take the focus from a later one
 	chosen      *sourceRow
 	names       map[string]string // forward-confirmed reverse DNS by IP ("" while checking)
 	tlsChecks   map[string]string // the current MTA-STS and DANE status by domain ("" while checking)
@@ -129,7 +130,7 @@ func newReportsView(u *UI) *reportsView {
 	)
 	head := container.NewVBox(v.title, v.period)
 	v.right = container.NewBorder(container.NewVBox(head, container.New(&fixedHeight{h: 180}, v.chart)), nil, nil, nil, v.tabs)
-	v.empty = widget.NewLabel("No reports yet. Open… or drop DMARC aggregate reports (.xml, .xml.gz, .zip), failure reports (.eml) or TLS reports (.json, .json.gz).")
+	v.empty = widget.NewLabel(emptyText)
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.right.Hide()
 	split := container.NewHSplit(v.domainList, container.NewStack(v.empty, v.right))
@@ -137,6 +138,8 @@ func newReportsView(u *UI) *reportsView {
 	v.content = split
 	return v
 }
+
+const emptyText = "No reports yet. Open… or drop DMARC aggregate reports (.xml, .xml.gz, .zip), failure reports (.eml) or TLS reports (.json, .json.gz)."
 
 // fixedHeight lays out its objects at the full width and a fixed height.
 type fixedHeight struct{ h float32 }
@@ -194,6 +197,8 @@ func (v *reportsView) loadDemo(cfg pipeline.Config) {
 // a report, and to the message list (notReport, on the UI goroutine) when
 // it does not. It reports whether it took the file.
 func (v *reportsView) route(path string, notReport func()) bool {
+	v.opens++
+	gen := v.opens
 	lower := strings.ToLower(path)
 	isReport := false
 	for _, ext := range []string{".xml", ".gz", ".zip", ".json"} {
@@ -207,7 +212,14 @@ func (v *reportsView) route(path string, notReport func()) bool {
 	go func() {
 		reps, err := reports.ReadFile(path, reports.Limits{})
 		if !isReport && len(reps) == 0 {
-			v.u.post(notReport) // an ordinary message
+			v.u.post(func() { // an ordinary message
+				if v.opens == gen {
+					notReport()
+					return
+				}
+				// Something was opened since: that keeps the focus.
+				v.u.startLoad(baseName(path), func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, nil)
+			})
 			return
 		}
 		var eng *pipeline.Engine
@@ -220,6 +232,11 @@ func (v *reportsView) route(path string, notReport func()) bool {
 		v.u.post(func() {
 			v.u.status.SetText(fmt.Sprintf("%s: %s", baseName(path), plural(len(lrs), "report")))
 			v.add(lrs, problems, true)
+			if len(lrs) == 0 && v.u.mainTabs != nil {
+				v.u.status.SetText(baseName(path) + ": no report could be read (Reports, Not read, says why)")
+				v.u.mainTabs.SelectIndex(1)
+				v.tabs.SelectIndex(3)
+			}
 		})
 	}()
 	return true
@@ -348,6 +365,9 @@ func (v *reportsView) addProblems(ps []string) {
 		v.notRead.SetText("Everything loaded was read.")
 	} else {
 		v.notRead.SetText("What could not be read (the rest of each file was):\n\n• " + strings.Join(v.problems, "\n• "))
+	}
+	if len(v.domains) == 0 && len(v.problems) > 0 {
+		v.empty.SetText(emptyText + "\n\n" + v.notRead.Text)
 	}
 	v.tabs.Items[3].Text = fmt.Sprintf("Not read (%d)", len(v.problems))
 	v.tabs.Refresh()
@@ -725,9 +745,12 @@ func (v *reportsView) showTLS() {
 			break
 		}
 		p := t.policy
-		head := widget.NewLabel(fmt.Sprintf("%s policy for %s: %d successful sessions, %d failed (reported by %s for %s to %s)",
-			reportText(p.Type, 40), reportText(p.Domain, 80), capCount(p.Success), capCount(p.Failure), reportText(t.org, 60),
-			t.begin.UTC().Format("2 Jan 2006"), t.end.UTC().Format("2 Jan 2006")))
+		when := "for " + t.begin.UTC().Format("2 Jan 2006")
+		if end := t.end.UTC().Format("2 Jan 2006"); !strings.HasSuffix(when, end) {
+			when += " to " + end
+		}
+		head := widget.NewLabel(fmt.Sprintf("%s policy for %s: %d successful sessions, %d failed (reported by %s %s)",
+			reportText(p.Type, 40), reportText(p.Domain, 80), capCount(p.Success), capCount(p.Failure), reportText(t.org, 60), when))
 		head.TextStyle = fyne.TextStyle{Bold: true}
 		head.Wrapping = fyne.TextWrapWord
 		objs = append(objs, head)

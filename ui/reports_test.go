@@ -644,3 +644,22 @@ func TestReportsReverseDNS(t *testing.T) {
 		return u.reports.cur != nil && len(u.reports.cur.tls) == 1 && strings.Contains(labelsText(u.reports.tls), "MTA-STS: none published.")
 	})
 }
+
+// A file with a report's extension that holds no report is said so in the
+// Reports view (what could not be read and why), and an .eml that carries
+// no report still opens as a message.
+func TestReportsFileNotAReport(t *testing.T) {
+	u := newReportsUI(t)
+	dir := t.TempDir()
+	bad, eml := filepath.Join(dir, "notes.xml"), filepath.Join(dir, "hello.eml")
+	os.WriteFile(bad, []byte("<notes><note>hello</note></notes>"), 0o600)
+	os.WriteFile(eml, []byte("From: a@example.org\r\nSubject: just a message\r\n\r\nhi\r\n"), 0o600)
+	u.postAndWait(func() { u.openPath(bad) })
+	waitFor(t, u, "notes.xml to be said unreadable", func() bool {
+		return strings.Contains(u.reports.notRead.Text, "notes.xml") && u.mainTabs.SelectedIndex() == 1 && u.reports.tabs.SelectedIndex() == 3
+	})
+	u.postAndWait(func() { u.openPath(eml) })
+	waitFor(t, u, "hello.eml to open as a message", func() bool {
+		return u.view.entry != nil && u.view.entry.subject == "just a message" && u.mainTabs.SelectedIndex() == 0
+	})
+}

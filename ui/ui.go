@@ -513,6 +513,7 @@ func (u *UI) openPath(path string) {
 }
 
 func (u *UI) openMessages(path string) {
+	u.mainTabs.SelectIndex(0)
 	u.focusNext = baseName(path)
 	u.startLoad(baseName(path), func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, nil)
 }
