@@ -663,3 +663,47 @@ func TestReportsFileNotAReport(t *testing.T) {
 		return u.view.entry != nil && u.view.entry.subject == "just a message" && u.mainTabs.SelectedIndex() == 0
 	})
 }
+
+// Each failing demo source gets the suggestion its record calls for,
+// derived from the record alone.
+func TestReportsSuggestions(t *testing.T) {
+	files, err := pipeline.DemoReports()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lrs []*loadedReport
+	for _, f := range files {
+		got, _ := readReports(t.Context(), f.Name, f.Data, nil, true)
+		lrs = append(lrs, got...)
+	}
+	want := map[string]string{ // IP/header_from: the words its suggestion must have
+		"203.0.113.9/bank.example":          "with its own domains",                    // the ESP: passes, not aligned
+		"203.0.113.66/bank.example":         "not in your SPF record",                  // the spoofer
+		"192.0.2.25/bank.example":           "rescued by ARC",                          // the mailing list
+		"203.0.113.80/billing.bank.example": "Nothing authenticates",                   // the nonexistent subdomain
+		"198.51.100.80/shop.example":        "Strict alignment",                        // adkim=s, signed by mail.shop.example
+		"192.0.2.77/shop.example":           "Passes through its DKIM signature alone", // a relay: SPF softfail, DKIM passes
+	}
+	seen := map[string]bool{}
+	for _, d := range buildDomains(lrs) {
+		for _, s := range d.sources {
+			key := s.ip + "/" + s.headerFrom
+			w, ok := want[key]
+			if !ok {
+				continue
+			}
+			if s.pass && key != "192.0.2.77/shop.example" {
+				continue // shop.example's server also passes, with nothing to suggest
+			}
+			seen[key] = true
+			if got := suggestion(s, d.policy); !strings.Contains(got, w) {
+				t.Errorf("%s: suggestion %q lacks %q", key, got, w)
+			}
+		}
+	}
+	for k := range want {
+		if !seen[k] {
+			t.Errorf("no source %s in the demo reports", k)
+		}
+	}
+}
