@@ -6,7 +6,7 @@ package assets
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"time"
 
 	"github.com/sealtrace/sealtrace/resolver"
@@ -32,6 +32,19 @@ var DemoZone []byte
 //
 //go:embed demo/demo-keys.asc
 var DemoKeys []byte
+
+// DemoReports is the demo's reports folder (demo/reports): DMARC aggregate
+// reports for bank.example and shop.example in both schemas (RFC 7489 and
+// RFC 9990's dmarc-2.0) as .xml, .xml.gz and .zip, a failure report (ARF)
+// carrying the demo's spoofed bank.example message, and a TLS report
+// (RFC 8460, .json.gz). Their sources are the demo messages' sending IPs.
+// Made by assets/gen (reports.go), all offline.
+//
+//go:embed demo/reports
+var DemoReports embed.FS
+
+// DemoReportsDir is the folder of DemoReports.
+const DemoReportsDir = "demo/reports"
 
 // DemoPassphrase unlocks the demo reader's key. It is public on purpose:
 // the demo message's teaching note shows it.

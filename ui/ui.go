@@ -69,7 +69,9 @@ type UI struct {
 	status     *widget.Label
 	progress   *widget.ProgressBarInfinite
 	cancelBtn  *widget.Button
-	sup        supportState // search count, summary groups (support.go)
+	sup        supportState       // search count, summary groups (support.go)
+	reports    *reportsView       // the Reports tab (reports.go)
+	mainTabs   *container.AppTabs // Messages, Reports
 
 	// loaded is closed when the demo mailbox is fully inspected (for tests).
 	loaded chan struct{}
@@ -194,7 +196,9 @@ func (u *UI) build() fyne.CanvasObject {
 	listAndView.Offset = 0.35
 	main := container.NewHSplit(u.sourceList, listAndView)
 	main.Offset = 0.16
-	return container.NewBorder(top, bottom, nil, nil, main)
+	u.reports = newReportsView(u)
+	u.mainTabs = container.NewAppTabs(container.NewTabItem("Messages", main), container.NewTabItem("Reports", u.reports.content))
+	return container.NewBorder(top, bottom, nil, nil, u.mainTabs)
 }
 
 // startDemo loads the embedded demo mailbox.
@@ -204,6 +208,9 @@ func (u *UI) startDemo() {
 		cfg.KeyFiles = nil // the demo decrypts with its own key, whatever the settings hold
 		l.loadDemo(ctx, cfg)
 	}, u.loaded)
+	cfg := u.config(nil)
+	cfg.KeyFiles = nil
+	u.reports.loadDemo(cfg)
 }
 
 // startLoad runs one loading job in the background with progress and Cancel.
@@ -482,7 +489,8 @@ func (u *UI) selectEntry(e *entry) {
 	u.view.show(e)
 }
 
-// openDialog opens .eml and .mbox files.
+// openDialog opens .eml and .mbox files, and reports (.xml, .gz, .zip,
+// .json, an .eml that carries one).
 func (u *UI) openDialog() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
@@ -496,11 +504,19 @@ func (u *UI) openDialog() {
 		r.Close()
 		u.openPath(path)
 	}, u.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".eml", ".mbox", ".mbx", ".txt", ".json", ""}))
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".eml", ".mbox", ".mbx", ".txt", ".msg", ".xml", ".gz", ".zip", ".json", ""}))
 	d.Show()
 }
 
 func (u *UI) openPath(path string) {
+	if u.reports.route(path, func() { u.openMessages(path) }) {
+		return // a report: the Reports view
+	}
+	u.openMessages(path)
+}
+
+func (u *UI) openMessages(path string) {
+	u.mainTabs.SelectIndex(0)
 	u.focusNext = baseName(path)
 	u.startLoad(baseName(path), func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, nil)
 }

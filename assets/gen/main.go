@@ -1,9 +1,11 @@
 // Command gen makes the embedded demo mailbox: it generates keys, has
 // dkimpy (a real DKIM/ARC signer) sign each demo message, and writes
 // assets/demo/demo.mbox and the offline zone assets/demo/demo.zone with the
-// keys, SPF and DMARC records the messages need. Run it with `make demo`
-// from the repository root; the output is committed, so the demo never
-// changes unless regenerated.
+// keys, SPF and DMARC records the messages need, and the demo's reports
+// folder assets/demo/reports (reports.go). Run it with `make demo` from the
+// repository root; the output is committed, so the demo never changes unless
+// regenerated. `go run ./assets/gen reports` rewrites only the reports, from
+// the committed mailbox.
 package main
 
 import (
@@ -43,6 +45,15 @@ type generator struct {
 
 func main() {
 	log.SetFlags(0)
+	if len(os.Args) == 2 && os.Args[1] == "reports" {
+		// Only the reports folder, from the committed mailbox: no re-signing.
+		mbox, err := os.ReadFile("assets/demo/demo.mbox")
+		if err != nil {
+			log.Fatal(err)
+		}
+		writeReports(mbox)
+		return
+	}
 	tmp, err := os.MkdirTemp("", "sealtrace-demo")
 	if err != nil {
 		log.Fatal(err)
@@ -227,6 +238,7 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Printf("wrote %d demo messages and %d DNS records\n", len(demos), len(g.rrs))
+	writeReports(mbox.Bytes())
 }
 
 func nonNil(s []step) []step {
