@@ -200,6 +200,9 @@ func (v *reportsView) route(path string, notReport func()) bool {
 	v.opens++
 	gen := v.opens
 	lower := strings.ToLower(path)
+	if pipeline.IsBundleName(path) {
+		return false // an evidence bundle is a message to replay
+	}
 	isReport := false
 	for _, ext := range []string{".xml", ".gz", ".zip", ".json"} {
 		isReport = isReport || strings.HasSuffix(lower, ext)
@@ -211,6 +214,12 @@ func (v *reportsView) route(path string, notReport func()) bool {
 	pass := v.u.openpgp.passphrase
 	go func() {
 		reps, err := reports.ReadFile(path, reports.Limits{})
+		if len(reps) == 0 && isReport && strings.HasSuffix(lower, ".json") {
+			// A bundle renamed .json: the message loader knows it by content.
+			if _, berr := pipeline.ReadBundleFile(path); berr == nil {
+				isReport = false
+			}
+		}
 		if !isReport && len(reps) == 0 {
 			v.u.post(func() { // an ordinary message
 				if v.opens == gen {
