@@ -77,6 +77,12 @@ type xmlReason struct {
 // escaping) costs only what follows it: the records before are kept and the
 // report says where reading stopped.
 func (r *reader) xml(name string, data []byte) {
+	// What an absurd shape would cost is never spent: the XML is read up to
+	// where it turns absurd, as if it ended there.
+	cut, why := xmlShape(data)
+	if cut >= 0 {
+		data = data[:cut]
+	}
 	rep, broken, err := parseAggregate(name, data, r.lim.MaxRecords, true)
 	if broken != nil {
 		// Not well-formed: large senders write an unescaped & in a comment
@@ -88,6 +94,14 @@ func (r *reader) xml(name string, data []byte) {
 		if lrep != nil && (rep == nil || len(lrep.Aggregate.Records) > len(rep.Aggregate.Records)) {
 			lrep.Errors = append([]string{fmt.Sprintf("the XML is not well-formed (%v); read leniently", broken)}, lrep.Errors...)
 			rep, err = lrep, lerr
+		}
+	}
+	if cut >= 0 {
+		shape := fmt.Sprintf("the XML has %s at byte %d (Sealtrace reads no further)", why, cut)
+		if rep == nil {
+			err = fmt.Errorf("%s: %w: %s, before any record", name, ErrTooLarge, shape)
+		} else {
+			rep.Errors = append([]string{shape}, rep.Errors...)
 		}
 	}
 	if err != nil {

@@ -1,0 +1,70 @@
+package reports
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Attacks found by driving sealtrace-cli reports with crafted inputs
+// (h/rattack). Each test failed before its fix.
+
+// withTail is a valid report of two records with tail inserted after the
+// first record, so that what the tail costs and what survives it show.
+func withTail(tail string) []byte {
+	x := aggregateXML(2)
+	i := strings.Index(x, "</record>") + len("</record>")
+	return []byte(x[:i] + tail + x[i:])
+}
+
+// TestXMLShapeBounds: a few MB of XML shaped to make encoding/xml allocate
+// far more than its size (1.5 MB of nested <x> cost 130 MB: the decoder
+// keeps a stack entry per open element; one tag with 200k attributes is
+// held whole; every xmlns declaration stays bound until its element ends;
+// gzipped, 61 KB of nesting took the CLI past 2 GB) is cut where the shape
+// turns absurd: the record before it is kept, the report says why the
+// rest was skipped, and reading allocates a small multiple of the input.
+func TestXMLShapeBounds(t *testing.T) {
+	attrs := func(n int, f string) string {
+		var b strings.Builder
+		b.WriteString("<x")
+		for i := range n {
+			b.WriteString(" ")
+			b.WriteString(strings.ReplaceAll(f, "N", string(rune('a'+i%26))+strings.Repeat("z", i%7)+string(rune('a'+i/26%26))+string(rune('a'+i/676%26))+string(rune('a'+i/17576%26))))
+		}
+		return b.String() + "/>"
+	}
+	for _, c := range []struct{ name, tail, why string }{
+		{"deep", strings.Repeat("<x>", 500_000), "nested more than"},
+		{"attributes", attrs(200_000, `N=""`), "tag longer than"},
+		{"quoted >", attrs(200_000, `N=">"`), "tag longer than"},
+		{"name", "<" + strings.Repeat("n", 2<<20) + "/>", "tag longer than"},
+		{"namespaces", strings.Repeat(`<x xmlns:a="u" xmlns:b="u" xmlns:c="u" xmlns:d="u">`, 200), "namespace declarations"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := withTail(c.tail)
+			var reps []*Report
+			var err error
+			n := allocated(func() { reps, err = Read("shape.xml", data, Limits{}) })
+			if err != nil || len(reps) != 1 {
+				t.Fatalf("%d reports, error %v; want the report with the record before the attack", len(reps), err)
+			}
+			a := reps[0].Aggregate
+			if len(a.Records) != 1 || a.Records[0].SourceIP != "192.0.2.0" {
+				t.Errorf("records %+v, want the first one", a.Records)
+			}
+			if !strings.Contains(strings.Join(reps[0].Errors, "\n"), c.why) {
+				t.Errorf("errors %q, want one saying %q", reps[0].Errors, c.why)
+			}
+			if n > 8*uint64(len(data))+(4<<20) {
+				t.Errorf("a %d KiB document allocated %d MiB", len(data)>>10, n>>20)
+			}
+			t.Logf("%d KiB: %d KiB allocated, errors %q", len(data)>>10, n>>10, reps[0].Errors)
+		})
+	}
+	// Nothing before the attack: an error that says what, not a report.
+	_, err := Read("deep.xml", []byte("<feedback>"+strings.Repeat("<x>", 100_000)), Limits{})
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "nested more than") {
+		t.Errorf("error %v, want ErrTooLarge naming the nesting", err)
+	}
+}
