@@ -68,3 +68,36 @@ func TestXMLShapeBounds(t *testing.T) {
 		t.Errorf("error %v, want ErrTooLarge naming the nesting", err)
 	}
 }
+
+// TestErrorFlood: an mbox of 300k "From " lines (9.6 MB) was 300k errors,
+// each kept and joined into one string: 1.1 GB and 200 MB of stderr for
+// 96 MB. The errors of one input are capped (the count of the rest said),
+// and the reports beside them are still read.
+func TestErrorFlood(t *testing.T) {
+	const n = 300_000
+	var b strings.Builder
+	b.WriteString("From a@b Mon Nov 30 01:00:00 2026\nFrom: a@b\nContent-Type: text/xml\n\n" + aggregateXML(1) + "\n")
+	for range n {
+		b.WriteString("From x Mon Nov 30 01:00:00 2026\n")
+	}
+	b.WriteString("From a@b Mon Nov 30 01:00:00 2026\nFrom: a@b\nContent-Type: text/xml\n\n" + strings.Replace(aggregateXML(1), "g1", "g2", 1) + "\n")
+	data := []byte(b.String())
+	var reps []*Report
+	var err error
+	alloc := allocated(func() { reps, err = Read("flood.mbox", data, Limits{}) })
+	if len(reps) != 2 {
+		t.Errorf("%d reports, want the 2 around the flood", len(reps))
+	}
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+	}
+	lines := strings.Count(msg, "\n") + 1
+	if !errors.Is(err, ErrNotReport) || lines > maxErrors+1 || !strings.Contains(msg, "00 more problems in this input") {
+		t.Errorf("%d error lines, last %q; want at most %d and the count of the rest", lines, msg[strings.LastIndexByte(msg, '\n')+1:], maxErrors+1)
+	}
+	if alloc > 40*uint64(len(data)) {
+		t.Errorf("a %d MiB mbox allocated %d MiB", len(data)>>20, alloc>>20)
+	}
+	t.Logf("%d KiB: %d MiB allocated", len(data)>>10, alloc>>20)
+}

@@ -197,9 +197,10 @@ func (r *reader) message(name string, data []byte, depth int) {
 		return
 	}
 	h, body := splitHeader(data)
-	before, errsBefore := len(r.reps), len(r.errs)
+	before, errsBefore, droppedBefore := len(r.reps), len(r.errs), r.dropped[ErrNotReport]
 	r.part(name, h, body, depth, 0)
 	if len(r.reps) > before {
+		r.dropped[ErrNotReport] = droppedBefore
 		// The message carried a report: an attachment beside it that is no
 		// report at all (a logo, a PDF notice) is not an error; one that
 		// looked like a report and could not be read still is.
@@ -212,7 +213,7 @@ func (r *reader) message(name string, data []byte, depth int) {
 		r.errs = kept
 		return
 	}
-	if len(r.errs) == errsBefore {
+	if len(r.errs) == errsBefore && r.dropped[ErrNotReport] == droppedBefore {
 		subj := h.get("Subject")
 		if d, err := new(mime.WordDecoder).DecodeHeader(subj); err == nil {
 			subj = d

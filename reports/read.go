@@ -139,16 +139,54 @@ type reader struct {
 	budget int64 // decompressed bytes still allowed
 	reps   []*Report
 	errs   []error
+	// dropped counts the errors beyond maxErrors by kind (ErrNotReport,
+	// ErrMalformed, ErrTooLarge; nil for any other).
+	dropped map[error]int
 }
+
+// maxErrors is how many errors one input keeps: an mbox of a million empty
+// messages or a zip of a million empty members is a million errors, which
+// joined made a string of 200 MB. The rest are counted.
+const maxErrors = 100
+
+var errKinds = []error{ErrNotReport, ErrMalformed, ErrTooLarge}
 
 func newReader(lim Limits) *reader {
 	lim = lim.withDefaults()
-	return &reader{lim: lim, budget: lim.MaxDecompressed}
+	return &reader{lim: lim, budget: lim.MaxDecompressed, dropped: map[error]int{}}
 }
 
-func (r *reader) err() error { return errors.Join(r.errs...) }
+func (r *reader) err() error {
+	n, kinds := 0, []any{}
+	format := "and %d more problems in this input, not shown"
+	for _, k := range append(errKinds, nil) {
+		if r.dropped[k] > 0 {
+			n += r.dropped[k]
+			if k != nil {
+				format += " (%w)"
+				kinds = append(kinds, k)
+			}
+		}
+	}
+	if n == 0 {
+		return errors.Join(r.errs...)
+	}
+	return errors.Join(append(r.errs, fmt.Errorf(format, append([]any{n}, kinds...)...))...)
+}
 
-func (r *reader) fail(err error) { r.errs = append(r.errs, err) }
+func (r *reader) fail(err error) {
+	if len(r.errs) < maxErrors {
+		r.errs = append(r.errs, err)
+		return
+	}
+	for _, k := range errKinds {
+		if errors.Is(err, k) {
+			r.dropped[k]++
+			return
+		}
+	}
+	r.dropped[nil]++
+}
 
 // add keeps a report unless the input already gave MaxReports.
 func (r *reader) add(rep *Report) bool {
