@@ -69,7 +69,10 @@ func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, 
 			continue
 		}
 		if !st.IsDir() {
-			reps, err := ReadFile(p, lim)
+			reps, err := readFileCtx(ctx, p, lim)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if err := fn(p, reps, err); err != nil {
 				return err
 			}
@@ -105,13 +108,37 @@ func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			reps, err := ReadFile(f, lim)
+			reps, err := readFileCtx(ctx, f, lim)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if err := fn(f, reps, err); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// readFileCtx is ReadFile, given up when ctx is done: opening a FIFO blocks
+// until a writer comes, and a device or a pipe may never end (the read
+// left behind ends with the process, or when the FIFO gets a writer).
+func readFileCtx(ctx context.Context, path string, lim Limits) ([]*Report, error) {
+	type result struct {
+		reps []*Report
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		reps, err := ReadFile(path, lim)
+		ch <- result{reps, err}
+	}()
+	select {
+	case res := <-ch:
+		return res.reps, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // ReadDir is Walk over one folder collecting every report; the error joins
