@@ -41,15 +41,44 @@ func ReadFile(path string, lim Limits) ([]*Report, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, lim.MaxInput+1))
-	if err != nil {
+	tooLarge := fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, lim.MaxInput)
+	// A regular file says its size: too large, it is refused unread;
+	// otherwise its buffer is allocated once (growing it by appending
+	// kept two copies of a large file).
+	var size int64
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if size = st.Size(); size > lim.MaxInput {
+			return nil, tooLarge
+		}
+	}
+	// The head says whether the input is a report's form at all: a file of
+	// something else, a device or a pipe of garbage is refused after
+	// sniffLen bytes, not after MaxInput.
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if int64(len(data)) > lim.MaxInput {
-		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, lim.MaxInput)
+	if n == sniffLen && sniff(unBOM(head)) == formUnknown {
+		return nil, fmt.Errorf("%s: %w: neither XML, JSON, gzip, zip nor a mail message", path, ErrNotReport)
 	}
-	return Read(path, data, lim)
+	var buf bytes.Buffer
+	// bytes.MinRead: ReadFrom wants that much room even for the read that
+	// finds the end, and would double the buffer to get it.
+	buf.Grow(int(max(size, int64(n))) + bytes.MinRead)
+	buf.Write(head[:n])
+	if _, err := buf.ReadFrom(io.LimitReader(f, lim.MaxInput+1-int64(buf.Len()))); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(buf.Len()) > lim.MaxInput {
+		return nil, tooLarge
+	}
+	return Read(path, buf.Bytes(), lim)
 }
+
+// sniffLen is how much of a file ReadFile reads before deciding whether it
+// may be a report (sniff needs the first line of a header at most).
+const sniffLen = 512
 
 // Walk reads every path: a file with ReadFile, a folder with every regular
 // file under it (sub-folders included, hidden files and folders skipped, in
