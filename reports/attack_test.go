@@ -149,3 +149,41 @@ func TestReadFileRefusesEarly(t *testing.T) {
 		t.Errorf("%d reports, %v", len(reps), err)
 	}
 }
+
+// tlsReportJSON is a TLS report (RFC 8460 section 4.4) with id, whose first
+// policy's policy-string is policyString (raw JSON).
+func tlsReportJSON(id, policyString string) string {
+	return `{"organization-name":"Org","date-range":{"start-datetime":"2026-01-01T00:00:00Z","end-datetime":"2026-01-02T00:00:00Z"},` +
+		`"contact-info":"c","report-id":"` + id + `","policies":[{"policy":{"policy-type":"sts","policy-string":` + policyString +
+		`,"policy-domain":"example.com"},"summary":{"total-successful-session-count":5,"total-failure-session-count":1},` +
+		`"failure-details":[{"result-type":"certificate-expired","sending-mta-ip":"192.0.2.1","failed-session-count":1}]}]}`
+}
+
+// TestTLSReportTolerant: one value of the wrong JSON type (policy-string
+// as a string, not an array) lost the whole report; a second report
+// after the first in one file (JSON lines) was dropped in silence, and so
+// was trailing garbage. The report is kept with the value skipped and
+// said; each report of a stream is read; garbage after them is an error.
+func TestTLSReportTolerant(t *testing.T) {
+	reps, err := Read("typed.json", []byte(tlsReportJSON("t1", `"v=STSv1; mode=enforce"`)), Limits{})
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("%d reports, error %v", len(reps), err)
+	}
+	tls := reps[0].TLS
+	if len(tls.Policies) != 1 || tls.Policies[0].Success != 5 || len(tls.Policies[0].Failures) != 1 || tls.ReportID != "t1" {
+		t.Errorf("policies %+v", tls.Policies)
+	}
+	if e := strings.Join(reps[0].Errors, "\n"); !strings.Contains(e, "policy-string") {
+		t.Errorf("errors %q, want the skipped value named", reps[0].Errors)
+	}
+
+	two := tlsReportJSON("one", `["v=STSv1"]`) + "\n" + tlsReportJSON("two", `["v=STSv1"]`) + "\n"
+	reps, err = Read("two.json", []byte(two), Limits{})
+	if err != nil || len(reps) != 2 || reps[1].TLS.ReportID != "two" {
+		t.Errorf("%d reports, error %v; want both", len(reps), err)
+	}
+	reps, err = Read("junk.json", []byte(tlsReportJSON("one", `["v=STSv1"]`)+"GARBAGE{"), Limits{})
+	if len(reps) != 1 || !errors.Is(err, ErrMalformed) {
+		t.Errorf("%d reports, error %v; want the report and an error for what follows", len(reps), err)
+	}
+}
