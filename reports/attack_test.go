@@ -187,3 +187,26 @@ func TestTLSReportTolerant(t *testing.T) {
 		t.Errorf("%d reports, error %v; want the report and an error for what follows", len(reps), err)
 	}
 }
+
+// TestDocumentCap: a plain 215 MB XML of 5M records (under MaxInput, which
+// is large for mbox archives) took 1 GB, and over a minute once the memory
+// was limited, while the same document gzipped is refused by
+// MaxDecompressed. One XML or JSON document is held to MaxDecompressed
+// however it arrived, refused before decoding.
+func TestDocumentCap(t *testing.T) {
+	lim := Limits{MaxDecompressed: 1 << 20}
+	big := aggregateXML(1 << 20 / 300 * 2) // some 2 MB
+	bigJSON := `{"organization-name":"x","contact-info":"` + strings.Repeat("a", 2<<20) + `","policies":[]}`
+	for name, data := range map[string]string{"big.xml": big, "big.json": bigJSON} {
+		var reps []*Report
+		var err error
+		b := []byte(data)
+		n := allocated(func() { reps, err = Read(name, b, lim) })
+		if len(reps) != 0 || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "MaxDecompressed") {
+			t.Errorf("%s: %d reports, error %v", name, len(reps), err)
+		}
+		if n > 64<<10 {
+			t.Errorf("%s: allocated %d KiB before refusing", name, n>>10)
+		}
+	}
+}

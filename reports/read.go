@@ -275,10 +275,16 @@ func (r *reader) input(name string, data []byte, depth int) {
 		r.gzip(name, data, depth)
 	case formZip:
 		r.zip(name, data, depth)
-	case formXML:
-		r.xml(name, data)
-	case formJSON:
-		r.json(name, data)
+	case formXML, formJSON:
+		// Decoding costs several times the document: the largest real
+		// reports are a few MB.
+		if int64(len(data)) > r.lim.MaxDecompressed {
+			r.fail(fmt.Errorf("%s: %w: a document of %d bytes, more than Limits.MaxDecompressed (%d)", name, ErrTooLarge, len(data), r.lim.MaxDecompressed))
+		} else if sniff(data) == formXML {
+			r.xml(name, data)
+		} else {
+			r.json(name, data)
+		}
 	case formMbox:
 		r.mbox(name, data, depth)
 	case formMessage:
