@@ -210,3 +210,37 @@ func TestDocumentCap(t *testing.T) {
 		}
 	}
 }
+
+// TestGzipMembersAndTrailer: a gzip file of two members (RFC 1952 section
+// 2.2 allows any number) followed by junk, or one member followed by junk,
+// was said to be "truncated: what followed is lost" and failed the input,
+// though nothing was lost. The members are read; the junk is said in the
+// report; a stream really cut short still says so.
+func TestGzipMembersAndTrailer(t *testing.T) {
+	x := []byte(aggregateXML(2))
+	half := len(x) / 2
+	two := append(gzipped(t, x[:half]), gzipped(t, x[half:])...)
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string // in the report's Errors; "" for none
+	}{
+		{"two members", two, ""},
+		{"two members and junk", append(bytes.Clone(two), "GARBAGE\x00\x01"...), "9 bytes after the gzip data ignored"},
+		{"zero padding", append(gzipped(t, x), make([]byte, 512)...), "512 bytes after the gzip data ignored"},
+	} {
+		reps, err := Read(c.name+".xml.gz", c.data, Limits{})
+		if err != nil || len(reps) != 1 || len(reps[0].Aggregate.Records) != 2 {
+			t.Errorf("%s: %d reports, error %v", c.name, len(reps), err)
+			continue
+		}
+		if got := strings.Join(reps[0].Errors, "\n"); got != c.want {
+			t.Errorf("%s: errors %q, want %q", c.name, got, c.want)
+		}
+	}
+	g := gzipped(t, x)
+	reps, err := Read("cut.xml.gz", g[:len(g)-8], Limits{}) // no CRC and size
+	if !errors.Is(err, ErrMalformed) || len(reps) != 1 || !strings.Contains(strings.Join(reps[0].Errors, "\n"), "truncated") {
+		t.Errorf("cut stream: %d reports, error %v", len(reps), err)
+	}
+}

@@ -387,12 +387,46 @@ func (r *reader) decompressed(rd io.Reader) ([]byte, error) {
 }
 
 func (r *reader) gzip(name string, data []byte, depth int) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
+	br := bytes.NewReader(data)
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		r.fail(fmt.Errorf("%s: %w: gzip: %v", name, ErrMalformed, err))
 		return
 	}
-	out, err := r.decompressed(zr)
+	// Member by member (RFC 1952 section 2.2: a file may hold several):
+	// what follows the last one and is not a gzip header is junk some
+	// senders leave (zero padding), ignored and said, not a broken stream.
+	zr.Multistream(false)
+	var out []byte
+	junk := 0
+	for {
+		var more []byte
+		more, err = r.decompressed(zr)
+		if out == nil {
+			out = more // the usual single member: no copy
+		} else {
+			out = append(out, more...)
+		}
+		if err != nil || br.Len() == 0 {
+			break
+		}
+		if rest := data[len(data)-br.Len():]; len(rest) < 2 || rest[0] != 0x1f || rest[1] != 0x8b {
+			junk = len(rest)
+			break
+		}
+		if err = zr.Reset(br); err != nil {
+			break
+		}
+		zr.Multistream(false)
+	}
+	if junk > 0 && err == nil {
+		n := len(r.reps)
+		defer func() {
+			for _, rep := range r.reps[n:] {
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%d bytes after the gzip data ignored", junk))
+			}
+		}()
+	}
 	inner := name // the file that held the report, whatever its layers
 	switch {
 	case errors.Is(err, ErrTooLarge):
