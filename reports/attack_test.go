@@ -268,3 +268,39 @@ func TestHeaderFlood(t *testing.T) {
 	}
 	t.Logf("%d KiB: %d KiB allocated", len(data)>>10, n>>10)
 }
+
+// endless yields its pattern for ever (a pipe that never ends).
+type endless []byte
+
+func (e endless) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], e)
+	}
+	return n, nil
+}
+
+// TestReadStreamEndless: standard input of "<feedback>" for ever was read
+// to MaxInput (256 MB: 597 MB of RSS) before being refused. One XML or
+// JSON document is held to MaxDecompressed from its head on, and garbage
+// is refused after its head.
+func TestReadStreamEndless(t *testing.T) {
+	lim := Limits{MaxDecompressed: 1 << 20}
+	for _, c := range []struct {
+		pattern string
+		want    error
+	}{
+		{"<feedback>", ErrTooLarge},
+		{`{"organization-name":"`, ErrTooLarge},
+		{"\x00", ErrNotReport},
+	} {
+		var err error
+		n := allocated(func() { _, err = ReadStream("(stdin)", endless(c.pattern), -1, lim) })
+		if !errors.Is(err, c.want) {
+			t.Errorf("%q for ever: error %v, want %v", c.pattern, err, c.want)
+		}
+		if n > 8<<20 {
+			t.Errorf("%q for ever: allocated %d MiB", c.pattern, n>>20)
+		}
+	}
+}

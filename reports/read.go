@@ -33,47 +33,65 @@ func Read(name string, data []byte, lim Limits) ([]*Report, error) {
 }
 
 // ReadFile is Read of the file at path, reading at most Limits.MaxInput
-// bytes of it.
+// bytes of it (ReadStream).
 func ReadFile(path string, lim Limits) ([]*Report, error) {
-	lim = lim.withDefaults()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	tooLarge := fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, lim.MaxInput)
-	// A regular file says its size: too large, it is refused unread;
-	// otherwise its buffer is allocated once (growing it by appending
-	// kept two copies of a large file).
-	var size int64
+	// A regular file says its size: its buffer is then allocated once
+	// (growing it by appending kept two copies of a large file).
+	var size int64 = -1
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		if size = st.Size(); size > lim.MaxInput {
-			return nil, tooLarge
-		}
+		size = st.Size()
 	}
-	// The head says whether the input is a report's form at all: a file of
-	// something else, a device or a pipe of garbage is refused after
-	// sniffLen bytes, not after MaxInput.
+	return ReadStream(path, f, size, lim)
+}
+
+// ReadStream is Read of what rd yields (a file, standard input), reading
+// at most Limits.MaxInput bytes, or Limits.MaxDecompressed when the input
+// is one XML or JSON document. size is its length when known (a regular
+// file), else -1. Its head says first whether it is a report's form at
+// all: a file of something else, a device or a pipe of garbage is refused
+// after 512 bytes, and one known too large is refused unread.
+func ReadStream(name string, rd io.Reader, size int64, lim Limits) ([]*Report, error) {
+	lim = lim.withDefaults()
+	if size > lim.MaxInput {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes (Limits.MaxInput)", name, ErrTooLarge, lim.MaxInput)
+	}
 	head := make([]byte, sniffLen)
-	n, err := io.ReadFull(f, head)
+	n, err := io.ReadFull(rd, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if n == sniffLen && sniff(unBOM(head)) == formUnknown {
-		return nil, fmt.Errorf("%s: %w: neither XML, JSON, gzip, zip nor a mail message", path, ErrNotReport)
+	limit, what := lim.MaxInput, "Limits.MaxInput"
+	switch sniff(unBOM(head[:n])) {
+	case formUnknown:
+		if n == sniffLen {
+			return nil, fmt.Errorf("%s: %w: neither XML, JSON, gzip, zip nor a mail message", name, ErrNotReport)
+		}
+	case formXML, formJSON:
+		// One document, which Read holds to MaxDecompressed: a stream of
+		// "<feedback>" that never ends is refused there, not at MaxInput.
+		limit, what = min(limit, lim.MaxDecompressed), "Limits.MaxDecompressed"
+	}
+	tooLarge := fmt.Errorf("%s: %w: more than %d bytes (%s)", name, ErrTooLarge, limit, what)
+	if size > limit {
+		return nil, tooLarge
 	}
 	var buf bytes.Buffer
 	// bytes.MinRead: ReadFrom wants that much room even for the read that
 	// finds the end, and would double the buffer to get it.
 	buf.Grow(int(max(size, int64(n))) + bytes.MinRead)
 	buf.Write(head[:n])
-	if _, err := buf.ReadFrom(io.LimitReader(f, lim.MaxInput+1-int64(buf.Len()))); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if _, err := buf.ReadFrom(io.LimitReader(rd, limit+1-int64(buf.Len()))); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if int64(buf.Len()) > lim.MaxInput {
+	if int64(buf.Len()) > limit {
 		return nil, tooLarge
 	}
-	return Read(path, buf.Bytes(), lim)
+	return Read(name, buf.Bytes(), lim)
 }
 
 // sniffLen is how much of a file ReadFile reads before deciding whether it

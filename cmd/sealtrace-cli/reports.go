@@ -159,35 +159,25 @@ const reportsMemoryLimit = 256 << 20
 // readStdin reads the reports of standard input ("-"), giving up when ctx
 // is done (a pipe that never ends must not make Ctrl-C useless).
 func readStdin(ctx context.Context, stdin io.Reader, lim reports.Limits, complain func(error), emit func([]*reports.Report) error) error {
-	max := reports.DefaultLimits().MaxInput
 	type result struct {
-		data []byte
+		reps []*reports.Report
 		err  error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		data, err := io.ReadAll(io.LimitReader(stdin, max+1))
-		ch <- result{data, err}
+		reps, err := reports.ReadStream("(stdin)", stdin, -1, lim)
+		ch <- result{reps, err}
 	}()
-	var data []byte
-	var err error
+	var res result
 	select {
-	case res := <-ch:
-		data, err = res.data, res.err
+	case res = <-ch:
 	case <-ctx.Done():
 		return fmt.Errorf("standard input: %w", ctx.Err())
 	}
-	if err == nil && int64(len(data)) > max {
-		err = fmt.Errorf("standard input: %w: more than %d bytes", reports.ErrTooLarge, max)
+	if res.err != nil {
+		complain(res.err)
 	}
-	if err != nil {
-		complain(err)
-		return nil
-	}
-	reps, err := reports.Read("(stdin)", data, lim)
-	if err != nil {
-		complain(err)
-	}
+	reps := res.reps
 	return emit(reps)
 }
 
