@@ -304,3 +304,28 @@ func TestReadStreamEndless(t *testing.T) {
 		}
 	}
 }
+
+// FuzzXMLShape: for any input, xmlShape either accepts it or cuts at a '<'
+// inside it, and what it accepts it accepts again with anything after the
+// cut removed (the cut is where the absurd shape starts, not later).
+func FuzzXMLShape(f *testing.F) {
+	f.Add([]byte(aggregateXML(1)))
+	f.Add(withTail(strings.Repeat("<x>", 300)))
+	f.Add(withTail(`<x a=">" b='>'/><!-- <y> --><![CDATA[<z>]]><?p <q> ?><!DOCTYPE x>`))
+	f.Add([]byte("<a xmlns='u' xmlns:b=\"v\"></a></a></a>< b<c"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cut, why := xmlShape(data)
+		if cut < 0 {
+			if why != "" {
+				t.Fatalf("no cut but %q", why)
+			}
+			return
+		}
+		if cut >= len(data) || data[cut] != '<' || why == "" {
+			t.Fatalf("cut %d (%q) in %d bytes", cut, why, len(data))
+		}
+		if c, _ := xmlShape(data[:cut]); c >= 0 {
+			t.Fatalf("the part before the cut at %d is cut again at %d", cut, c)
+		}
+	})
+}
