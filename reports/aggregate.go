@@ -328,14 +328,18 @@ func (in interner) get(s string) string {
 	return s
 }
 
+// maxEpoch is 10000-01-01T00:00:00Z: RFC 3339 (section 5.6) has four-digit
+// years, and the JSON's times must stay RFC 3339.
+const maxEpoch = 253402300800
+
 // epoch reads date_range's seconds since 1970 UTC (RFC 7489 appendix C:
 // xs:integer). Some senders write a fraction; it is dropped.
 func epoch(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n < 1<<40 {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n < maxEpoch {
 		return time.Unix(n, 0).UTC(), nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1<<40 {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < maxEpoch {
 		return time.Unix(int64(f), 0).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not seconds since 1970", clip(s))

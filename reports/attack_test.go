@@ -329,3 +329,22 @@ func FuzzXMLShape(f *testing.F) {
 		}
 	})
 }
+
+// TestDatesStayRFC3339: a date_range of 1099511627775 seconds (year 36812)
+// was written "36812-02-20T00:36:15Z", which is not RFC 3339 (a four-digit
+// year) and which strict readers of the JSON refuse. Past 9999-12-31 a
+// date is unreadable, said, and null.
+func TestDatesStayRFC3339(t *testing.T) {
+	x := strings.Replace(aggregateXML(1), "<begin>1</begin>", "<begin>1099511627775</begin>", 1)
+	reps, err := Read("far.xml", []byte(x), Limits{})
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("%d reports, %v", len(reps), err)
+	}
+	if !reps[0].Aggregate.Begin.IsZero() || !strings.Contains(strings.Join(reps[0].Errors, "\n"), "date_range begin") {
+		t.Errorf("begin %v, errors %q", reps[0].Aggregate.Begin, reps[0].Errors)
+	}
+	b, _ := reps[0].JSON(nil)
+	if !strings.Contains(string(b), `"begin":null`) {
+		t.Errorf("JSON %s", b)
+	}
+}
