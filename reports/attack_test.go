@@ -348,3 +348,24 @@ func TestDatesStayRFC3339(t *testing.T) {
 		t.Errorf("JSON %s", b)
 	}
 }
+
+// TestWalkFileLinks: a folder's symbolic link to a report file was skipped
+// in silence (only regular files were read), losing the report; links to
+// folders are still not followed (a link to ".." is a loop), and a link to
+// a device is not read.
+func TestWalkFileLinks(t *testing.T) {
+	outside := t.TempDir()
+	if err := os.WriteFile(outside+"/real.xml", []byte(aggregateXML(1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for link, target := range map[string]string{"report.xml": outside + "/real.xml", "loop": "..", "zero": "/dev/zero"} {
+		if err := os.Symlink(target, dir+"/"+link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reps, err := ReadDir(dir, Limits{})
+	if err != nil || len(reps) != 1 {
+		t.Errorf("%d reports, error %v; want the linked report", len(reps), err)
+	}
+}

@@ -99,8 +99,9 @@ func ReadStream(name string, rd io.Reader, size int64, lim Limits) ([]*Report, e
 const sniffLen = 512
 
 // Walk reads every path: a file with ReadFile, a folder with every regular
-// file under it (sub-folders included, hidden files and folders skipped, in
-// lexical order). fn is called once per file with its reports and its error
+// file under it and every link to one (sub-folders included, links to
+// folders not followed, hidden files and folders skipped, in lexical
+// order). fn is called once per file with its reports and its error
 // (see Read); when fn returns an error the walk stops and returns it. Walk
 // also stops when ctx is done, returning ctx's error.
 func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, reps []*Report, err error) error) error {
@@ -142,6 +143,12 @@ func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, 
 			}
 			if d.Type().IsRegular() {
 				files = append(files, path)
+			} else if d.Type()&fs.ModeSymlink != 0 {
+				// A link to a report file is read; a link to a folder is
+				// not followed (".." would be a loop), nor one to a device.
+				if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+					files = append(files, path)
+				}
 			}
 			return nil
 		})
