@@ -90,9 +90,17 @@ func (r *reader) xml(name string, data []byte) {
 		// encoding/xml's lenient mode (Strict off: a lone & is text, an
 		// unknown entity is left as written, never expanded) and keep that
 		// reading when it gets further.
-		lrep, _, lerr := parseAggregate(name, data, r.lim.MaxRecords, false)
+		// A control character (XML 1.0 section 2.2 allows none but tab
+		// and line breaks) stops encoding/xml in either mode: one in an
+		// org_name lost the whole report. They are read as U+FFFD.
+		ldata, replaced := replaceControls(data)
+		lrep, _, lerr := parseAggregate(name, ldata, r.lim.MaxRecords, false)
 		if lrep != nil && (rep == nil || len(lrep.Aggregate.Records) > len(rep.Aggregate.Records)) {
-			lrep.Errors = append([]string{fmt.Sprintf("the XML is not well-formed (%v); read leniently", broken)}, lrep.Errors...)
+			lenient := fmt.Sprintf("the XML is not well-formed (%v); read leniently", broken)
+			if replaced > 0 {
+				lenient += fmt.Sprintf(", %d control characters read as U+FFFD", replaced)
+			}
+			lrep.Errors = append([]string{lenient}, lrep.Errors...)
 			rep, err = lrep, lerr
 		}
 	}
@@ -110,6 +118,29 @@ func (r *reader) xml(name string, data []byte) {
 	if rep != nil {
 		r.add(rep)
 	}
+}
+
+// replaceControls is data with each C0 control but tab, LF and CR
+// replaced by U+FFFD, and how many there were (data itself when none).
+func replaceControls(data []byte) ([]byte, int) {
+	n := 0
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			n++
+		}
+	}
+	if n == 0 {
+		return data, 0
+	}
+	out := make([]byte, 0, len(data)+2*n)
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			out = append(out, "\uFFFD"...)
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out, n
 }
 
 // parseAggregate reads an aggregate report, strictly or leniently. broken

@@ -369,3 +369,21 @@ func TestWalkFileLinks(t *testing.T) {
 		t.Errorf("%d reports, error %v; want the linked report", len(reps), err)
 	}
 }
+
+// TestXMLControlCharacter: one raw control character (ESC) in an org_name
+// made the XML unreadable in both of encoding/xml's modes and the whole
+// report was lost. It is read with the character as U+FFFD, and said.
+func TestXMLControlCharacter(t *testing.T) {
+	x := strings.Replace(aggregateXML(2), "<org_name>Gen", "<org_name>G\x1b[31men\x00", 1)
+	reps, err := Read("esc.xml", []byte(x), Limits{})
+	if err != nil || len(reps) != 1 {
+		t.Fatalf("%d reports, error %v", len(reps), err)
+	}
+	a := reps[0].Aggregate
+	if a.OrgName != "G\uFFFD[31men\uFFFD" || len(a.Records) != 2 {
+		t.Errorf("org_name %q, %d records", a.OrgName, len(a.Records))
+	}
+	if !strings.Contains(strings.Join(reps[0].Errors, "\n"), "2 control characters read as U+FFFD") {
+		t.Errorf("errors %q", reps[0].Errors)
+	}
+}
