@@ -112,7 +112,7 @@ fuzz:
 	$(GO) test ./internal/safetext -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./internal/winpkg -run '^$$' -fuzz '^FuzzResources$$' -fuzztime $${FUZZTIME:-20s}
 	@# reports: minimizing a new input of a multi-KB report takes the default 60 s, the whole run: 5 s is enough.
-	@for t in FuzzReadXML FuzzReadArchive FuzzReadJSON FuzzReadMessage; do \
+	@for t in FuzzReadXML FuzzReadArchive FuzzReadJSON FuzzReadMessage FuzzXMLShape; do \
 	  $(GO) test ./reports -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime 5s || exit 1; done
 
 # Regenerate the demo mailbox with the real peers (dkimpy signs it).

@@ -78,6 +78,12 @@ type xmlReason struct {
 // escaping) costs only what follows it: the records before are kept and the
 // report says where reading stopped.
 func (r *reader) xml(name string, data []byte) {
+	// What an absurd shape would cost is never spent: the XML is read up to
+	// where it turns absurd, as if it ended there.
+	cut, why := xmlShape(data)
+	if cut >= 0 {
+		data = data[:cut]
+	}
 	rep, broken, err := parseAggregate(name, data, r.lim.MaxRecords, true)
 	if broken != nil {
 		// Not well-formed: large senders write an unescaped & in a comment
@@ -85,10 +91,26 @@ func (r *reader) xml(name string, data []byte) {
 		// encoding/xml's lenient mode (Strict off: a lone & is text, an
 		// unknown entity is left as written, never expanded) and keep that
 		// reading when it gets further.
-		lrep, _, lerr := parseAggregate(name, data, r.lim.MaxRecords, false)
+		// A control character (XML 1.0 section 2.2 allows none but tab
+		// and line breaks) stops encoding/xml in either mode: one in an
+		// org_name lost the whole report. They are read as U+FFFD.
+		ldata, replaced := replaceControls(data)
+		lrep, _, lerr := parseAggregate(name, ldata, r.lim.MaxRecords, false)
 		if lrep != nil && (rep == nil || len(lrep.Aggregate.Records) > len(rep.Aggregate.Records)) {
-			lrep.Errors = append([]string{fmt.Sprintf("the XML is not well-formed (%v); read leniently", broken)}, lrep.Errors...)
+			lenient := fmt.Sprintf("the XML is not well-formed (%v); read leniently", broken)
+			if replaced > 0 {
+				lenient += fmt.Sprintf(", %d control characters read as U+FFFD", replaced)
+			}
+			lrep.Errors = append([]string{lenient}, lrep.Errors...)
 			rep, err = lrep, lerr
+		}
+	}
+	if cut >= 0 {
+		shape := fmt.Sprintf("the XML has %s at byte %d (Sealtrace reads no further)", why, cut)
+		if rep == nil {
+			err = fmt.Errorf("%s: %w: %s, before any record", name, ErrTooLarge, shape)
+		} else {
+			rep.Errors = append([]string{shape}, rep.Errors...)
 		}
 	}
 	if err != nil {
@@ -97,6 +119,29 @@ func (r *reader) xml(name string, data []byte) {
 	if rep != nil {
 		r.add(rep)
 	}
+}
+
+// replaceControls is data with each C0 control but tab, LF and CR
+// replaced by U+FFFD, and how many there were (data itself when none).
+func replaceControls(data []byte) ([]byte, int) {
+	n := 0
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			n++
+		}
+	}
+	if n == 0 {
+		return data, 0
+	}
+	out := make([]byte, 0, len(data)+2*n)
+	for _, c := range data {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			out = append(out, "\uFFFD"...)
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out, n
 }
 
 // parseAggregate reads an aggregate report, strictly or leniently. broken
@@ -316,14 +361,18 @@ func (in interner) get(s string) string {
 	return s
 }
 
+// maxEpoch is 10000-01-01T00:00:00Z: RFC 3339 (section 5.6) has four-digit
+// years, and the JSON's times must stay RFC 3339.
+const maxEpoch = 253402300800
+
 // epoch reads date_range's seconds since 1970 UTC (RFC 7489 appendix C:
 // xs:integer). Some senders write a fraction; it is dropped.
 func epoch(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n < 1<<40 {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && n < maxEpoch {
 		return time.Unix(n, 0).UTC(), nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < 1<<40 {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 0 && f < maxEpoch {
 		return time.Unix(int64(f), 0).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("%q is not seconds since 1970", clip(s))

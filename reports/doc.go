@@ -47,7 +47,13 @@
 // the bytes decompressed from all the archives in it (zip and gzip bombs are
 // refused with ErrTooLarge after reading at most the cap, never the whole
 // stream), the records of one aggregate report, the reports of one input and
-// the depth of archives inside messages inside archives. encoding/xml never
+// the depth of archives inside messages inside archives; one XML or JSON
+// document is held to MaxDecompressed however it arrived. XML shaped to
+// make encoding/xml spend far more than its size (elements nested hundreds
+// deep, tags over 64 KiB, floods of namespace declarations) is read up to
+// that point, and an input's errors are capped at 100, the rest counted.
+// ReadStream looks at an input's head before reading it whole, so that a
+// device or a pipe of garbage is refused at once. encoding/xml never
 // expands custom entities (a billion-laughs document is an error, not a
 // memory blow-up). A report that is partly readable (malformed XML from a
 // large sender, a record with an unreadable count) is returned with what

@@ -51,6 +51,7 @@ func (h header) all(name string) []string {
 // one broken field does not hide the Content-Type after it.
 func splitHeader(data []byte) (header, []byte) {
 	var h header
+	dropped := false // the last field was past maxFields: so are its continuations
 	rest := data
 	for len(rest) > 0 {
 		i := bytes.IndexByte(rest, '\n')
@@ -65,7 +66,7 @@ func splitHeader(data []byte) (header, []byte) {
 			return h, rest
 		}
 		if line[0] == ' ' || line[0] == '\t' { // folded (RFC 5322 section 2.2.3)
-			if len(h) > 0 && len(h[len(h)-1].value) < 1<<16 {
+			if len(h) > 0 && !dropped && len(h[len(h)-1].value) < 1<<16 {
 				h[len(h)-1].value += " " + strings.TrimSpace(string(line))
 			}
 			continue
@@ -74,9 +75,24 @@ func splitHeader(data []byte) (header, []byte) {
 		if c <= 0 {
 			continue
 		}
-		h = append(h, field{strings.TrimSpace(string(line[:c])), strings.TrimSpace(string(line[c+1:]))})
+		name := string(bytes.TrimSpace(line[:c]))
+		if dropped = len(h) >= maxFields && (!mimeField(name) || h.get(name) != ""); dropped {
+			continue
+		}
+		h = append(h, field{name, strings.TrimSpace(string(line[c+1:]))})
 	}
 	return h, nil
+}
+
+// maxFields is how many header fields splitHeader keeps; past them it
+// keeps only the first of each MIME field that says where a report is: a
+// message of 20M empty fields cost 1.5 GB. Real report messages have a
+// few dozen.
+const maxFields = 1000
+
+func mimeField(name string) bool {
+	return strings.EqualFold(name, "Content-Type") || strings.EqualFold(name, "Content-Transfer-Encoding") ||
+		strings.EqualFold(name, "Content-Disposition")
 }
 
 // mediaType is the part's Content-Type, lower-cased, text/plain when it has
@@ -197,9 +213,10 @@ func (r *reader) message(name string, data []byte, depth int) {
 		return
 	}
 	h, body := splitHeader(data)
-	before, errsBefore := len(r.reps), len(r.errs)
+	before, errsBefore, droppedBefore := len(r.reps), len(r.errs), r.dropped[ErrNotReport]
 	r.part(name, h, body, depth, 0)
 	if len(r.reps) > before {
+		r.dropped[ErrNotReport] = droppedBefore
 		// The message carried a report: an attachment beside it that is no
 		// report at all (a logo, a PDF notice) is not an error; one that
 		// looked like a report and could not be read still is.
@@ -212,7 +229,7 @@ func (r *reader) message(name string, data []byte, depth int) {
 		r.errs = kept
 		return
 	}
-	if len(r.errs) == errsBefore {
+	if len(r.errs) == errsBefore && r.dropped[ErrNotReport] == droppedBefore {
 		subj := h.get("Subject")
 		if d, err := new(mime.WordDecoder).DecodeHeader(subj); err == nil {
 			subj = d

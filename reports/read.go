@@ -33,27 +33,75 @@ func Read(name string, data []byte, lim Limits) ([]*Report, error) {
 }
 
 // ReadFile is Read of the file at path, reading at most Limits.MaxInput
-// bytes of it.
+// bytes of it (ReadStream).
 func ReadFile(path string, lim Limits) ([]*Report, error) {
-	lim = lim.withDefaults()
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, lim.MaxInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	// A regular file says its size: its buffer is then allocated once
+	// (growing it by appending kept two copies of a large file).
+	var size int64 = -1
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
 	}
-	if int64(len(data)) > lim.MaxInput {
-		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, lim.MaxInput)
-	}
-	return Read(path, data, lim)
+	return ReadStream(path, f, size, lim)
 }
 
+// ReadStream is Read of what rd yields (a file, standard input), reading
+// at most Limits.MaxInput bytes, or Limits.MaxDecompressed when the input
+// is one XML or JSON document. size is its length when known (a regular
+// file), else -1. Its head says first whether it is a report's form at
+// all: a file of something else, a device or a pipe of garbage is refused
+// after 512 bytes, and one known too large is refused unread.
+func ReadStream(name string, rd io.Reader, size int64, lim Limits) ([]*Report, error) {
+	lim = lim.withDefaults()
+	if size > lim.MaxInput {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes (Limits.MaxInput)", name, ErrTooLarge, lim.MaxInput)
+	}
+	head := make([]byte, sniffLen)
+	n, err := io.ReadFull(rd, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	limit, what := lim.MaxInput, "Limits.MaxInput"
+	switch sniff(unBOM(head[:n])) {
+	case formUnknown:
+		if n == sniffLen {
+			return nil, fmt.Errorf("%s: %w: neither XML, JSON, gzip, zip nor a mail message", name, ErrNotReport)
+		}
+	case formXML, formJSON:
+		// One document, which Read holds to MaxDecompressed: a stream of
+		// "<feedback>" that never ends is refused there, not at MaxInput.
+		limit, what = min(limit, lim.MaxDecompressed), "Limits.MaxDecompressed"
+	}
+	tooLarge := fmt.Errorf("%s: %w: more than %d bytes (%s)", name, ErrTooLarge, limit, what)
+	if size > limit {
+		return nil, tooLarge
+	}
+	var buf bytes.Buffer
+	// bytes.MinRead: ReadFrom wants that much room even for the read that
+	// finds the end, and would double the buffer to get it.
+	buf.Grow(int(max(size, int64(n))) + bytes.MinRead)
+	buf.Write(head[:n])
+	if _, err := buf.ReadFrom(io.LimitReader(rd, limit+1-int64(buf.Len()))); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if int64(buf.Len()) > limit {
+		return nil, tooLarge
+	}
+	return Read(name, buf.Bytes(), lim)
+}
+
+// sniffLen is how much of a file ReadFile reads before deciding whether it
+// may be a report (sniff needs the first line of a header at most).
+const sniffLen = 512
+
 // Walk reads every path: a file with ReadFile, a folder with every regular
-// file under it (sub-folders included, hidden files and folders skipped, in
-// lexical order). fn is called once per file with its reports and its error
+// file under it and every link to one (sub-folders included, links to
+// folders not followed, hidden files and folders skipped, in lexical
+// order). fn is called once per file with its reports and its error
 // (see Read); when fn returns an error the walk stops and returns it. Walk
 // also stops when ctx is done, returning ctx's error.
 func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, reps []*Report, err error) error) error {
@@ -69,7 +117,10 @@ func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, 
 			continue
 		}
 		if !st.IsDir() {
-			reps, err := ReadFile(p, lim)
+			reps, err := readFileCtx(ctx, p, lim)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if err := fn(p, reps, err); err != nil {
 				return err
 			}
@@ -92,6 +143,12 @@ func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, 
 			}
 			if d.Type().IsRegular() {
 				files = append(files, path)
+			} else if d.Type()&fs.ModeSymlink != 0 {
+				// A link to a report file is read; a link to a folder is
+				// not followed (".." would be a loop), nor one to a device.
+				if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+					files = append(files, path)
+				}
 			}
 			return nil
 		})
@@ -105,13 +162,37 @@ func Walk(ctx context.Context, paths []string, lim Limits, fn func(path string, 
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			reps, err := ReadFile(f, lim)
+			reps, err := readFileCtx(ctx, f, lim)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if err := fn(f, reps, err); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// readFileCtx is ReadFile, given up when ctx is done: opening a FIFO blocks
+// until a writer comes, and a device or a pipe may never end (the read
+// left behind ends with the process, or when the FIFO gets a writer).
+func readFileCtx(ctx context.Context, path string, lim Limits) ([]*Report, error) {
+	type result struct {
+		reps []*Report
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		reps, err := ReadFile(path, lim)
+		ch <- result{reps, err}
+	}()
+	select {
+	case res := <-ch:
+		return res.reps, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // ReadDir is Walk over one folder collecting every report; the error joins
@@ -139,16 +220,54 @@ type reader struct {
 	budget int64 // decompressed bytes still allowed
 	reps   []*Report
 	errs   []error
+	// dropped counts the errors beyond maxErrors by kind (ErrNotReport,
+	// ErrMalformed, ErrTooLarge; nil for any other).
+	dropped map[error]int
 }
+
+// maxErrors is how many errors one input keeps: an mbox of a million empty
+// messages or a zip of a million empty members is a million errors, which
+// joined made a string of 200 MB. The rest are counted.
+const maxErrors = 100
+
+var errKinds = []error{ErrNotReport, ErrMalformed, ErrTooLarge}
 
 func newReader(lim Limits) *reader {
 	lim = lim.withDefaults()
-	return &reader{lim: lim, budget: lim.MaxDecompressed}
+	return &reader{lim: lim, budget: lim.MaxDecompressed, dropped: map[error]int{}}
 }
 
-func (r *reader) err() error { return errors.Join(r.errs...) }
+func (r *reader) err() error {
+	n, kinds := 0, []any{}
+	format := "and %d more problems in this input, not shown"
+	for _, k := range append(errKinds, nil) {
+		if r.dropped[k] > 0 {
+			n += r.dropped[k]
+			if k != nil {
+				format += " (%w)"
+				kinds = append(kinds, k)
+			}
+		}
+	}
+	if n == 0 {
+		return errors.Join(r.errs...)
+	}
+	return errors.Join(append(r.errs, fmt.Errorf(format, append([]any{n}, kinds...)...))...)
+}
 
-func (r *reader) fail(err error) { r.errs = append(r.errs, err) }
+func (r *reader) fail(err error) {
+	if len(r.errs) < maxErrors {
+		r.errs = append(r.errs, err)
+		return
+	}
+	for _, k := range errKinds {
+		if errors.Is(err, k) {
+			r.dropped[k]++
+			return
+		}
+	}
+	r.dropped[nil]++
+}
 
 // add keeps a report unless the input already gave MaxReports.
 func (r *reader) add(rep *Report) bool {
@@ -181,10 +300,16 @@ func (r *reader) input(name string, data []byte, depth int) {
 		r.gzip(name, data, depth)
 	case formZip:
 		r.zip(name, data, depth)
-	case formXML:
-		r.xml(name, data)
-	case formJSON:
-		r.json(name, data)
+	case formXML, formJSON:
+		// Decoding costs several times the document: the largest real
+		// reports are a few MB.
+		if int64(len(data)) > r.lim.MaxDecompressed {
+			r.fail(fmt.Errorf("%s: %w: a document of %d bytes, more than Limits.MaxDecompressed (%d)", name, ErrTooLarge, len(data), r.lim.MaxDecompressed))
+		} else if sniff(data) == formXML {
+			r.xml(name, data)
+		} else {
+			r.json(name, data)
+		}
 	case formMbox:
 		r.mbox(name, data, depth)
 	case formMessage:
@@ -287,12 +412,46 @@ func (r *reader) decompressed(rd io.Reader) ([]byte, error) {
 }
 
 func (r *reader) gzip(name string, data []byte, depth int) {
-	zr, err := gzip.NewReader(bytes.NewReader(data))
+	br := bytes.NewReader(data)
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		r.fail(fmt.Errorf("%s: %w: gzip: %v", name, ErrMalformed, err))
 		return
 	}
-	out, err := r.decompressed(zr)
+	// Member by member (RFC 1952 section 2.2: a file may hold several):
+	// what follows the last one and is not a gzip header is junk some
+	// senders leave (zero padding), ignored and said, not a broken stream.
+	zr.Multistream(false)
+	var out []byte
+	junk := 0
+	for {
+		var more []byte
+		more, err = r.decompressed(zr)
+		if out == nil {
+			out = more // the usual single member: no copy
+		} else {
+			out = append(out, more...)
+		}
+		if err != nil || br.Len() == 0 {
+			break
+		}
+		if rest := data[len(data)-br.Len():]; len(rest) < 2 || rest[0] != 0x1f || rest[1] != 0x8b {
+			junk = len(rest)
+			break
+		}
+		if err = zr.Reset(br); err != nil {
+			break
+		}
+		zr.Multistream(false)
+	}
+	if junk > 0 && err == nil {
+		n := len(r.reps)
+		defer func() {
+			for _, rep := range r.reps[n:] {
+				rep.Errors = append(rep.Errors, fmt.Sprintf("%d bytes after the gzip data ignored", junk))
+			}
+		}()
+	}
 	inner := name // the file that held the report, whatever its layers
 	switch {
 	case errors.Is(err, ErrTooLarge):

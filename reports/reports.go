@@ -249,7 +249,9 @@ type Limits struct {
 	// MaxInput is the most bytes ReadFile reads from one file.
 	MaxInput int64
 	// MaxDecompressed is the most bytes decompressed from all the gzip and
-	// zip streams of one input together.
+	// zip streams of one input together, and the largest one XML or JSON
+	// document read, however it arrived (a plain one is no cheaper to
+	// decode than a gzipped one).
 	MaxDecompressed int64
 	// MaxRecords is the most records kept from one aggregate report; the
 	// rest are skipped and said in Report.Errors.

@@ -3,7 +3,9 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -42,20 +44,41 @@ type jsonTLSReport struct {
 	} `json:"policies"`
 }
 
+// json reads the TLS reports of a JSON input: usually one object, but a
+// collector may write several one after the other (JSON lines), and each
+// is a report. What follows them that is not JSON is an error.
 func (r *reader) json(name string, data []byte) {
-	rep, err := parseTLS(name, data, r.lim.MaxRecords)
-	if err != nil {
-		r.fail(err)
-		return
-	}
-	r.add(rep)
-}
-
-func parseTLS(name string, data []byte, maxRecords int) (*Report, error) {
-	var j jsonTLSReport
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := dec.Decode(&j); err != nil {
+	for n := 0; !r.full(); n++ {
+		rep, err := parseTLS(name, dec, r.lim.MaxRecords)
+		if err == io.EOF && n > 0 {
+			return
+		}
+		if err != nil {
+			if n > 0 {
+				err = fmt.Errorf("%s: %w: after %d JSON reports: %v", name, ErrMalformed, n, err)
+			}
+			r.fail(err)
+			return
+		}
+		if !r.add(rep) {
+			return
+		}
+	}
+}
+
+// parseTLS reads the next JSON value of dec as a TLS report; io.EOF when
+// there is none.
+func parseTLS(name string, dec *json.Decoder, maxRecords int) (*Report, error) {
+	var j jsonTLSReport
+	// A value of the wrong type (a policy-string that is one string, not
+	// an array) is skipped by encoding/json, which reads the rest and
+	// returns the first such error: the report stays, the error is said.
+	var typeErr *json.UnmarshalTypeError
+	if err := dec.Decode(&j); err == io.EOF {
+		return nil, io.EOF
+	} else if err != nil && !errors.As(err, &typeErr) {
 		return nil, fmt.Errorf("%s: %w: JSON: %v", name, ErrMalformed, err)
 	}
 	// A TLS report names its organisation and its policies (RFC 8460
@@ -69,6 +92,9 @@ func parseTLS(name string, data []byte, maxRecords int) (*Report, error) {
 		t.OrgName = strings.TrimSpace(*j.OrgName)
 	} else {
 		rep.Errors = append(rep.Errors, "no organization-name")
+	}
+	if typeErr != nil {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("%s skipped: a JSON %s where a %s belongs", clip(typeErr.Field), typeErr.Value, typeErr.Type))
 	}
 	var err error
 	if t.Begin, err = tlsTime(j.DateRange.Start); err != nil {
