@@ -1,17 +1,13 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
-	"image"
-	"image/png"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/internal/safetext"
@@ -62,7 +58,8 @@ func (u *UI) exportMenu() {
 	buttons := container.NewVBox(
 		widget.NewButton("Report as JSON", save(".json", e.report.JSON)),
 		widget.NewButton("Report as Markdown (for a ticket)", save(".md", func() ([]byte, error) { return []byte(e.report.Markdown()), nil })),
-		widget.NewButton("Path picture as PNG", save(".png", func() ([]byte, error) { return pathPNG(buildPath(e.report), 900) })),
+		widget.NewButton("Path diagram as PNG (for slides)", save(".png", func() ([]byte, error) { return pathPNG(buildPath(e.report), entryTitle(e), 1600) })),
+		widget.NewButton("Path diagram as SVG (for slides)", save(".svg", func() ([]byte, error) { return pathSVG(buildPath(e.report), entryTitle(e), 1600), nil })),
 	)
 	d = dialog.NewCustom("Export", "Close", buttons, u.win)
 	d.Show()
@@ -78,23 +75,4 @@ func exportName(e *entry) string {
 		return r
 	}, e.source)
 	return safetext.FileName(name+"-"+strconv.Itoa(e.index), "sealtrace-report")
-}
-
-// pathImage renders the path picture at the given width.
-func pathImage(nodes []pathNode, width float32) image.Image {
-	pic := container.NewPadded(pathPicture(nodes, -1, func(int) {}))
-	c := software.NewCanvas()
-	c.SetPadded(false)
-	c.SetContent(pic)
-	c.Resize(fyne.NewSize(max(width, pic.MinSize().Width), pic.MinSize().Height))
-	return c.Capture()
-}
-
-// pathPNG encodes pathImage as PNG.
-func pathPNG(nodes []pathNode, width float32) ([]byte, error) {
-	var b bytes.Buffer
-	if err := png.Encode(&b, pathImage(nodes, width)); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
