@@ -65,7 +65,7 @@ type sceneState struct {
 	highlight map[string]bool
 	legend    bool    // draw the legend (export, presentation)
 	margin    float32 // around the whole picture (export); at least the text size
-	title     string // a title block (export)
+	title     string  // a title block (export)
 	subtitle  string
 }
 
