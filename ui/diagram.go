@@ -696,3 +696,19 @@ func relayoutParent(root, child fyne.CanvasObject) bool {
 	}
 	return false
 }
+
+// highlightNodes frames the nodes with these keys (pathModel.nodeKeys: author,
+// server:N, arc:N, receiver, decision) in the Path diagram, for views that
+// change an input and show what it changed (what-if). Unknown keys are
+// ignored; nil clears; choosing another message clears too.
+func (v *messageView) highlightNodes(keys []string) {
+	var set map[string]bool
+	if len(keys) > 0 {
+		set = make(map[string]bool, len(keys))
+		for _, k := range keys {
+			set[k] = true
+		}
+	}
+	v.diagram.state.highlight = set
+	v.diagram.Refresh()
+}

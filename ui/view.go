@@ -94,6 +94,7 @@ func (v *messageView) show(e *entry) {
 	}
 	if e != v.entry {
 		v.selNode = -1
+		v.diagram.state.highlight = nil // marks belong to the message they were made for
 		// A new message starts at the top of its path and steps.
 		v.pathScr.ScrollToTop()
 		v.stepsScr.ScrollToTop()
