@@ -280,7 +280,11 @@ func TestDiagramHighlightHook(t *testing.T) {
 		return n
 	}
 	var before, after int
-	u.postAndWait(func() { before = frames(); u.view.highlightNodes([]string{"receiver", "decision", "nothing"}); after = frames() })
+	u.postAndWait(func() {
+		before = frames()
+		u.view.highlightNodes([]string{"receiver", "decision", "nothing"})
+		after = frames()
+	})
 	if before != 0 || after != 2 {
 		t.Errorf("frames: %d before, %d after marking two nodes", before, after)
 	}
