@@ -292,47 +292,7 @@ func layoutPath(m *pathModel, w, s float32, st sceneState, c sceneColours) scene
 		y += rowH + 1.8*s
 	}
 
-	// Alignment: From in the middle, DKIM d= on the left, MAIL FROM on the
-	// right, linked by lines coloured as DMARC sees them (RFC 9989 4.4).
-	y += 0.2 * s
-	y += b.text("DMARC alignment: does the From domain match the domains that were checked?", pad, y, w-2*pad, small, true, c.fg, -1)
-	y += 0.4 * s
-	boxW := min(avail*0.24, 15*s)
-	lineW := min((avail-3*boxW)/2, 24*s)
-	ax := pad + max(0, (avail-3*boxW-2*lineW)/2)
-	texts := []string{alignBoxText(m.align, 0), "From\n" + orDash(m.from), alignBoxText(m.align, 1)}
-	boxH := float32(0)
-	for _, t := range texts {
-		boxH = max(boxH, 2*ip+textHeight(t, small, true, boxW-2*ip))
-	}
-	labelH := float32(0)
-	labels := make([]string, len(m.align))
-	for i, l := range m.align {
-		labels[i] = l.label
-		if st.quiz && !st.revealed[len(m.nodes)-1] {
-			labels[i] = l.mode + ": aligned? (predict)"
-		}
-		labelH = max(labelH, textHeight(labels[i], tiny, false, lineW-0.6*s))
-	}
-	lineY := y + max(boxH/2, labelH+0.4*s)
-	for i, t := range texts {
-		bx := ax + float32(i)*(boxW+lineW)
-		b.rect(bx, lineY-boxH/2, boxW, boxH, tint(c.muted, 0x22), c.muted, 1.5, 6, -1)
-		b.text(t, bx+ip, lineY-boxH/2+ip, boxW-2*ip, small, true, c.fg, -1)
-	}
-	for i, l := range m.align {
-		lc := alignColour(l)
-		if st.quiz && !st.revealed[len(m.nodes)-1] {
-			lc = c.muted
-		}
-		x1 := ax + boxW
-		if i == 1 {
-			x1 = ax + 2*boxW + lineW
-		}
-		b.line(x1, lineY, x1+lineW, lineY, lc, 4, -1)
-		b.text(labels[i], x1+0.3*s, lineY-0.3*s-textHeight(labels[i], tiny, false, lineW-0.6*s), lineW-0.6*s, tiny, false, c.fg, -1)
-	}
-	y = lineY + max(boxH/2, 0.4*s) + s
+	y = drawAlignment(b, m, st, pad, y+0.2*s, avail, w)
 
 	if st.legend {
 		y = drawLegend(b, pad, y, w-2*pad, s, c)
@@ -434,6 +394,12 @@ func drawNode(b *builder, n pathNode, r nodeBox, i int, st sceneState, c sceneCo
 	inner := w - 2*ip
 	ty := y + ip
 	ty += b.text(n.title, x+ip, ty, inner, s, true, fg, i)
+	if !lit {
+		// A node the presentation has not reached shows its name only: the
+		// picture builds without giving away what comes (its box keeps the
+		// size it will have, so nothing moves).
+		return
+	}
 	ty += 0.2 * s
 	ty += b.text(nodeSubtitle(n, st, i), x+ip, ty, inner, small, false, fg, i)
 	for _, bd := range nodeBadges(n, st, i) {
@@ -538,6 +504,7 @@ type pathDiagram struct {
 	widget.BaseWidget
 	model    *pathModel
 	state    sceneState
+	scale    float32 // times the theme's text size; 0 means 1
 	onTap    func(int)
 	onHeight func() // the height needed changed (the scroller re-lays out)
 	last     scene
@@ -620,7 +587,11 @@ func (r *diagramRenderer) build() {
 		return
 	}
 	old := d.last.h
-	d.last = layoutPath(d.model, r.width, theme.TextSize(), d.state, currentColours())
+	scale := d.scale
+	if scale == 0 {
+		scale = 1
+	}
+	d.last = layoutPath(d.model, r.width, theme.TextSize()*scale, d.state, currentColours())
 	r.objects = sceneObjects(d.last)
 	if d.last.h != old && d.onHeight != nil {
 		d.onHeight()
@@ -711,4 +682,78 @@ func (v *messageView) highlightNodes(keys []string) {
 	}
 	v.diagram.state.highlight = set
 	v.diagram.Refresh()
+}
+
+// drawAlignment draws the lines from the From domain to DKIM d= and to the
+// MAIL FROM domain, coloured as DMARC sees them (RFC 9989 4.4), with the
+// mode (strict or relaxed) and the outcome written on each. Wide: DKIM d=,
+// From, MAIL FROM in a row; narrow: one row per line, From on the left of
+// each. It returns the y below it.
+func drawAlignment(b *builder, m *pathModel, st sceneState, pad, y, avail, w float32) float32 {
+	s, c := b.s, b.c
+	small, tiny, ip := s*0.85, s*0.75, 0.6*s
+	y += b.text("DMARC alignment: does the From domain match the domains that were checked?", pad, y, w-2*pad, small, true, c.fg, -1)
+	y += 0.4 * s
+	last := len(m.nodes) - 1
+	hidden := st.quiz && !st.revealed[last]
+	unlit := st.lit >= 0 && st.lit < last // a presentation shows it with the decision
+	labels := make([]string, len(m.align))
+	colours := make([]color.Color, len(m.align))
+	for i, l := range m.align {
+		labels[i], colours[i] = l.label, alignColour(l)
+		switch {
+		case unlit:
+			labels[i], colours[i] = l.mode+": aligned?", fade(c.muted)
+		case hidden:
+			labels[i], colours[i] = l.mode+": aligned? (predict)", c.muted
+		}
+	}
+	box := func(t string, x, mid, bw, bh float32) {
+		b.rect(x, mid-bh/2, bw, bh, tint(c.muted, 0x22), c.muted, 1.5, 6, -1)
+		b.text(t, x+ip, mid-bh/2+ip, bw-2*ip, small, true, c.fg, -1)
+	}
+	link := func(i int, x1, x2, mid float32) {
+		b.line(x1, mid, x2, mid, colours[i], 4, -1)
+		lw := x2 - x1 - 0.6*s
+		b.text(labels[i], x1+0.3*s, mid-0.3*s-textHeight(labels[i], tiny, false, lw), lw, tiny, false, c.fg, -1)
+	}
+	from := "From\n" + orDash(m.from)
+	boxW := min(avail*0.24, 15*s)
+	lineW := min((avail-3*boxW)/2, 24*s)
+	if lineW >= 14*s {
+		ax := pad + max(0, (avail-3*boxW-2*lineW)/2)
+		texts := []string{alignBoxText(m.align, 0), from, alignBoxText(m.align, 1)}
+		boxH, labelH := float32(0), float32(0)
+		for _, t := range texts {
+			boxH = max(boxH, 2*ip+textHeight(t, small, true, boxW-2*ip))
+		}
+		for _, l := range labels {
+			labelH = max(labelH, textHeight(l, tiny, false, lineW-0.6*s))
+		}
+		mid := y + max(boxH/2, labelH+0.4*s)
+		for i, t := range texts {
+			box(t, ax+float32(i)*(boxW+lineW), mid, boxW, boxH)
+		}
+		for i := range m.align {
+			x1 := ax + boxW + float32(i)*(boxW+lineW)
+			link(i, x1, x1+lineW, mid)
+		}
+		return mid + boxH/2 + s
+	}
+	boxW = min(avail*0.3, 15*s)
+	lineW = min(avail-2*boxW, 30*s)
+	ax := pad + max(0, (avail-2*boxW-lineW)/2)
+	for i := range m.align {
+		texts := []string{from, alignBoxText(m.align, i)}
+		boxH := float32(0)
+		for _, t := range texts {
+			boxH = max(boxH, 2*ip+textHeight(t, small, true, boxW-2*ip))
+		}
+		mid := y + max(boxH/2, textHeight(labels[i], tiny, false, lineW-0.6*s)+0.4*s)
+		box(texts[0], ax, mid, boxW, boxH)
+		box(texts[1], ax+boxW+lineW, mid, boxW, boxH)
+		link(i, ax+boxW, ax+boxW+lineW, mid)
+		y = mid + boxH/2 + 0.6*s
+	}
+	return y + 0.4*s
 }

@@ -242,7 +242,7 @@ func (m *pathModel) placeARC(r *inspect.Report) {
 		if n.kind != "receiver" {
 			n.result = res
 		}
-		n.subtitle = strings.TrimSpace(n.subtitle + " It recorded: " + clipText(orDash(s.Claims), 90))
+		n.subtitle = strings.TrimSpace(n.subtitle + " It recorded: " + clipText(orDash(s.Claims), 60))
 		n.steps = append(n.steps, inspect.Step{Check: "arc", What: fmt.Sprintf("%s added ARC set i=%d (cv=%s). Its ARC-Authentication-Results recorded what it found on arrival: %s",
 			orDash(s.Domain), s.Instance, orDash(s.CV), orDash(s.Claims)), Result: res, RFC: "RFC 8617 4.1"})
 		if s.Instance == len(r.ARC.Sets) {

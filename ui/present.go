@@ -74,6 +74,9 @@ func (u *UI) startPresentation() {
 		}
 	}
 	p.diagram = newPathDiagram(func(i int) { p.goNode(i) })
+	// The picture at 1.5x the normal text, the step at 2.5x: the whole
+	// path stays in view while the step is read from the back of the room.
+	p.diagram.scale = 0.6
 	p.scroll = container.NewVScroll(p.diagram)
 	p.diagram.onHeight = p.scroll.Refresh
 	p.text = widget.NewRichText()
@@ -81,7 +84,7 @@ func (u *UI) startPresentation() {
 	p.header = widget.NewLabel("")
 	p.header.Wrapping = fyne.TextWrapWord
 	split := container.NewVSplit(p.scroll, container.NewVScroll(p.text))
-	split.Offset = 0.62
+	split.Offset = 0.58
 	p.content = container.NewBorder(p.header, nil, nil, nil, split)
 
 	u.present = p
@@ -154,6 +157,7 @@ func (p *presenter) show(k int) {
 	hidden := p.quiz && !p.revealed[s.node]
 	p.diagram.state = sceneState{selected: s.node, lit: s.node, quiz: p.quiz, revealed: p.revealed, legend: true}
 	p.diagram.Refresh()
+	p.scrollToNode(s.node)
 	node := p.model.nodes[s.node]
 	var d doc
 	word := strings.ToUpper(orDash(s.step.Result))
@@ -258,4 +262,18 @@ func applyStartTheme(a fyne.App) {
 	if p.String(prefTheme) != "" || p.IntWithFallback(prefTextScale, 100) != 100 {
 		applyTheme(a)
 	}
+}
+
+// scrollToNode brings node i into view when it is not.
+func (p *presenter) scrollToNode(i int) {
+	if i >= len(p.diagram.last.nodes) {
+		return
+	}
+	b := p.diagram.last.nodes[i]
+	top, h := p.scroll.Offset.Y, p.scroll.Size().Height
+	if h <= 0 || (b.Position.Y >= top && b.Position.Y+b.Size.Height <= top+h) {
+		return
+	}
+	p.scroll.Offset.Y = max(0, min(b.Position.Y-theme.TextSize(), p.diagram.last.h-h))
+	p.scroll.Refresh()
 }
