@@ -107,10 +107,14 @@ func (u *UI) stopPresentation() {
 		return
 	}
 	u.present = nil
+	// The theme goes back while the presentation is still the content: a
+	// theme change re-themes the window's whole tree, and the saved tree
+	// never saw the larger text (re-theming it from the presentation
+	// re-wrapped every hidden tab's text at width 0, for minutes).
+	applyTheme(u.app)
 	u.win.SetContent(p.saved)
 	u.win.Canvas().SetOnTypedKey(p.savedKey)
 	u.win.SetFullScreen(p.wasFull)
-	applyTheme(u.app)
 }
 
 // typedKey is a presentation clicker's and a keyboard's keys.
