@@ -111,13 +111,21 @@ func wrapText(s string, size float32, bold bool, w float32) []string {
 				line = ""
 			}
 			for measure(word, size, bold).Width > w {
+				// The longest prefix that fits, found by halving: a hostile
+				// 100 kB word costs a few measurements per line, not one per
+				// character.
 				r := []rune(word)
-				n := len(r) - 1
-				for n > 1 && measure(string(r[:n]), size, bold).Width > w {
-					n--
+				lo, hi := 1, len(r)-1
+				for lo < hi {
+					mid := (lo + hi + 1) / 2
+					if measure(string(r[:mid]), size, bold).Width <= w {
+						lo = mid
+					} else {
+						hi = mid - 1
+					}
 				}
-				lines = append(lines, string(r[:n]))
-				word = string(r[n:])
+				lines = append(lines, string(r[:lo]))
+				word = string(r[lo:])
 			}
 			line = word
 		}

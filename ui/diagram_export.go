@@ -34,7 +34,7 @@ func entryTitle(e *entry) exportTitle {
 }
 
 func (t exportTitle) lines() (string, string) {
-	subject := strings.TrimSpace(t.subject)
+	subject := clipText(strings.TrimSpace(t.subject), 300) // a title, not the whole of a hostile header
 	if subject == "" {
 		subject = "(no subject)"
 	}
