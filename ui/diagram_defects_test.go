@@ -186,7 +186,7 @@ func luminance(c color.Color) float64 {
 // on the light background.
 func TestPathRepaintsOnLightTheme(t *testing.T) {
 	u, _ := newTestUI(t)
-	u.app.Settings().SetTheme(&variantTheme{variant: theme.VariantDark})
+	u.postAndWait(func() { u.app.Settings().SetTheme(&variantTheme{variant: theme.VariantDark}) })
 	selectDemo(t, u, "list-footer-arc-rescue")
 	u.postAndWait(func() { u.app.Settings().SetTheme(&variantTheme{variant: theme.VariantLight}) })
 	u.postAndWait(func() {
