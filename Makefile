@@ -114,6 +114,7 @@ fuzz:
 	@# reports: minimizing a new input of a multi-KB report takes the default 60 s, the whole run: 5 s is enough.
 	@for t in FuzzReadXML FuzzReadArchive FuzzReadJSON FuzzReadMessage FuzzXMLShape; do \
 	  $(GO) test ./reports -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime 5s || exit 1; done
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzPathSVG$$' -fuzztime $${FUZZTIME:-20s}
 
 # Regenerate the demo mailbox with the real peers (dkimpy signs it).
 demo: deps-test

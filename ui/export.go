@@ -1,18 +1,14 @@
 package ui
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/software"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/internal/safetext"
@@ -63,7 +59,8 @@ func (u *UI) exportMenu() {
 	buttons := container.NewVBox(
 		widget.NewButton("Report as JSON", save(".json", e.report.JSON)),
 		widget.NewButton("Report as Markdown (for a ticket)", save(".md", func() ([]byte, error) { return []byte(e.report.Markdown()), nil })),
-		widget.NewButton("Path picture as PNG", save(".png", func() ([]byte, error) { return pathPNG(buildPath(e.report), 900) })),
+		widget.NewButton("Path diagram as PNG (for slides)", save(".png", func() ([]byte, error) { return pathPNG(buildPath(e.report), entryTitle(e), 1600) })),
+		widget.NewButton("Path diagram as SVG (for slides)", save(".svg", func() ([]byte, error) { return pathSVG(buildPath(e.report), entryTitle(e), 1600), nil })),
 		widget.NewButton("Save evidence bundle… (.sealtrace.json, replayable)", func() { d.Hide(); u.saveEvidence(e) }),
 		widget.NewButton(fmt.Sprintf("The %d messages shown as Markdown", len(u.shown)), save("-shown.md", func() ([]byte, error) { return markdownOf(u.shown) })),
 		widget.NewButton("Its whole source as Markdown", save("-source.md", func() ([]byte, error) { return markdownOf(u.sourceEntries(e.source)) })),
@@ -82,23 +79,4 @@ func exportName(e *entry) string {
 		return r
 	}, e.source)
 	return safetext.FileName(name+"-"+strconv.Itoa(e.index), "sealtrace-report")
-}
-
-// pathImage renders the path picture at the given width.
-func pathImage(nodes []pathNode, width float32) image.Image {
-	pic := container.NewPadded(pathPicture(nodes, -1, func(int) {}))
-	c := software.NewCanvas()
-	c.SetPadded(false)
-	c.SetContent(pic)
-	c.Resize(fyne.NewSize(max(width, pic.MinSize().Width), pic.MinSize().Height))
-	return c.Capture()
-}
-
-// pathPNG encodes pathImage as PNG.
-func pathPNG(nodes []pathNode, width float32) ([]byte, error) {
-	var b bytes.Buffer
-	if err := png.Encode(&b, pathImage(nodes, width)); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

@@ -282,10 +282,10 @@ func sameIP(a, b string) bool {
 	return pa.Unmap() == pb.Unmap()
 }
 
-// aligned says whether domain d aligns with the From domain from: equal
+// recordAligned says whether domain d aligns with the From domain from: equal
 // (strict, "s"), or sharing the organizational domain (relaxed), RFC 7489
 // section 3.1 (the public suffix list stands for the organizational domain).
-func aligned(d, from, mode string) bool {
+func recordAligned(d, from, mode string) bool {
 	d, from = normDomain(d), normDomain(from)
 	if d == from {
 		return true
@@ -306,11 +306,11 @@ func suggestion(s *sourceRow, p reports.Policy) string {
 	var dkimPass, dkimPassAligned, dkimFailOwn []reports.DKIMAuth
 	for _, d := range s.auth.DKIM {
 		switch {
-		case d.Result == "pass" && aligned(d.Domain, from, p.ADKIM):
+		case d.Result == "pass" && recordAligned(d.Domain, from, p.ADKIM):
 			dkimPassAligned = append(dkimPassAligned, d)
 		case d.Result == "pass":
 			dkimPass = append(dkimPass, d)
-		case aligned(d.Domain, from, "r"):
+		case recordAligned(d.Domain, from, "r"):
 			dkimFailOwn = append(dkimFailOwn, d)
 		}
 	}
@@ -325,7 +325,7 @@ func suggestion(s *sourceRow, p reports.Policy) string {
 	if spf.Domain == "" {
 		spfDomain = normDomain(s.envFrom)
 	}
-	spfAligned := spf.Result == "pass" && aligned(spfDomain, from, p.ASPF)
+	spfAligned := spf.Result == "pass" && recordAligned(spfDomain, from, p.ASPF)
 
 	if s.pass {
 		if s.dkim == "pass" && s.spf != "pass" && spf.Result != "pass" {
@@ -345,7 +345,7 @@ func suggestion(s *sourceRow, p reports.Policy) string {
 	}
 	switch {
 	case len(dkimPass) > 0 && (spf.Result == "pass" && !spfAligned) && len(dkimPassAligned) == 0:
-		if p.ADKIM == "s" && aligned(dkimPass[0].Domain, from, "r") {
+		if p.ADKIM == "s" && recordAligned(dkimPass[0].Domain, from, "r") {
 			return fmt.Sprintf("Strict alignment: the signature of %s and the envelope sender %s pass, but adkim=s and aspf=s ask for %s exactly. "+
 				"Sign with %s itself, or publish adkim=r (relaxed) if subdomains are yours.", dkimPass[0].Domain, spfDomain, from, from)
 		}
@@ -353,7 +353,7 @@ func suggestion(s *sourceRow, p reports.Policy) string {
 			"If it sends for you (a newsletter or CRM provider), have it sign with a DKIM key under %s (it usually gives you a CNAME to publish) "+
 			"and use a bounce address under %s, or add its include: to your SPF record.", dkimPass[0].Domain, spfDomain, from, from, from)
 	case len(dkimPass) > 0 && len(dkimPassAligned) == 0:
-		if p.ADKIM == "s" && aligned(dkimPass[0].Domain, from, "r") {
+		if p.ADKIM == "s" && recordAligned(dkimPass[0].Domain, from, "r") {
 			return fmt.Sprintf("Strict alignment: the signature of %s passes, but adkim=s asks for %s exactly. Sign with %s itself, or publish adkim=r.", dkimPass[0].Domain, from, from)
 		}
 		return fmt.Sprintf("Signed by %s, not by %s: the signature passes but is not aligned. If this service sends for you, have it sign with a key under %s.", dkimPass[0].Domain, from, from)

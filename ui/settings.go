@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/mailbox"
@@ -52,6 +51,8 @@ func (u *UI) settingsDialog() {
 	maxBody.SetText(strconv.Itoa(p.IntWithFallback(prefMaxBodyMB, defaultMaxBody>>20)))
 	th := widget.NewSelect([]string{"System", "Light", "Dark"}, nil)
 	th.SetSelected(p.StringWithFallback(prefTheme, "System"))
+	textSize := widget.NewSelect(textScales, nil)
+	textSize.SetSelected(strconv.Itoa(p.IntWithFallback(prefTextScale, 100)) + "%")
 	form := []*widget.FormItem{
 		widget.NewFormItem("DNS", mode),
 		widget.NewFormItem("DNS server", server),
@@ -62,6 +63,7 @@ func (u *UI) settingsDialog() {
 		widget.NewFormItem("Forget the passphrase after (minutes)", passMinutes),
 		widget.NewFormItem("IMAP: fetch whole messages up to (MB)", maxBody),
 		widget.NewFormItem("Theme", th),
+		widget.NewFormItem("Text size", textSize),
 	}
 	d := dialog.NewForm("Settings", "Save", "Cancel", form, func(ok bool) {
 		if !ok {
@@ -89,20 +91,14 @@ func (u *UI) settingsDialog() {
 			p.SetInt(prefMaxBodyMB, min(m, mailbox.MaxMessageBytes>>20))
 		}
 		p.SetString(prefTheme, th.Selected)
+		if pc, err := strconv.Atoi(strings.TrimSuffix(textSize.Selected, "%")); err == nil {
+			p.SetInt(prefTextScale, pc)
+		}
 		applyTheme(u.app)
 	}, u.win)
 	d.Resize(fyne.NewSize(600, 480))
 	d.Show()
 }
 
-// applyTheme follows the theme preference.
-func applyTheme(a fyne.App) {
-	switch a.Preferences().String(prefTheme) {
-	case "Light":
-		a.Settings().SetTheme(&variantTheme{variant: theme.VariantLight})
-	case "Dark":
-		a.Settings().SetTheme(&variantTheme{variant: theme.VariantDark})
-	default:
-		a.Settings().SetTheme(theme.DefaultTheme())
-	}
-}
+// applyTheme follows the theme and text size preferences.
+func applyTheme(a fyne.App) { applyThemeScaled(a, textScale(a)) }

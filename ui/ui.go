@@ -66,6 +66,7 @@ type UI struct {
 	table      *messageTable
 	search     *widget.Entry
 	view       *messageView
+	present    *presenter // presentation mode, when on (present.go)
 	status     *widget.Label
 	progress   *widget.ProgressBarInfinite
 	cancelBtn  *widget.Button
@@ -126,6 +127,7 @@ func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
 		u.accounts.creds = mailbox.OSKeyring{}
 	}
 	w.SetTitle("Sealtrace")
+	applyStartTheme(a)
 	w.SetContent(u.build())
 	w.SetOnDropped(u.dropped)
 	w.Canvas().SetOnTypedKey(u.typedKey)
@@ -183,7 +185,8 @@ func (u *UI) build() fyne.CanvasObject {
 	settings := widget.NewButton("Settings", u.settingsDialog)
 	keys := widget.NewButton("Keys…", u.keysDialog)
 	account := widget.NewButton("Add account…", u.addAccountDialog)
-	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, account, export, keys, settings), filter, search)
+	present := widget.NewButton("Present", u.startPresentation)
+	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, account, export, present, keys, settings), filter, search)
 
 	u.status = widget.NewLabel("")
 	u.progress = widget.NewProgressBarInfinite()
@@ -292,6 +295,10 @@ func (u *UI) startLoad(name string, work func(context.Context, *loader), done ch
 // typedKey moves through the list with the arrow keys when no text field
 // has the focus (UI goroutine).
 func (u *UI) typedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyF5 {
+		u.startPresentation()
+		return
+	}
 	if len(u.shown) == 0 {
 		return
 	}
@@ -325,6 +332,7 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 func (u *UI) addShortcuts(c fyne.Canvas) {
 	mod := fyne.KeyModifierShortcutDefault
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, func(fyne.Shortcut) { u.focusSearch() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: mod}, func(fyne.Shortcut) { u.startPresentation() })
 	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6} {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: mod}, func(fyne.Shortcut) { u.showTab(i) })
 	}

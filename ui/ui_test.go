@@ -155,37 +155,22 @@ func TestPathAndNodeSteps(t *testing.T) {
 		t.Fatal("selecting the row did not select the message")
 	}
 	v := u.view
-	kinds := ""
-	for _, n := range v.nodes {
-		kinds += n.kind + " "
-	}
-	if kinds != "author dkim hop arc spf dmarc " {
+	kinds := strings.Join(v.model.nodeKeys(), " ")
+	if kinds != "author server:0 receiver decision" {
 		t.Errorf("nodes: %s", kinds)
 	}
 	broke := v.nodes[v.selNode]
-	if !broke.broke || broke.kind != "dkim" || broke.result != inspect.Fail {
-		t.Errorf("selected node %+v, want the failing DKIM signature marked as broken", broke)
+	if !broke.broke || broke.key != "server:0" || broke.host != "mail.lists.example.org" {
+		t.Errorf("selected node %+v, want the list's server, where the DKIM seal broke", broke)
 	}
 	if !strings.Contains(richText(v.steps), "body hash") {
-		t.Errorf("the DKIM node's steps do not explain the body hash:\n%s", richText(v.steps))
+		t.Errorf("the broken node's steps do not explain the body hash:\n%s", richText(v.steps))
 	}
-	// Tap the ARC node in the picture.
-	var arcNode *tappable
-	i := 0
-	walkObjects(v.path, func(c fyne.CanvasObject) {
-		if tp, ok := c.(*tappable); ok {
-			if v.nodes[i].kind == "arc" {
-				arcNode = tp
-			}
-			i++
-		}
-	})
-	if arcNode == nil {
-		t.Fatal("no ARC node in the picture")
-	}
-	u.postAndWait(func() { test.Tap(arcNode) })
-	if v.nodes[v.selNode].kind != "arc" || !strings.Contains(richText(v.steps), "ARC chain") {
-		t.Errorf("tapping the ARC node shows:\n%s", richText(v.steps))
+	// Tap the decision in the picture.
+	dec := v.model.index("decision")
+	u.postAndWait(func() { test.TapAt(v.diagram, v.diagram.nodeCentre(dec)) })
+	if v.selNode != dec || !strings.Contains(richText(v.steps), "ARC chain is intact") {
+		t.Errorf("tapping the decision shows:\n%s", richText(v.steps))
 	}
 	if !strings.Contains(v.note.Text, "mailing list added a footer") {
 		t.Errorf("teaching note: %q", v.note.Text)
@@ -246,22 +231,22 @@ func TestExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m["from_domain"] != "travel.example" {
-		t.Fatalf("JSON: %v %v", err, m["from_domain"])
+	var js map[string]any
+	if err := json.Unmarshal(b, &js); err != nil || js["from_domain"] != "travel.example" {
+		t.Fatalf("JSON: %v %v", err, js["from_domain"])
 	}
-	nodes := buildPath(e.report)
+	m := buildPath(e.report)
 	slow := 0
-	for _, n := range nodes {
-		if n.kind == "hop" && n.warn {
+	for _, ed := range m.edges {
+		if ed.warn {
 			slow++
 		}
 	}
-	if len(nodes) != 2+6+2 || slow != 1 {
-		t.Errorf("%d nodes with %d slow hops, want 10 with 1", len(nodes), slow)
+	if len(m.nodes) != 1+6+1 || slow != 1 {
+		t.Errorf("%d nodes with %d slow hops, want 8 with 1", len(m.nodes), slow)
 	}
 	var pngBytes []byte
-	u.postAndWait(func() { pngBytes, err = pathPNG(nodes, 900) }) // drawing shares Fyne's caches with the UI
+	u.postAndWait(func() { pngBytes, err = pathPNG(m, entryTitle(e), 900) }) // drawing shares Fyne's caches with the UI
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +254,7 @@ func TestExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if img.Bounds().Dx() < 900 || img.Bounds().Dy() < 10*40 {
+	if img.Bounds().Dx() < 900 || img.Bounds().Dy() < 300 {
 		t.Errorf("PNG is %v", img.Bounds())
 	}
 	// Not blank: the node borders are drawn in more than two colours.
@@ -530,22 +515,22 @@ func TestPathTwelveHops(t *testing.T) {
 	for i := range 12 {
 		r.Hops = append(r.Hops, inspect.Hop{From: fmt.Sprintf("h%d.example", i), By: fmt.Sprintf("h%d.example", i+1), DelaySeconds: new(float64(i * 100))})
 	}
-	nodes := buildPath(r)
-	hops := 0
-	for _, n := range nodes {
-		if n.kind == "hop" {
-			if !strings.Contains(n.title, fmt.Sprintf("Hop %d: h%d.example", hops+1, hops)) {
-				t.Errorf("hop %d: %q", hops+1, n.title)
+	m := buildPath(r)
+	servers := 0
+	for _, n := range m.nodes {
+		if n.kind == "server" || n.kind == "receiver" {
+			if want := fmt.Sprintf("h%d.example", servers); !strings.Contains(n.title, want) {
+				t.Errorf("server %d: %q, want %s", servers, n.title, want)
 			}
-			hops++
+			servers++
 		}
 	}
-	if hops != 12 || !nodes[len(nodes)-4].warn || nodes[2].warn {
-		t.Errorf("%d hops; the 11th (1,000 s) should be slow, the first not", hops)
+	if servers != 13 || !m.edges[len(m.edges)-3].warn || m.edges[1].warn {
+		t.Errorf("%d servers; the hop into the 12th (1,000 s) should be slow, the first not", servers)
 	}
-	img := pathImage(nodes, 700)
-	if img.Bounds().Dy() < 16*40 {
-		t.Errorf("a 16-node picture is only %d pixels high", img.Bounds().Dy())
+	img := pathImage(m, exportTitle{subject: "twelve hops"}, 700)
+	if img.Bounds().Dy() < 6*60 {
+		t.Errorf("a 15-node picture is only %d pixels high at 700 px", img.Bounds().Dy())
 	}
 }
 

@@ -22,9 +22,13 @@ type messageView struct {
 	note    *widget.Label
 
 	entry    *entry
+	model    *pathModel
 	nodes    []pathNode
 	selNode  int
-	path     *fyne.Container // holds the picture
+	path     *fyne.Container // holds the picture: the diagram, or a message
+	diagram  *pathDiagram
+	pathScr  *container.Scroll
+	stepsScr *container.Scroll
 	steps    *widget.RichText
 	trace    *traceView
 	pgp      *pgpView
@@ -48,8 +52,12 @@ func newMessageView(u *UI) *messageView {
 	v.path = container.NewStack()
 	v.steps = widget.NewRichText()
 	v.steps.Wrapping = fyne.TextWrapWord
-	pathSplit := container.NewHSplit(container.NewVScroll(container.NewPadded(v.path)), container.NewVScroll(v.steps))
-	pathSplit.Offset = 0.55
+	v.diagram = newPathDiagram(func(i int) { v.tapNode(i) })
+	v.pathScr = container.NewVScroll(v.path)
+	v.diagram.onHeight = v.pathScr.Refresh
+	v.stepsScr = container.NewVScroll(v.steps)
+	pathSplit := container.NewHSplit(v.pathScr, v.stepsScr)
+	pathSplit.Offset = 0.62
 	v.trace = newTraceView()
 	v.trace.addCopy(u)
 	v.dns = newDNSView(u)
@@ -88,9 +96,19 @@ func (v *messageView) clear() {
 }
 
 func (v *messageView) show(e *entry) {
-	v.content.Show()
+	if !v.content.Visible() {
+		v.content.Show()
+		// The split around the view gave it no room while it was hidden:
+		// lay it out again, or the view stays blank until the window is
+		// resized.
+		relayoutParent(v.u.win.Content(), v.content)
+	}
 	if e != v.entry {
 		v.selNode = -1
+		v.diagram.state.highlight = nil // marks belong to the message they were made for
+		// A new message starts at the top of its path and steps.
+		v.pathScr.ScrollToTop()
+		v.stepsScr.ScrollToTop()
 	}
 	v.entry = e
 	if e.note != "" {
@@ -145,7 +163,8 @@ func (v *messageView) show(e *entry) {
 		return
 	}
 	v.pgp.show(e)
-	v.nodes = buildPath(r)
+	v.model = buildPath(r)
+	v.nodes = v.model.nodes
 	if v.selNode < 0 {
 		v.selNode = firstBroken(v.nodes)
 	}
@@ -192,8 +211,11 @@ func firstBroken(nodes []pathNode) int {
 }
 
 func (v *messageView) redrawPath() {
-	v.path.Objects = []fyne.CanvasObject{pathPicture(v.nodes, v.selNode, v.tapNode)}
-	v.path.Refresh()
+	if len(v.path.Objects) != 1 || v.path.Objects[0] != v.diagram {
+		v.path.Objects = []fyne.CanvasObject{v.diagram}
+		v.path.Refresh()
+	}
+	v.diagram.set(v.model, v.selNode)
 	if v.selNode >= 0 && v.selNode < len(v.nodes) {
 		n := v.nodes[v.selNode]
 		var d doc
