@@ -6,7 +6,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -650,30 +649,6 @@ func tint(c color.Color, a uint8) color.Color {
 type nodeBox struct {
 	Position fyne.Position
 	Size     fyne.Size
-}
-
-// relayoutParent lays out again the split or container directly holding
-// child, found under root.
-func relayoutParent(root, child fyne.CanvasObject) bool {
-	switch c := root.(type) {
-	case *container.Split:
-		if c.Leading == child || c.Trailing == child {
-			c.Refresh()
-			return true
-		}
-		return relayoutParent(c.Leading, child) || relayoutParent(c.Trailing, child)
-	case *fyne.Container:
-		for _, o := range c.Objects {
-			if o == child {
-				c.Refresh()
-				return true
-			}
-			if relayoutParent(o, child) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // highlightNodes frames the nodes with these keys (pathModel.nodeKeys: author,

@@ -73,6 +73,7 @@ type UI struct {
 	sup        supportState       // search count, summary groups (support.go)
 	reports    *reportsView       // the Reports tab (reports.go)
 	mainTabs   *container.AppTabs // Messages, Reports
+	viewSplit  *container.Split   // list above the message view: laid out again when the view shows
 
 	// loaded is closed when the demo mailbox is fully inspected (for tests).
 	loaded chan struct{}
@@ -197,6 +198,7 @@ func (u *UI) build() fyne.CanvasObject {
 
 	listAndView := container.NewVSplit(u.listPane(), u.view.content)
 	listAndView.Offset = 0.35
+	u.viewSplit = listAndView
 	main := container.NewHSplit(u.sourceList, listAndView)
 	main.Offset = 0.16
 	u.reports = newReportsView(u)

@@ -101,7 +101,9 @@ func (v *messageView) show(e *entry) {
 		// The split around the view gave it no room while it was hidden:
 		// lay it out again, or the view stays blank until the window is
 		// resized.
-		relayoutParent(v.u.win.Content(), v.content)
+		if v.u.viewSplit != nil {
+			v.u.viewSplit.Refresh()
+		}
 	}
 	if e != v.entry {
 		v.selNode = -1
