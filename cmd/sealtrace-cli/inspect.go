@@ -116,6 +116,14 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return usageErr("--what-if changes a replay: give the bundle with --replay FILE.sealtrace.json")
 	}
 	if saveDir != "" {
+		// A folder that does not exist yet is made (the README's example
+		// names a new one); 0700: bundles hold whole messages.
+		if _, err := os.Stat(saveDir); os.IsNotExist(err) {
+			if err := os.MkdirAll(saveDir, 0o700); err != nil {
+				fmt.Fprintf(stderr, "sealtrace-cli inspect: --save-evidence: %v\n", err)
+				return 1
+			}
+		}
 		if st, err := os.Stat(saveDir); err != nil || !st.IsDir() {
 			return usageErr(fmt.Sprintf("--save-evidence %q is not a folder", saveDir))
 		}
