@@ -307,7 +307,7 @@ func (b *Bundle) compare(rep *inspect.Report) error {
 	if err := json.Compact(&want, b.Report); err != nil {
 		return fmt.Errorf("%w: its stored report is not JSON", ErrTampered)
 	}
-	if bytes.Equal(got, want.Bytes()) {
+	if bytes.Equal(got, want.Bytes()) || sameJSON(got, want.Bytes()) {
 		return nil
 	}
 	return fmt.Errorf("%w: its stored report differs from a replay of its inputs (%s)", ErrTampered, strings.Join(diffSections(want.Bytes(), got), ", "))
@@ -335,7 +335,7 @@ func diffSections(stored, replayed []byte) []string {
 			}
 		}
 	}) {
-		if bytes.Equal(a[k], b[k]) {
+		if bytes.Equal(a[k], b[k]) || sameJSON(a[k], b[k]) {
 			continue
 		}
 		d := k
@@ -351,6 +351,30 @@ func diffSections(stored, replayed []byte) []string {
 		out = []string{"formatting only"}
 	}
 	return out
+}
+
+// canonicalJSON re-encodes a JSON value in one form (keys sorted, Go's
+// escaping, numbers as written), so a bundle that another tool only
+// re-encoded (jq, an editor: indentation, key order, "<" for \u003c) is
+// not taken for a changed one. nil when data is not JSON.
+func canonicalJSON(data []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// sameJSON says whether a and b are the same JSON value.
+func sameJSON(a, b []byte) bool {
+	ca, cb := canonicalJSON(a), canonicalJSON(b)
+	return ca != nil && bytes.Equal(ca, cb)
 }
 
 func verdictOf(raw json.RawMessage) string {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,5 +26,39 @@ func TestSaveEvidenceMakesFolder(t *testing.T) {
 	code, _, errs = runCLI(t, "", "inspect", "--demo", "--save-evidence", file)
 	if code != 2 || !strings.Contains(errs, "not a folder") {
 		t.Errorf("a file as folder: exit %d: %s", code, errs)
+	}
+}
+
+// A bundle only re-encoded by another JSON tool (jq, an editor: indented,
+// "<" written as itself instead of \u003c) holds the same evidence: its
+// replay is not "changed after it was written".
+func TestReplayReencodedBundle(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "", "inspect", "--demo", "--format", "json", "--save-evidence", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "demo#1.sealtrace.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(buf.Bytes(), data) || !bytes.Contains(buf.Bytes(), []byte("<stmt-1@bank.example>")) {
+		t.Fatal("the re-encoded bundle should differ in bytes")
+	}
+	f := filepath.Join(dir, "jq.sealtrace.json")
+	os.WriteFile(f, buf.Bytes(), 0o600)
+	code, _, errs := runCLI(t, "", "inspect", "--replay", f, "--format", "json")
+	if code != 0 || strings.Contains(errs, "changed after it was written") {
+		t.Errorf("re-encoded bundle: exit %d: %s", code, errs)
 	}
 }
