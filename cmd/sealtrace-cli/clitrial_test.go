@@ -62,3 +62,15 @@ func TestReplayReencodedBundle(t *testing.T) {
 		t.Errorf("re-encoded bundle: exit %d: %s", code, errs)
 	}
 }
+
+// --limit, --since, --pin-sha256 and --insecure-plaintext shape an IMAP
+// folder only; given without --imap they were ignored in silence (all 15
+// demo messages for --limit 2): a usage error says so.
+func TestIMAPOnlyFlagsNeedIMAP(t *testing.T) {
+	for _, f := range [][]string{{"--limit", "2"}, {"--since", "2026-01-01"}, {"--pin-sha256", "ab"}, {"--insecure-plaintext"}} {
+		code, out, errs := runCLI(t, "", append([]string{"inspect", "--demo"}, f...)...)
+		if code != 2 || !strings.Contains(errs, f[0]) || !strings.Contains(errs, "--imap") || out != "" {
+			t.Errorf("%v: exit %d, %d bytes out: %s", f, code, len(out), errs)
+		}
+	}
+}

@@ -115,6 +115,16 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(edits) > 0 && len(replays) == 0 {
 		return usageErr("--what-if changes a replay: give the bundle with --replay FILE.sealtrace.json")
 	}
+	// These shape an IMAP folder only: ignored in silence, --limit 2 on a
+	// file gave every message.
+	if im.url == "" {
+		for name, set := range map[string]bool{"--limit": im.limit != 0, "--since": im.since != "",
+			"--pin-sha256": im.pin != "", "--insecure-plaintext": im.plaintext} {
+			if set {
+				return usageErr(name + " applies to an IMAP folder only: give --imap imaps://USER@HOST/FOLDER")
+			}
+		}
+	}
 	if saveDir != "" {
 		// A folder that does not exist yet is made (the README's example
 		// names a new one); 0700: bundles hold whole messages.
