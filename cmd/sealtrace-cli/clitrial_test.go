@@ -74,3 +74,31 @@ func TestIMAPOnlyFlagsNeedIMAP(t *testing.T) {
 		}
 	}
 }
+
+// A failure report without Auth-Failure (optional in RFC 6591 3.1; real
+// reporters leave it out) was headed "... failed -": the headline says the
+// report does not name the check.
+func TestReportsFailureWithoutAuthFailure(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(ownReports, "failure.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if !strings.HasPrefix(strings.ToLower(l), "auth-failure:") {
+			kept = append(kept, l)
+		}
+	}
+	if len(kept) == len(strings.SplitAfter(string(data), "\n")) {
+		t.Fatal("failure.eml has no Auth-Failure line to remove")
+	}
+	f := filepath.Join(t.TempDir(), "noauthfailure.eml")
+	os.WriteFile(f, []byte(strings.Join(kept, "")), 0o600)
+	code, out, errs := runCLI(t, "", "reports", "--dns-zone", offlineZone(t), f)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Contains(out, "failed -") || !strings.Contains(out, "a message from 203.0.113.99 failed authentication (the report does not say which check)") {
+		t.Errorf("headline:\n%s", out)
+	}
+}
