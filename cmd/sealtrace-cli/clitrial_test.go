@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,4 +102,47 @@ func TestReportsFailureWithoutAuthFailure(t *testing.T) {
 	if strings.Contains(out, "failed -") || !strings.Contains(out, "a message from 203.0.113.99 failed authentication (the report does not say which check)") {
 		t.Errorf("headline:\n%s", out)
 	}
+}
+
+// Headers pasted from a ticket often start with a blank line; read as they
+// were, the header was empty and everything went to the body ("no From
+// field", "no Received fields", exit 0). Blank lines before the header on
+// standard input are skipped, and stderr says so.
+func TestStdinLeadingBlankLines(t *testing.T) {
+	hdr := "Received: from mta.shop.example (mta.shop.example [198.51.100.80])\r\n" +
+		"\tby mx.demo.sealtrace with ESMTPS id 1; Mon, 23 Nov 2026 10:40:02 +0000\r\n" +
+		"From: Shop <orders@shop.example>\r\nSubject: pasted\r\nMessage-ID: <p-1@shop.example>\r\n\r\n"
+	code, out, errs := runCLI(t, "\r\n  \n\r\n"+hdr, "inspect", "--format", "json", "--dns-zone", offlineZone(t), "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, `"from_domain":"shop.example"`) || !strings.Contains(out, `"ip":"198.51.100.80"`) {
+		t.Errorf("the pasted header was not read: %.400s", out)
+	}
+	if !strings.Contains(errs, "3 blank lines before the header") {
+		t.Errorf("no note of the skipped lines: %s", errs)
+	}
+	// Without blank lines: no note.
+	if _, _, errs := runCLI(t, hdr, "inspect", "--format", "json", "--dns-zone", offlineZone(t), "-"); strings.Contains(errs, "blank line") {
+		t.Errorf("a note without blank lines: %s", errs)
+	}
+}
+
+// FuzzSkipLeadingBlankLines: what is skipped is whole blank lines only, and
+// the rest comes out byte for byte.
+func FuzzSkipLeadingBlankLines(f *testing.F) {
+	for _, s := range []string{"", "\n", "\r\n \t\r\nFrom: a\r\n", "  x\n", "From: a\n\nbody", strings.Repeat("\n", 5000) + "x"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		r, n := skipLeadingBlankLines(bytes.NewReader(in))
+		rest, err := io.ReadAll(r)
+		if err != nil || !bytes.HasSuffix(in, rest) {
+			t.Fatalf("rest is not the input's end: %v", err)
+		}
+		skipped := in[:len(in)-len(rest)]
+		if bytes.Count(skipped, []byte("\n")) != n || len(bytes.Trim(skipped, " \t\r\n")) != 0 || (n > 0 && skipped[len(skipped)-1] != '\n') {
+			t.Fatalf("skipped %q as %d lines", skipped, n)
+		}
+	})
 }

@@ -179,7 +179,11 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		switch name {
 		case "":
 		case "-":
-			src = pipeline.Reader("<stdin>", stdin)
+			in, n := skipLeadingBlankLines(stdin)
+			if n > 0 {
+				fmt.Fprintf(stderr, "sealtrace-cli: <stdin>: skipped %d blank line%s before the header\n", n, map[bool]string{true: "s"}[n > 1])
+			}
+			src = pipeline.Reader("<stdin>", in)
 		default:
 			if src, err = pipeline.File(name); err != nil {
 				fmt.Fprintf(stderr, "sealtrace-cli: %s\n", safetext.Terminal(err.Error()))
