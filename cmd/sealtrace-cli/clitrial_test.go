@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -145,4 +146,27 @@ func FuzzSkipLeadingBlankLines(f *testing.F) {
 			t.Fatalf("skipped %q as %d lines", skipped, n)
 		}
 	})
+}
+
+// A reporter that gives no DKIM selector or SPF scope (scope is gone from
+// RFC 9990's schema; Amazon SES leaves out the selector) made CSV cells such
+// as "example.com/=pass"; the "/" part is left out when empty.
+func TestReportsCSVAuthWithoutSelectorOrScope(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(ownReports, "agg-rfc7489.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := regexp.MustCompile(`<(scope|selector)>[^<]*</(scope|selector)>`).ReplaceAllString(string(data), "")
+	if s == string(data) {
+		t.Fatal("no scope or selector to remove")
+	}
+	f := filepath.Join(t.TempDir(), "noscope.xml")
+	os.WriteFile(f, []byte(s), 0o600)
+	code, out, errs := runCLI(t, "", "reports", "--format", "csv", f)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Contains(out, "/=") || !strings.Contains(out, "sealtrace.example=pass") {
+		t.Errorf("auth cells:\n%s", out)
+	}
 }
