@@ -257,7 +257,31 @@ func Replay(ctx context.Context, b *Bundle, po pgp.Options) (Result, error) {
 		return r, err
 	}
 	r.Replay.Mismatch = b.compare(r.Report)
+	if r.Replay.Mismatch == nil {
+		r.Replay.Mismatch = b.compareSPFInputs(r.Report.SPF)
+	}
 	return r, nil
+}
+
+// compareSPFInputs checks the SPF inputs the bundle says it read from the
+// message against those the replay read from it: the replay reads them
+// again and does not use the bundle's, so an edit there would otherwise be
+// ignored in silence while the replay says the bundle is as written.
+func (b *Bundle) compareSPFInputs(s inspect.SPFResult) error {
+	var diffs []string
+	for _, f := range []struct{ name, from, bundle, replayed string }{
+		{"ip", b.SPF.IPFrom, b.SPF.IP, s.IP},
+		{"helo", b.SPF.HELOFrom, b.SPF.HELO, s.HELO},
+		{"mail_from", b.SPF.MailFromFrom, b.SPF.MailFrom, s.MailFrom},
+	} {
+		if f.from != FromGiven && f.bundle != f.replayed {
+			diffs = append(diffs, safetext.Terminal(fmt.Sprintf("spf.%s: the bundle says %q, its message gives %q", f.name, f.bundle, f.replayed)))
+		}
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: its SPF inputs are not those of its message (%s)", ErrTampered, strings.Join(diffs, "; "))
 }
 
 // Replay is the package's Replay with the engine's OpenPGP keys.

@@ -170,3 +170,30 @@ func TestReportsCSVAuthWithoutSelectorOrScope(t *testing.T) {
 		t.Errorf("auth cells:\n%s", out)
 	}
 }
+
+// A bundle whose SPF inputs say they were read from the message, edited by
+// hand to another IP address, replayed with the message's address and
+// exit 0: the edit was ignored in silence. It is a changed bundle.
+func TestReplayEditedSPFInputs(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "", "inspect", "--demo", "--format", "json", "--save-evidence", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "demo#1.sealtrace.json"))
+	var b map[string]any
+	if err := json.Unmarshal(data, &b); err != nil {
+		t.Fatal(err)
+	}
+	spf := b["spf"].(map[string]any)
+	if spf["ip_from"] != "message" || spf["ip"] != "198.51.100.10" {
+		t.Fatalf("unexpected SPF inputs: %v", spf)
+	}
+	spf["ip"] = "203.0.113.1"
+	data, _ = json.Marshal(b)
+	f := filepath.Join(dir, "edited.sealtrace.json")
+	os.WriteFile(f, data, 0o600)
+	code, _, errs := runCLI(t, "", "inspect", "--replay", f)
+	if code != 1 || !strings.Contains(errs, "changed after it was written") || !strings.Contains(errs, "203.0.113.1") {
+		t.Errorf("edited SPF input: exit %d: %s", code, errs)
+	}
+}
