@@ -106,6 +106,7 @@ fuzz:
 	$(GO) test ./reports -run '^$$' -fuzz '^FuzzParseSTSPolicy$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzReadBundle$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pipeline -run '^$$' -fuzz '^FuzzParseEdit$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./cmd/sealtrace-cli -run '^$$' -fuzz '^FuzzSkipLeadingBlankLines$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./mailbox -run '^$$' -fuzz '^FuzzPasswordFile$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzSplitMultipart$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}

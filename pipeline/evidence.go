@@ -257,7 +257,31 @@ func Replay(ctx context.Context, b *Bundle, po pgp.Options) (Result, error) {
 		return r, err
 	}
 	r.Replay.Mismatch = b.compare(r.Report)
+	if r.Replay.Mismatch == nil {
+		r.Replay.Mismatch = b.compareSPFInputs(r.Report.SPF)
+	}
 	return r, nil
+}
+
+// compareSPFInputs checks the SPF inputs the bundle says it read from the
+// message against those the replay read from it: the replay reads them
+// again and does not use the bundle's, so an edit there would otherwise be
+// ignored in silence while the replay says the bundle is as written.
+func (b *Bundle) compareSPFInputs(s inspect.SPFResult) error {
+	var diffs []string
+	for _, f := range []struct{ name, from, bundle, replayed string }{
+		{"ip", b.SPF.IPFrom, b.SPF.IP, s.IP},
+		{"helo", b.SPF.HELOFrom, b.SPF.HELO, s.HELO},
+		{"mail_from", b.SPF.MailFromFrom, b.SPF.MailFrom, s.MailFrom},
+	} {
+		if f.from != FromGiven && f.bundle != f.replayed {
+			diffs = append(diffs, safetext.Terminal(fmt.Sprintf("spf.%s: the bundle says %q, its message gives %q", f.name, f.bundle, f.replayed)))
+		}
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: its SPF inputs are not those of its message (%s)", ErrTampered, strings.Join(diffs, "; "))
 }
 
 // Replay is the package's Replay with the engine's OpenPGP keys.
@@ -307,7 +331,7 @@ func (b *Bundle) compare(rep *inspect.Report) error {
 	if err := json.Compact(&want, b.Report); err != nil {
 		return fmt.Errorf("%w: its stored report is not JSON", ErrTampered)
 	}
-	if bytes.Equal(got, want.Bytes()) {
+	if bytes.Equal(got, want.Bytes()) || sameJSON(got, want.Bytes()) {
 		return nil
 	}
 	return fmt.Errorf("%w: its stored report differs from a replay of its inputs (%s)", ErrTampered, strings.Join(diffSections(want.Bytes(), got), ", "))
@@ -335,7 +359,7 @@ func diffSections(stored, replayed []byte) []string {
 			}
 		}
 	}) {
-		if bytes.Equal(a[k], b[k]) {
+		if bytes.Equal(a[k], b[k]) || sameJSON(a[k], b[k]) {
 			continue
 		}
 		d := k
@@ -351,6 +375,30 @@ func diffSections(stored, replayed []byte) []string {
 		out = []string{"formatting only"}
 	}
 	return out
+}
+
+// canonicalJSON re-encodes a JSON value in one form (keys sorted, Go's
+// escaping, numbers as written), so a bundle that another tool only
+// re-encoded (jq, an editor: indentation, key order, "<" for \u003c) is
+// not taken for a changed one. nil when data is not JSON.
+func canonicalJSON(data []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// sameJSON says whether a and b are the same JSON value.
+func sameJSON(a, b []byte) bool {
+	ca, cb := canonicalJSON(a), canonicalJSON(b)
+	return ca != nil && bytes.Equal(ca, cb)
 }
 
 func verdictOf(raw json.RawMessage) string {

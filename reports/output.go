@@ -300,13 +300,13 @@ func (r *Report) CSVRecords() [][]string {
 			if j > 0 {
 				dk = append(dk, "; "...)
 			}
-			dk = append(dk, d.Domain+"/"+d.Selector+"="+d.Result...)
+			dk = append(dk, authCell(d.Domain, d.Selector, d.Result)...)
 		}
 		for j, s := range rec.Auth.SPF {
 			if j > 0 {
 				sp = append(sp, "; "...)
 			}
-			sp = append(sp, s.Domain+"/"+s.Scope+"="+s.Result...)
+			sp = append(sp, authCell(s.Domain, s.Scope, s.Result)...)
 		}
 		row := []string{r.Source, a.OrgName, a.ReportID, csvTime(a.Begin), csvTime(a.End), a.PolicyDomain,
 			a.Policy.P, rec.SourceIP, strconv.Itoa(rec.Count), rec.Disposition, rec.DKIM, rec.SPF,
@@ -317,6 +317,15 @@ func (r *Report) CSVRecords() [][]string {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// authCell is "domain/selector=result" (or domain/scope), without "/" when
+// the reporter gave no selector or scope (RFC 9990 has no SPF scope).
+func authCell(domain, part, result string) string {
+	if part == "" {
+		return domain + "=" + result
+	}
+	return domain + "/" + part + "=" + result
 }
 
 func csvTime(t time.Time) string {

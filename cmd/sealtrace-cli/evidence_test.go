@@ -74,7 +74,7 @@ func TestSaveReplayWhatIf(t *testing.T) {
 	for _, args := range [][]string{
 		{"inspect", "--replay", f, "--what-if", "adkim=x"},
 		{"inspect", "--demo", "--what-if", "p=reject"},
-		{"inspect", "--demo", "--save-evidence", filepath.Join(dir, "nope")},
+		{"inspect", "--demo", "--save-evidence", f /* a file, not a folder (a missing folder is made) */},
 	} {
 		if code, _, errs := runCLI(t, "", args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2: %s", args, code, errs)

@@ -115,7 +115,25 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if len(edits) > 0 && len(replays) == 0 {
 		return usageErr("--what-if changes a replay: give the bundle with --replay FILE.sealtrace.json")
 	}
+	// These shape an IMAP folder only: ignored in silence, --limit 2 on a
+	// file gave every message.
+	if im.url == "" {
+		for name, set := range map[string]bool{"--limit": im.limit != 0, "--since": im.since != "",
+			"--pin-sha256": im.pin != "", "--insecure-plaintext": im.plaintext} {
+			if set {
+				return usageErr(name + " applies to an IMAP folder only: give --imap imaps://USER@HOST/FOLDER")
+			}
+		}
+	}
 	if saveDir != "" {
+		// A folder that does not exist yet is made (the README's example
+		// names a new one); 0700: bundles hold whole messages.
+		if _, err := os.Stat(saveDir); os.IsNotExist(err) {
+			if err := os.MkdirAll(saveDir, 0o700); err != nil {
+				fmt.Fprintf(stderr, "sealtrace-cli inspect: --save-evidence: %v\n", err)
+				return 1
+			}
+		}
 		if st, err := os.Stat(saveDir); err != nil || !st.IsDir() {
 			return usageErr(fmt.Sprintf("--save-evidence %q is not a folder", saveDir))
 		}
@@ -161,7 +179,11 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		switch name {
 		case "":
 		case "-":
-			src = pipeline.Reader("<stdin>", stdin)
+			in, n := skipLeadingBlankLines(stdin)
+			if n > 0 {
+				fmt.Fprintf(stderr, "sealtrace-cli: <stdin>: skipped %d blank line%s before the header\n", n, map[bool]string{true: "s"}[n > 1])
+			}
+			src = pipeline.Reader("<stdin>", in)
 		default:
 			if src, err = pipeline.File(name); err != nil {
 				fmt.Fprintf(stderr, "sealtrace-cli: %s\n", safetext.Terminal(err.Error()))

@@ -361,7 +361,13 @@ func (p *reportPrinter) aggregate(r *reports.Report) {
 
 func (p *reportPrinter) failure(ctx context.Context, r *reports.Report) error {
 	f := r.Failure
-	fmt.Fprintf(p.w, "DMARC failure report for %s: a message from %s failed %s\n", safe(f.ReportedDomain), safe(f.SourceIP), safe(f.AuthFailure))
+	// Auth-Failure is optional (RFC 6591 3.1): without it, say so rather
+	// than "failed -".
+	failed := safe(f.AuthFailure)
+	if f.AuthFailure == "" {
+		failed = "authentication (the report does not say which check)"
+	}
+	fmt.Fprintf(p.w, "DMARC failure report for %s: a message from %s failed %s\n", safe(f.ReportedDomain), safe(f.SourceIP), failed)
 	arrived := "-"
 	if !f.ArrivalDate.IsZero() {
 		arrived = f.ArrivalDate.UTC().Format("2006-01-02 15:04:05 UTC")
