@@ -153,7 +153,7 @@ func TestSPFBoundaryInInspect(t *testing.T) {
 		t.Errorf("ip %v helo %q why %q", in.ip, in.helo, why)
 	}
 	in = deriveSPFInputs(m, parseHops(m), Options{IP: "192.0.2.99"})
-	if in.ip.String() != "192.0.2.99" || !strings.Contains(strings.Join(in.why, "; "), "given by you") {
+	if in.ip.String() != "192.0.2.99" || !strings.Contains(strings.Join(in.why, "; "), "given for this check") {
 		t.Errorf("--ip: %v %q", in.ip, in.why)
 	}
 }

@@ -27,7 +27,7 @@ func deriveSPFInputs(m *Message, hops []Hop, opts Options) spfInputs {
 	in := spfInputs{helo: opts.HELO, mailFrom: opts.MailFrom}
 	if opts.IP != "" {
 		in.ip = net.ParseIP(opts.IP)
-		in.why = append(in.why, "the IP address "+opts.IP+" was given by you")
+		in.why = append(in.why, "the IP address "+opts.IP+" was given for this check, not read from the message")
 	} else {
 		ids := opts.TrustedAuthservIDs
 		if len(ids) == 0 {
@@ -51,7 +51,7 @@ func deriveSPFInputs(m *Message, hops []Hop, opts Options) spfInputs {
 		}
 	}
 	if in.helo != "" && opts.HELO != "" {
-		in.why = append(in.why, "the HELO name "+opts.HELO+" was given by you")
+		in.why = append(in.why, "the HELO name "+opts.HELO+" was given for this check, not read from the message")
 	}
 	if in.mailFrom == "" {
 		if f, ok := m.Get("Return-Path"); ok {
@@ -65,7 +65,7 @@ func deriveSPFInputs(m *Message, hops []Hop, opts Options) spfInputs {
 			}
 		}
 	} else {
-		in.why = append(in.why, "the envelope sender "+in.mailFrom+" was given by you")
+		in.why = append(in.why, "the envelope sender "+in.mailFrom+" was given for this check, not read from the message")
 	}
 	return in
 }

@@ -70,5 +70,5 @@ func orUnknownWord(s string) string {
 // markReturned says in the report of a returned message where it came
 // from.
 func markReturned(rep *inspect.Report) {
-	rep.Warnings = append(rep.Warnings, "This message was returned inside a bounce: it is the message as the sending side sent it, read from the bounce's returned part")
+	rep.Warnings = append(rep.Warnings, "This message was returned inside a bounce: it is what the bounce's returned part holds of the message as the sending side sent it (the whole message, or only its header when the bounce returned only that)")
 }

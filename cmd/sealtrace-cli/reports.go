@@ -37,7 +37,7 @@ func runReports(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs := flag.NewFlagSet("reports", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&format, "format", "text", "output `format`: text (a summary per report), json (one JSON object per report, one per line) or csv (one row per aggregate record, with a header row)")
-	fs.StringVar(&since, "since", "", "only reports whose period ends on or after `DATE` (YYYY-MM-DD, UTC)")
+	fs.StringVar(&since, "since", "", "only reports whose period ends on or after `DATE` (YYYY-MM-DD, UTC); a report that states no date (a failure report without Arrival-Date) is kept")
 	fs.Var(&zones, "dns-zone", "failure reports: inspect the carried message with DNS answers only from this RFC 1035 master `file` (repeatable; offline)")
 	fs.StringVar(&server, "dns-server", "", "failure reports: inspect the carried message asking this DNS server (`HOST:PORT`) instead of the system's")
 	fs.StringVar(&im.url, "imap", "", "also read the reports of an IMAP folder, read-only: imaps://USER@HOST[:PORT]/FOLDER (password in SEALTRACE_IMAP_PASSWORD)")
@@ -416,7 +416,14 @@ func (p *reportPrinter) tls(r *reports.Report) {
 	for _, pol := range t.Policies {
 		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t\n", safe(pol.Type), safe(pol.Domain), pol.Success, pol.Failure)
 		for _, f := range pol.Failures {
-			fmt.Fprintf(tw, "  \t  %s\t\t%d\tfrom %s to %s\n", safe(f.ResultType), f.Count, safe(f.SendingIP), safe(f.ReceivingMX))
+			where := ""
+			if f.SendingIP != "" {
+				where += "from " + safe(f.SendingIP)
+			}
+			if f.ReceivingMX != "" {
+				where = strings.TrimSpace(where + " to " + safe(f.ReceivingMX))
+			}
+			fmt.Fprintf(tw, "  \t  %s\t\t%d\t%s\n", safe(f.ResultType), f.Count, where)
 		}
 	}
 	tw.Flush()
