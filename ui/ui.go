@@ -63,6 +63,8 @@ type UI struct {
 	nextLoad  int
 
 	sourceList *widget.List
+	main       *container.Split // sources beside (or above) the list and detail
+	filterSel  *widget.Select
 	table      *messageTable
 	search     *widget.Entry
 	view       *messageView
@@ -160,7 +162,7 @@ func (u *UI) build() fyne.CanvasObject {
 			u.source = u.sources[i-1]
 			u.openFolder(u.source, nil)
 		}
-		u.refilter()
+		u.refilterTop()
 	}
 
 	u.table = newMessageTable(u)
@@ -169,9 +171,10 @@ func (u *UI) build() fyne.CanvasObject {
 	search := widget.NewEntry()
 	u.search = search
 	search.SetPlaceHolder("Search from, subject, domain…")
-	search.OnChanged = func(s string) { u.query = strings.ToLower(s); u.refilter() }
-	filter := widget.NewSelect(filterNames, func(s string) { u.filter = s; u.refilter() })
+	search.OnChanged = func(s string) { u.query = strings.ToLower(s); u.refilterTop() }
+	filter := widget.NewSelect(filterNames, func(s string) { u.filter = s; u.refilterTop() })
 	filter.SetSelected(filterNames[0])
+	u.filterSel = filter
 
 	open := widget.NewButton("Open…", u.openDialog)
 	paste := widget.NewButton("Paste headers…", u.pasteDialog)
@@ -179,7 +182,11 @@ func (u *UI) build() fyne.CanvasObject {
 	settings := widget.NewButton("Settings", u.settingsDialog)
 	keys := widget.NewButton("Keys…", u.keysDialog)
 	account := widget.NewButton("Add account…", u.addAccountDialog)
-	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, account, export, keys, settings), filter, search)
+	buttons := container.NewHBox(open, paste, account, export, keys, settings)
+	searchRow := container.NewBorder(nil, nil, nil, filter, search)
+	wideTop := container.NewBorder(nil, nil, buttons, nil, searchRow)
+	narrowTop := container.NewVBox(buttons, searchRow)
+	top := container.NewStack(wideTop)
 
 	u.status = widget.NewLabel("")
 	u.progress = widget.NewProgressBarInfinite()
@@ -192,7 +199,9 @@ func (u *UI) build() fyne.CanvasObject {
 	listAndView.Offset = 0.35
 	main := container.NewHSplit(u.sourceList, listAndView)
 	main.Offset = 0.16
-	return container.NewBorder(top, bottom, nil, nil, main)
+	u.main = main
+	lay := &adaptive{main: main, top: top, wide: wideTop, narrow: narrowTop}
+	return container.New(lay, minSized(minWindow), container.NewBorder(top, bottom, nil, nil, main))
 }
 
 // startDemo loads the embedded demo mailbox.

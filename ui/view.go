@@ -80,6 +80,7 @@ func (v *messageView) show(e *entry) {
 	v.content.Show()
 	if e != v.entry {
 		v.selNode = -1
+		scrollToTop(v.tabs) // another message is read from its top
 	}
 	v.entry = e
 	if e.note != "" {
