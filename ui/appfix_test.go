@@ -199,7 +199,7 @@ func TestLayoutFollowsWindowSize(t *testing.T) {
 	u, w := newTestUI(t)
 	type shape struct {
 		from, subject, arcRight, tableWidth, search, details float32
-		sourcesBeside                                          bool
+		sourcesBeside                                        bool
 	}
 	at := func(width, height float32) (s shape) {
 		w.Resize(fyne.NewSize(width, height))
