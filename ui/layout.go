@@ -93,3 +93,10 @@ func scrollToTop(o fyne.CanvasObject) {
 		}
 	}
 }
+
+// dialogSize is the size of a large dialog (file chooser, settings): most
+// of the window, whatever its size.
+func dialogSize(w fyne.Window) fyne.Size {
+	s := w.Canvas().Size()
+	return fyne.NewSize(max(s.Width*0.9, 400), max(s.Height*0.85, 300))
+}

@@ -135,7 +135,11 @@ func newMessageTable(u *UI) *messageTable {
 		case 1:
 			txt.Text = clipToWidth(e.from, t.widths[1], txt.TextSize)
 		case 2:
-			txt.Text = clipToWidth(e.subject, t.widths[2], txt.TextSize)
+			subject := e.subject
+			if e.attached {
+				subject = "↳ attached: " + subject
+			}
+			txt.Text = clipToWidth(subject, t.widths[2], txt.TextSize)
 		default:
 			word := e.badge(columns[id.Col].title)
 			txt.Text = word
@@ -187,6 +191,7 @@ func newMessageTable(u *UI) *messageTable {
 				u.selectEntry(e)
 			}
 			t.Refresh() // the row's highlight
+			u.showViewing()
 		}
 	}
 	return t
@@ -261,6 +266,7 @@ func (u *UI) refilter() {
 	u.shown = shown
 	u.table.Refresh()
 	u.syncSelection()
+	u.showViewing()
 }
 
 // refilterTop is refilter after a change of source, filter or search: the

@@ -49,8 +49,9 @@ type UI struct {
 	sources   []string
 	source    string // "" means all
 	selected  *entry
-	selRow    int    // the table row highlighted; -1: none
-	focusNext string // the source opened or pasted last: selected when its first rows arrive
+	selRow    int               // the table row highlighted; -1: none
+	focusNext string            // the source opened or pasted last: selected when its first rows arrive
+	files     map[string]string // source name of each file opened, by absolute path
 	filter    string
 	query     string
 	sortBy    int
@@ -69,6 +70,7 @@ type UI struct {
 	search     *widget.Entry
 	view       *messageView
 	status     *widget.Label
+	viewing    *widget.Label // which source and message are shown (sources.go)
 	progress   *widget.ProgressBarInfinite
 	cancelBtn  *widget.Button
 
@@ -145,25 +147,7 @@ func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
 func (u *UI) Show() { u.win.Resize(fyne.NewSize(1280, 800)) }
 
 func (u *UI) build() fyne.CanvasObject {
-	u.sourceList = widget.NewList(
-		func() int { return len(u.sources) + 1 },
-		func() fyne.CanvasObject { return widget.NewLabel("source name here") },
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			if i == 0 {
-				l.SetText("All messages")
-				return
-			}
-			l.SetText(u.sourceLabel(u.sources[i-1]))
-		})
-	u.sourceList.OnSelected = func(i widget.ListItemID) {
-		u.source = ""
-		if i > 0 {
-			u.source = u.sources[i-1]
-			u.openFolder(u.source, nil)
-		}
-		u.refilterTop()
-	}
+	u.sourceList = u.newSourceList()
 
 	u.table = newMessageTable(u)
 	u.view = newMessageView(u)
@@ -193,7 +177,9 @@ func (u *UI) build() fyne.CanvasObject {
 	u.progress.Hide()
 	u.cancelBtn = widget.NewButton("Cancel", u.cancelAll)
 	u.cancelBtn.Hide()
-	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(u.progress, u.cancelBtn), u.status)
+	u.viewing = widget.NewLabel("")
+	u.viewing.TextStyle = fyne.TextStyle{Bold: true}
+	bottom := container.NewBorder(nil, nil, u.viewing, container.NewHBox(u.progress, u.cancelBtn), u.status)
 
 	listAndView := container.NewVSplit(u.table, u.view.content)
 	listAndView.Offset = 0.35
@@ -486,6 +472,7 @@ func (u *UI) sourceLabel(name string) string {
 func (u *UI) selectEntry(e *entry) {
 	u.selected = e
 	u.view.show(e)
+	u.showViewing()
 }
 
 // openDialog opens .eml and .mbox files.
@@ -503,12 +490,8 @@ func (u *UI) openDialog() {
 		u.openPath(path)
 	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".eml", ".mbox", ".mbx", ".txt", ""}))
+	d.Resize(dialogSize(u.win))
 	d.Show()
-}
-
-func (u *UI) openPath(path string) {
-	u.focusNext = baseName(path)
-	u.startLoad(baseName(path), func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, nil)
 }
 
 // dropped opens files dropped onto the window.
