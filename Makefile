@@ -105,6 +105,7 @@ fuzz:
 	$(GO) test ./pgp -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./internal/safetext -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $${FUZZTIME:-20s}
 	$(GO) test ./internal/winpkg -run '^$$' -fuzz '^FuzzResources$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzSplitAtLength$$' -fuzztime $${FUZZTIME:-20s}
 
 # Regenerate the demo mailbox with the real peers (dkimpy signs it).
 demo: deps-test

@@ -34,7 +34,7 @@ func resultColour(r string) color.Color {
 		return color.NRGBA{R: 0x2e, G: 0xa0, B: 0x43, A: 0xff}
 	case inspect.Fail, inspect.PermError:
 		return color.NRGBA{R: 0xd1, G: 0x24, B: 0x2f, A: 0xff}
-	case inspect.SoftFail, inspect.Neutral, inspect.TempError, inspect.Policy:
+	case inspect.SoftFail, inspect.Neutral, inspect.TempError, inspect.Policy, dkimRisky:
 		return color.NRGBA{R: 0xd9, G: 0x8a, B: 0x00, A: 0xff}
 	}
 	return color.NRGBA{R: 0x8c, G: 0x95, B: 0x9f, A: 0xff}
@@ -341,7 +341,7 @@ func matchesFilter(e *entry, f string) bool {
 	case "DMARC fail":
 		return s != nil && s.DMARC == inspect.Fail
 	case "DKIM fail":
-		return s != nil && s.Signatures > 0 && s.DKIM != inspect.Pass
+		return s != nil && s.Signatures > 0 && s.DKIM != inspect.Pass && s.DKIM != dkimRisky
 	case "SPF fail":
 		return s != nil && (s.SPF == inspect.Fail || s.SPF == inspect.SoftFail)
 	case "ARC present":

@@ -119,17 +119,29 @@ func pgpColourWord(badge string) string {
 
 // dkimSummary is one word for all signatures: pass when one passes (that is
 // what DMARC can use), else the first signature's result.
+// A pass that rests only on signatures whose l= leaves body bytes unsigned
+// is "risky" (amber): the text a reader sees may not be what was signed.
 func dkimSummary(ds []inspect.DKIMResult) string {
 	if len(ds) == 0 {
 		return inspect.None
 	}
+	risky := false
 	for _, d := range ds {
 		if d.Result == inspect.Pass {
-			return inspect.Pass
+			if d.UnsignedBytes == 0 {
+				return inspect.Pass
+			}
+			risky = true
 		}
+	}
+	if risky {
+		return dkimRisky
 	}
 	return ds[0].Result
 }
+
+// dkimRisky is the DKIM badge of a pass by a signature with unsigned bytes.
+const dkimRisky = "risky"
 
 // quickHeader reads date, from, subject and the demo note from the header
 // section only, for the list row before the inspection is done.
