@@ -142,7 +142,7 @@ func newMessageTable(u *UI) *messageTable {
 			txt.Text = clipToWidth(subject, t.widths[2], txt.TextSize)
 		default:
 			word := e.badge(columns[id.Col].title)
-			txt.Text = word
+			txt.Text = wordsOf(word)
 			if e.sum != nil && e.sum.Error != "" {
 				txt.Text = "error"
 				word = inspect.PermError

@@ -78,7 +78,7 @@ func buildPath(r *inspect.Report) []pathNode {
 		nodes = append(nodes, pathNode{kind: "arc", title: fmt.Sprintf("ARC seal %d by %s", s.Instance, orDash(s.Domain)),
 			subtitle: "recorded: " + clipText(orDash(s.Claims), 70), result: res, steps: r.ARC.Steps})
 	}
-	spfTitle := "SPF: " + orDash(r.SPF.IP) + " for " + orDash(r.SPF.Domain)
+	spfTitle := spfWords(r.SPF)
 	nodes = append(nodes, pathNode{kind: "spf", title: spfTitle, subtitle: "checked for the last hop into the receiver", result: r.SPF.Result, steps: r.SPF.Steps})
 	nodes = append(nodes, pathNode{kind: "dmarc", title: "DMARC: " + r.DMARC.Result,
 		subtitle: fmt.Sprintf("policy %s, a receiver would %s", r.DMARC.Policy, dispositionWords(r.DMARC.Disposition)), result: r.DMARC.Result, steps: r.DMARC.Steps})

@@ -58,7 +58,7 @@ func (p *pgpView) show(e *entry) {
 	if r.PGP.SignerFingerprint != "" {
 		signer = plain(", signer key " + r.PGP.SignerFingerprint)
 	}
-	d.para(strong(r.PGP.Kind), plain(", signature: "), strong(r.PGP.Signature), signer)
+	d.para(strong(r.PGP.Kind), plain(", signature: "), strong(wordsOf(r.PGP.Signature)), signer)
 	if r.PGP.Decrypted && len(e.plain) == 0 {
 		d.para(plain("Decrypted when it was inspected; the decrypted content is never kept on disk: Decrypt shows it again."))
 	}
