@@ -56,12 +56,12 @@ func (a *adaptive) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
-func (a *adaptive) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	min := minWindow
-	for _, o := range objs {
-		min = min.Max(o.MinSize())
-	}
-	return min
+// MinSize is minWindow, whatever the wide layout would need: a window may
+// always be made as small as minWindow (Fyne never lets a window be smaller
+// than its content's minimum), and below narrowWidth the narrow layout is
+// the one that must fit.
+func (a *adaptive) MinSize([]fyne.CanvasObject) fyne.Size {
+	return minWindow
 }
 
 // minSized is a transparent rectangle that gives a container a minimum size.
