@@ -142,7 +142,13 @@ func webWords(err error) string {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return "the request failed"
+		// Not one of the above: the innermost cause, without the layers
+		// of "Get \"https://…\": dial tcp …" around it.
+		inner := error(ue)
+		for next := errors.Unwrap(inner); next != nil; next = errors.Unwrap(inner) {
+			inner = next
+		}
+		return "the request failed: " + inner.Error()
 	}
 	return err.Error() // Sealtrace's own words (a deadline, a size limit)
 }

@@ -27,6 +27,7 @@ var minWindow = fyne.NewSize(640, 440)
 // narrowWidth.
 type adaptive struct {
 	main   *container.Split
+	list   *container.Split // the list above the message view
 	top    *fyne.Container // holds wideTop or narrowTop
 	wide   fyne.CanvasObject
 	narrow fyne.CanvasObject
@@ -42,12 +43,17 @@ func (a *adaptive) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		a.state = state
 		if state == 1 {
 			a.main.Horizontal, a.main.Offset = true, 0.16
+			a.list.Offset = 0.35
 			a.top.Objects = []fyne.CanvasObject{a.wide}
 		} else {
-			a.main.Horizontal, a.main.Offset = false, 0.15
+			// Two sources in view above, and a list of a few rows: on a
+			// short window the message view keeps half the height.
+			a.main.Horizontal, a.main.Offset = false, 0.2
+			a.list.Offset = 0.45
 			a.top.Objects = []fyne.CanvasObject{a.narrow}
 		}
 		a.top.Refresh()
+		a.list.Refresh()
 		a.main.Refresh()
 	}
 	for _, o := range objs {

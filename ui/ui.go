@@ -186,7 +186,7 @@ func (u *UI) build() fyne.CanvasObject {
 	main := container.NewHSplit(u.sourceList, listAndView)
 	main.Offset = 0.16
 	u.main = main
-	lay := &adaptive{main: main, top: top, wide: wideTop, narrow: narrowTop}
+	lay := &adaptive{main: main, list: listAndView, top: top, wide: wideTop, narrow: narrowTop}
 	return container.New(lay, minSized(minWindow), container.NewBorder(top, bottom, nil, nil, main))
 }
 

@@ -44,7 +44,7 @@ for i in $(seq 1 40); do sleep 0.5; xwininfo -root -tree > "$3" 2>/dev/null; gre
 wid=$(xdotool search --name '^Sealtrace$' | head -1)
 sleep 2 # the app sizes its window itself once shown: resize after that
 xdotool windowmove "$wid" 0 0 windowsize "$wid" "$5" "$6"
-sleep 9
+sleep 15
 import -window root "$2"
 kill $pid; wait $pid 2>/dev/null; true`
 	for _, size := range [][2]int{{700, 500}, {1280, 800}, {1920, 1080}} {
