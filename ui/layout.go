@@ -28,7 +28,7 @@ var minWindow = fyne.NewSize(640, 440)
 type adaptive struct {
 	main   *container.Split
 	list   *container.Split // the list above the message view
-	top    *fyne.Container // holds wideTop or narrowTop
+	top    *fyne.Container  // holds wideTop or narrowTop
 	wide   fyne.CanvasObject
 	narrow fyne.CanvasObject
 	state  int // 0: not laid out yet, 1: wide, 2: narrow
