@@ -81,8 +81,14 @@ kill $pid; wait $pid 2>/dev/null; true`
 				if r, g, b, _ := img.At(size[0]-3, size[1]-3).RGBA(); r == 0 && g == 0 && b == 0 {
 					t.Errorf("the window does not fill the %dx%d screen", size[0], size[1])
 				}
+				// The first rows of the demo pass (green); its failures
+				// (red) are in view from 800 pixels of height.
 				counts := colourCounts(img)
-				for _, c := range []string{"green", "red"} {
+				want := []string{"green"}
+				if size[1] >= 800 {
+					want = append(want, "red")
+				}
+				for _, c := range want {
 					if counts[c] < 200 {
 						t.Errorf("only %d %s pixels: the list is not shown", counts[c], c)
 					}
