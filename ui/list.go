@@ -61,6 +61,7 @@ type messageTable struct {
 	widget.Table
 	u      *UI
 	widths []float32 // the columns' widths now (columnWidths)
+	selCol int       // the cell Fyne marks itself: the row's highlight skips it
 }
 
 // TypedKey moves the selection with the arrow keys; other keys are the
@@ -120,7 +121,7 @@ func newMessageTable(u *UI) *messageTable {
 		stack := o.(*fyne.Container)
 		row := stack.Objects[0].(*canvas.Rectangle)
 		row.FillColor = theme.Color(theme.ColorNameSelection)
-		row.Hidden = id.Row != u.selRow
+		row.Hidden = id.Row != u.selRow || id.Col == t.selCol
 		bg := stack.Objects[1].(*canvas.Rectangle)
 		txt := stack.Objects[2].(*fyne.Container).Objects[0].(*canvas.Text)
 		bg.FillColor = color.Transparent
@@ -186,7 +187,7 @@ func newMessageTable(u *UI) *messageTable {
 	}
 	t.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(u.shown) {
-			u.selRow = id.Row
+			u.selRow, t.selCol = id.Row, id.Col
 			if e := u.shown[id.Row]; e != u.selected || u.view.entry != e {
 				u.selectEntry(e)
 			}
