@@ -281,3 +281,21 @@ func TestOpenFromCommandLine(t *testing.T) {
 		return ra == 1 && rb == 1 && u.view.entry != nil && u.view.entry.subject == "second file"
 	})
 }
+
+// The Open dialog takes most of the window (Fyne's default is its minimum
+// size, whatever the window).
+func TestOpenDialogSizedToWindow(t *testing.T) {
+	u, w := newTestUI(t)
+	w.Resize(fyne.NewSize(1600, 1000))
+	u.postAndWait(func() { u.openDialog() })
+	u.postAndWait(func() {
+		pop, ok := w.Canvas().Overlays().Top().(*widget.PopUp)
+		if !ok {
+			t.Errorf("no dialog: %T", w.Canvas().Overlays().Top())
+			return
+		}
+		if s := pop.Content.Size(); s.Width < 1400 || s.Height < 800 {
+			t.Errorf("the Open dialog is %v in a 1600x1000 window", s)
+		}
+	})
+}
