@@ -71,15 +71,18 @@ func TestWholeRowHighlighted(t *testing.T) {
 		right := fyne.NewPos(u.table.widths[0]-theme.Padding()-6, 6)
 		sel, other = date(1).Add(right), date(2).Add(right)
 	})
-	img := w.Canvas().Capture()
-	scale := w.Canvas().Scale()
+	// Capture on the UI goroutine: it clears Fyne's caches, which the UI
+	// goroutine uses.
+	var img image.Image
+	var scale float32
+	u.postAndWait(func() { img, scale = w.Canvas().Capture(), w.Canvas().Scale() })
 	a, b := pixel(img, scale, sel), pixel(img, scale, other)
 	if a == b {
 		t.Errorf("the chosen row's Date cell is drawn as the other rows' (%v): only one cell is highlighted", a)
 	}
 	// Choosing another row moves the highlight.
 	u.postAndWait(func() { u.table.Select(widget.TableCellID{Row: 2, Col: 5}) })
-	img = w.Canvas().Capture()
+	u.postAndWait(func() { img = w.Canvas().Capture() })
 	if pixel(img, scale, sel) != b || pixel(img, scale, other) != a {
 		t.Errorf("after choosing the next row: %v and %v, want %v and %v", pixel(img, scale, sel), pixel(img, scale, other), b, a)
 	}
@@ -90,7 +93,7 @@ func TestWholeRowHighlighted(t *testing.T) {
 // off or half hidden.
 func TestListScrollsToTopOnFilter(t *testing.T) {
 	u, w := newTestUI(t)
-	w.Resize(fyne.NewSize(1280, 600))
+	u.postAndWait(func() { w.Resize(fyne.NewSize(1280, 600)) })
 	firstRowAtTop := func(when string) {
 		t.Helper()
 		u.postAndWait(func() {
@@ -203,7 +206,7 @@ func TestLayoutFollowsWindowSize(t *testing.T) {
 		sourcesBeside                                        bool
 	}
 	at := func(width, height float32) (s shape) {
-		w.Resize(fyne.NewSize(width, height))
+		u.postAndWait(func() { w.Resize(fyne.NewSize(width, height)) })
 		u.postAndWait(func() {
 			d := fyne.CurrentApp().Driver()
 			s.from, s.subject = u.table.widths[1], u.table.widths[2]
@@ -238,7 +241,9 @@ func TestLayoutFollowsWindowSize(t *testing.T) {
 	}
 	// A real window is never smaller than its content's minimum: that
 	// minimum must let it be 700x500.
-	if min := w.Content().MinSize(); min.Width < minWindow.Width || min.Height < minWindow.Height || min.Width > 700 || min.Height > 500 {
+	var min fyne.Size
+	u.postAndWait(func() { min = w.Content().MinSize() })
+	if min.Width < minWindow.Width || min.Height < minWindow.Height || min.Width > 700 || min.Height > 500 {
 		t.Errorf("the window's minimum size is %v", min)
 	}
 }

@@ -286,7 +286,7 @@ func TestOpenFromCommandLine(t *testing.T) {
 // size, whatever the window).
 func TestOpenDialogSizedToWindow(t *testing.T) {
 	u, w := newTestUI(t)
-	w.Resize(fyne.NewSize(1600, 1000))
+	u.postAndWait(func() { w.Resize(fyne.NewSize(1600, 1000)) })
 	u.postAndWait(func() { u.openDialog() })
 	u.postAndWait(func() {
 		pop, ok := w.Canvas().Overlays().Top().(*widget.PopUp)
