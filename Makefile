@@ -116,6 +116,7 @@ fuzz:
 	@for t in FuzzReadXML FuzzReadArchive FuzzReadJSON FuzzReadMessage FuzzXMLShape; do \
 	  $(GO) test ./reports -run '^$$' -fuzz "^$$t\$$" -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime 5s || exit 1; done
 	$(GO) test ./ui -run '^$$' -fuzz '^FuzzPathSVG$$' -fuzztime $${FUZZTIME:-20s}
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzSplitAtLength$$' -fuzztime $${FUZZTIME:-20s}
 
 # Regenerate the demo mailbox with the real peers (dkimpy signs it).
 demo: deps-test

@@ -100,6 +100,16 @@ func OwnerName(email string) (exact, lower string, err error) {
 	return exact, lower, nil
 }
 
+// lookupWords says why a lookup could not be done: "could not reach DNS"
+// when no server answered (an offline machine), which is neither a failed
+// proof (bogus) nor an absent record.
+func lookupWords(err error) string {
+	if errors.Is(err, resolver.ErrTransport) || errors.Is(err, context.DeadlineExceeded) {
+		return "could not reach DNS"
+	}
+	return err.Error()
+}
+
 // Lookup finds the key of email through v: the exact local part first, then
 // the lower-case one.
 func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
@@ -110,7 +120,7 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 		return r
 	}
 	r.QName, r.QNameLower = exact, lower
-	r.Steps = append(r.Steps, Step{Check: "dane", What: "The key of " + email + " would be published at " + exact + " (SHA-256 of the local part, cut to 28 octets).", Result: "info", RFC: "RFC 7929 3"})
+	r.Steps = append(r.Steps, trace.Info("dane", "The key of "+email+" would be published at "+exact+" (SHA-256 of the local part, cut to 28 octets).", "", "RFC 7929 3"))
 	names := []string{exact}
 	if lower != "" {
 		names = append(names, lower)
@@ -118,8 +128,8 @@ func Lookup(ctx context.Context, v *resolver.Validator, email string) *Result {
 	for i, name := range names {
 		ans, err := v.Lookup(ctx, name, dns.TypeOPENPGPKEY)
 		if err != nil {
-			r.Status, r.Reason = StatusError, err.Error()
-			r.Steps = append(r.Steps, Step{Check: "dane", What: "Asking for " + name + " failed: " + err.Error(), Result: StatusError})
+			r.Status, r.Reason = StatusError, lookupWords(err)
+			r.Steps = append(r.Steps, Step{Check: "dane", What: "Asking for " + name + " failed: " + lookupWords(err) + ".", Kind: trace.KindTempError, Result: StatusError, Detail: err.Error()})
 			return r
 		}
 		for _, l := range ans.Chain {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sealtrace/sealtrace/internal/safetext"
 	"github.com/sealtrace/sealtrace/resolver"
+	"github.com/sealtrace/sealtrace/trace"
 )
 
 // JSON is the report as the CLI prints it with --format json (one line,
@@ -79,7 +80,11 @@ func (r *Report) Markdown() string {
 	section := func(title string, steps []Step) {
 		fmt.Fprintf(&b, "\n## %s\n\n", t(title))
 		for _, s := range steps {
-			fmt.Fprintf(&b, "- **%s** %s", t(strings.ToUpper(s.Result)), t(s.What))
+			word := strings.ToUpper(s.Result) // a result word, in capitals
+			if word == "" {
+				word = trace.KindOf(s) // an info or ok step: its kind
+			}
+			fmt.Fprintf(&b, "- **%s** %s", t(word), t(s.What))
 			if s.RFC != "" {
 				fmt.Fprintf(&b, " (%s)", t(s.RFC))
 			}

@@ -8,6 +8,7 @@ import (
 
 	"blitiri.com.ar/go/spf"
 	"github.com/sealtrace/sealtrace/resolver"
+	"github.com/sealtrace/sealtrace/trace"
 )
 
 // spfInputs are what an SPF check needs (RFC 7208 4.1), and where each came
@@ -101,8 +102,8 @@ func checkSPF(ctx context.Context, m *Message, hops []Hop, opts Options, rec *re
 		sender = "postmaster@" + in.helo
 	}
 	r.Domain = strings.ToLower(domainOf(sender))
-	// The question has no result of its own (empty: shown as "-").
-	step(fmt.Sprintf("SPF asks: may %s send mail for %s? %s.", r.IP, r.Domain, capitalize(strings.Join(in.why, "; "))), "", "", "RFC 7208 4.1")
+	// The question has no result of its own: an information step.
+	r.Steps = append(r.Steps, trace.Info("spf", fmt.Sprintf("SPF asks: may %s send mail for %s? %s.", r.IP, r.Domain, capitalize(strings.Join(in.why, "; "))), "", "RFC 7208 4.1"))
 
 	tr := &spfTracer{rec: rec, domain: r.Domain, ip: in.ip}
 	var decided string
@@ -193,11 +194,12 @@ type spfTracer struct {
 }
 
 func (t *spfTracer) add(what string, counted bool, err error, n int, detail string) {
-	// The step's word is what the lookup found: something (pass), or
-	// nothing (none); the verdict is the last step's.
-	result := Pass
+	// A lookup has no result word (the verdict is the last step's): its
+	// kind says whether it found something (ok), nothing (info), or could
+	// not ask (temperror).
+	kind, result := trace.KindOK, ""
 	if n == 0 {
-		result = None
+		kind = trace.KindInfo
 	}
 	if counted {
 		t.lookups++
@@ -208,9 +210,9 @@ func (t *spfTracer) add(what string, counted bool, err error, n int, detail stri
 		}
 	}
 	if err != nil && !isNotFoundErr(err) {
-		result = TempError
+		kind, result = trace.KindTempError, TempError
 	}
-	t.steps = append(t.steps, Step{Check: "spf", What: what, Result: result, Detail: detail, RFC: "RFC 7208 4.6.4"})
+	t.steps = append(t.steps, Step{Check: "spf", What: what, Kind: kind, Result: result, Detail: detail, RFC: "RFC 7208 4.6.4"})
 }
 
 func isNotFoundErr(err error) bool {

@@ -18,6 +18,7 @@ import (
 	"io"
 	"mime"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +74,57 @@ var (
 	ErrNoPassphrase    = errors.New("pgp: the private key is locked and no passphrase was given")
 	ErrTooLarge        = errors.New("pgp: the decrypted content is larger than the limit")
 )
+
+// PassphraseError is a wrong or missing passphrase, naming the keys it was
+// for: a user with several keys learns which one to unlock, and a wrong
+// passphrase is never mistaken for a missing key. errors.Is(err,
+// ErrWrongPassphrase) (or ErrNoPassphrase) holds.
+type PassphraseError struct {
+	Err  error    // ErrWrongPassphrase or ErrNoPassphrase
+	Keys []string // "Alice <alice@example.com> (key 0123456789ABCDEF)"
+}
+
+func (e *PassphraseError) Error() string {
+	if len(e.Keys) == 0 {
+		return e.Err.Error()
+	}
+	if errors.Is(e.Err, ErrNoPassphrase) {
+		return "pgp: the private key of " + strings.Join(e.Keys, ", ") + " is locked and no passphrase was given"
+	}
+	return e.Err.Error() + " for " + strings.Join(e.Keys, ", ")
+}
+
+func (e *PassphraseError) Unwrap() error { return e.Err }
+
+func wrongPassphraseFor(ks []openpgp.Key) error {
+	return &PassphraseError{Err: ErrWrongPassphrase, Keys: keyNames(ks)}
+}
+
+// keyNames names keys by their primary user id and key id, each once.
+func keyNames(ks []openpgp.Key) []string {
+	var out []string
+	seen := map[uint64]bool{}
+	for _, k := range ks {
+		if k.PublicKey == nil || seen[k.PublicKey.KeyId] {
+			continue
+		}
+		seen[k.PublicKey.KeyId] = true
+		out = append(out, keyName(k.Entity, k.PublicKey.KeyId))
+	}
+	return out
+}
+
+// keyName is "user id (key KEYID)", or the key id alone. The user id comes
+// from a key file and is shown as text only.
+func keyName(e *openpgp.Entity, id uint64) string {
+	name := fmt.Sprintf("key %016X", id)
+	if e != nil {
+		if pi := e.PrimaryIdentity(); pi != nil && pi.Name != "" {
+			return pi.Name + " (" + name + ")"
+		}
+	}
+	return name
+}
 
 // Keyring holds the keys used to decrypt and verify. Each use parses them
 // afresh from their bytes, so a private key unlocked for one message is
@@ -514,12 +566,12 @@ func decrypt(data []byte, opts Options, r *Result) {
 		tries++
 		if tries > 1 { // go-crypto asks again forever on a wrong passphrase
 			if lastErr == nil {
-				lastErr = ErrWrongPassphrase
+				lastErr = wrongPassphraseFor(ks)
 			}
 			return nil, lastErr
 		}
 		if len(opts.Passphrase) == 0 {
-			lastErr = ErrNoPassphrase
+			lastErr = &PassphraseError{Err: ErrNoPassphrase, Keys: keyNames(ks)}
 			return nil, lastErr
 		}
 		for _, k := range ks {
@@ -532,15 +584,23 @@ func decrypt(data []byte, opts Options, r *Result) {
 		if symmetric {
 			return opts.Passphrase, nil
 		}
-		lastErr = ErrWrongPassphrase
+		lastErr = wrongPassphraseFor(ks)
 		return nil, lastErr
 	}
-	md, err := openpgp.ReadMessage(in, keys(opts), prompt, config(opts))
+	ring := keys(opts)
+	md, err := openpgp.ReadMessage(in, ring, prompt, config(opts))
 	if err != nil {
 		r.EncryptedTo = recipients(data)
 		r.Error = describe(err)
-		if len(r.EncryptedTo) > 0 && errors.Is(err, pgperrors.ErrKeyIncorrect) {
-			r.Error += " (encrypted to " + strings.Join(r.EncryptedTo, ", ") + ")"
+		if errors.Is(err, pgperrors.ErrKeyIncorrect) {
+			if pub := publicOnly(ring, r.EncryptedTo); len(pub) > 0 {
+				// The recipient is known, but only by the public key:
+				// importing the secret key (not a passphrase) helps.
+				r.Error = "pgp: only the public key of " + strings.Join(pub, ", ") +
+					" is in your keyring; decrypting needs its secret key"
+			} else if len(r.EncryptedTo) > 0 {
+				r.Error += " (encrypted to " + strings.Join(r.EncryptedTo, ", ") + ")"
+			}
 		}
 		return
 	}
@@ -592,6 +652,30 @@ func decrypt(data []byte, opts Options, r *Result) {
 
 // recipients lists the key ids a message is encrypted to, read from its
 // public-key encrypted session key packets (for the error when none is ours).
+// publicOnly names the recipients (key ids as recipients gives them) whose
+// public key, and no secret key, the keyring holds.
+func publicOnly(ring openpgp.EntityList, ids []string) []string {
+	var out []string
+	for _, hexID := range ids {
+		id, err := strconv.ParseUint(hexID, 16, 64)
+		if err != nil || id == 0 {
+			continue
+		}
+		ks := ring.KeysById(id)
+		if len(ks) == 0 {
+			continue
+		}
+		secret := false
+		for _, k := range ks {
+			secret = secret || k.PrivateKey != nil
+		}
+		if !secret {
+			out = append(out, keyName(ks[0].Entity, id))
+		}
+	}
+	return out
+}
+
 func recipients(data []byte) []string {
 	var in io.Reader = bytes.NewReader(data)
 	if i := bytes.Index(data, []byte("-----BEGIN PGP MESSAGE-----")); i >= 0 {

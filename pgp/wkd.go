@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/sealtrace/sealtrace/trace"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/sealtrace/sealtrace/trace"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 )
@@ -114,6 +118,41 @@ func WKDURLs(email string) (advanced, direct string, err error) {
 	return advanced, direct, nil
 }
 
+// webWords says why a web request failed in words a user acts on, not in
+// Go's error text ("Get \"https://…\": dial tcp: lookup …").
+func webWords(err error) string {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return "the host " + strings.TrimSuffix(dnsErr.Name, ".") + " does not exist in DNS"
+	case errors.As(err, &dnsErr) && dnsErr.IsTimeout:
+		return "could not reach DNS to find the host " + strings.TrimSuffix(dnsErr.Name, ".")
+	case errors.As(err, &dnsErr):
+		return "could not look up the host " + strings.TrimSuffix(dnsErr.Name, ".") + " (DNS failed)"
+	case errors.As(err, &certErr):
+		return "the server's certificate is not trusted"
+	case errors.Is(err, context.DeadlineExceeded), os.IsTimeout(err):
+		return "the server did not answer in time"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the server refused the connection"
+	case errors.As(err, &opErr):
+		return "could not connect to the server"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// Not one of the above: the innermost cause, without the layers
+		// of "Get \"https://…\": dial tcp …" around it.
+		inner := error(ue)
+		for next := errors.Unwrap(inner); next != nil; next = errors.Unwrap(inner) {
+			inner = next
+		}
+		return "the request failed: " + inner.Error()
+	}
+	return err.Error() // Sealtrace's own words (a deadline, a size limit)
+}
+
 // WKDLookup fetches the key of email: the advanced method, and the direct
 // one when the advanced host does not exist (the draft's order).
 func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResult {
@@ -133,12 +172,14 @@ func WKDLookup(ctx context.Context, client *http.Client, email string) *WKDResul
 			err = fmt.Errorf("the server did not answer within %v", wkdTimeout)
 		}
 		if err != nil {
-			r.Steps = append(r.Steps, trace.Step{Check: "wkd", What: fmt.Sprintf("The %s method asked %s and got no answer: %v.", try.method, try.url, err), Result: trace.TempError, RFC: wkdSpec})
+			// Words for the user; Go's error text, for an expert, in Detail.
+			r.Steps = append(r.Steps, trace.Step{Check: "wkd", What: fmt.Sprintf("The %s method asked %s and got no answer: %s.", try.method, try.url, webWords(err)),
+				Kind: trace.KindTempError, Result: trace.TempError, Detail: err.Error(), RFC: wkdSpec})
 			var dnsErr *net.DNSError
 			if try.method == "advanced" && errors.As(err, &dnsErr) {
 				continue // no openpgpkey subdomain: the direct method applies
 			}
-			r.Error = err.Error()
+			r.Error = webWords(err)
 			return r
 		}
 		res := trace.Fail

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sealtrace/sealtrace/inspect"
 	"github.com/sealtrace/sealtrace/pgp"
+	"github.com/sealtrace/sealtrace/trace"
 )
 
 // attachPGP looks for OpenPGP content in raw, sets rep.PGP when there is some,
@@ -46,17 +47,18 @@ func attachPGP(rep *inspect.Report, raw []byte, opts pgp.Options) *pgp.Result {
 		step("The content is signed by key "+r.SignerKeyID+", which is not in your keyring: the signature cannot be checked.", inspect.Neutral, "")
 	default:
 		if !r.Encrypted || r.Decrypted {
-			step("The content is not signed with OpenPGP.", inspect.None, "")
+			sec.Steps = append(sec.Steps, trace.Info("pgp", "The content is not signed with OpenPGP.", "", "RFC 3156"))
 		}
 	}
 	if r.Signature != pgp.SigNone && r.Signature != "" && len(r.UnsignedParts) > 0 {
 		step("The signature covers only part of what the message shows; not signed: "+strings.Join(r.UnsignedParts, "; ")+". Whoever sent the message could have changed or added these.", inspect.Neutral, "")
 	}
 	if r.Signature == pgp.SigGood {
+		// Facts about the key: information, no result word.
 		if r.SignerKeyExpires != "" {
-			step("The signer's key is valid until "+r.SignerKeyExpires+".", inspect.None, "")
+			sec.Steps = append(sec.Steps, trace.Info("pgp", "The signer's key is valid until "+r.SignerKeyExpires+".", "", "RFC 4880 5.2.3.6"))
 		} else {
-			step("The signer's key does not expire.", inspect.None, "")
+			sec.Steps = append(sec.Steps, trace.Info("pgp", "The signer's key does not expire.", "", "RFC 4880 5.2.3.6"))
 		}
 		crossCheck(rep, r, step)
 	}

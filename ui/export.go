@@ -47,11 +47,9 @@ func (u *UI) exportMenu() {
 				if w == nil {
 					return
 				}
-				defer w.Close()
-				if _, err := w.Write(b); err != nil {
-					dialog.ShowError(err, u.win)
-				}
+				u.writeExport(w, b)
 			}, u.win)
+			fd.Resize(dialogSize(u.win))
 			fd.SetFileName(exportName(e) + ext)
 			fd.Show()
 		}
@@ -69,14 +67,49 @@ func (u *UI) exportMenu() {
 	d.Show()
 }
 
-// exportName suggests a file name from the message's source (a file name,
-// or an IMAP folder's name, which the server chose).
+// writeExport writes an export and says where it went: a save that says
+// nothing leaves the user unsure whether anything was written.
+func (u *UI) writeExport(w fyne.URIWriteCloser, b []byte) {
+	_, err := w.Write(b)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		dialog.ShowError(err, u.win)
+		return
+	}
+	where := w.URI().Path()
+	if where == "" {
+		where = w.URI().String()
+	}
+	u.status.SetText("Exported to " + where)
+	dialog.ShowInformation("Exported", fmt.Sprintf("Wrote %s (%d bytes).", where, len(b)), u.win)
+}
+
+// exportName suggests a file name from the message's subject and date,
+// which say what it is ("Invoice 2026-118 2026-11-23"), rather than from
+// where it was found. The subject comes from the message: safetext.FileName
+// makes it a safe name (after "/" and "\" are replaced, so that it keeps
+// the whole subject rather than its last path element).
 func exportName(e *entry) string {
-	name := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r == '#' || r == ' ' {
+	subject := strings.Map(func(r rune) rune {
+		switch r {
+		case '/', '\\', '<', '>', '|':
 			return '-'
+		case ':', '#', '*', '?', '"':
+			return -1 // "Re: x" is "Re x"
 		}
 		return r
-	}, e.source)
-	return safetext.FileName(name+"-"+strconv.Itoa(e.index), "sealtrace-report")
+	}, strings.Join(strings.Fields(e.subject), " "))
+	if r := []rune(subject); len(r) > 60 {
+		subject = strings.TrimSpace(string(r[:60]))
+	}
+	name := subject
+	if !e.date.IsZero() {
+		name = strings.TrimSpace(name + " " + e.date.UTC().Format("2006-01-02"))
+	}
+	if name == "" {
+		name = "message " + strconv.Itoa(e.index)
+	}
+	return safetext.FileName(name, "sealtrace-report")
 }

@@ -247,7 +247,7 @@ func (u *UI) lookupKey(email string) (*doc, []byte, string) {
 		}
 		d.para(strong(r.Status), fpr, reason)
 		for _, s := range r.Steps {
-			d.item(strong(strings.ToUpper(s.Result)), plain(" "+s.What))
+			d.item(stepRun(s), plain(" "+s.What))
 		}
 		// Only a key DNSSEC proved is offered: an imported key counts as the
 		// user's (pgp.result pass), and an insecure answer could come from
@@ -269,7 +269,7 @@ func (u *UI) lookupKey(email string) (*doc, []byte, string) {
 	}
 	d.para(strong(w.Status), fpr, wkdErr)
 	for _, s := range w.Steps {
-		d.item(strong(strings.ToUpper(s.Result)), plain(" "+s.What))
+		d.item(stepRun(s), plain(" "+s.What))
 	}
 	if key == nil && w.Status == pgp.WKDFound {
 		if a, err := pgp.ArmorKey(w.Key, w.KeyFingerprint); err == nil {

@@ -34,20 +34,24 @@ func resultColour(r string) color.Color {
 		return color.NRGBA{R: 0x2e, G: 0xa0, B: 0x43, A: 0xff}
 	case inspect.Fail, inspect.PermError:
 		return color.NRGBA{R: 0xd1, G: 0x24, B: 0x2f, A: 0xff}
-	case inspect.SoftFail, inspect.Neutral, inspect.TempError, inspect.Policy:
+	case inspect.SoftFail, inspect.Neutral, inspect.TempError, inspect.Policy, dkimRisky:
 		return color.NRGBA{R: 0xd9, G: 0x8a, B: 0x00, A: 0xff}
 	}
 	return color.NRGBA{R: 0x8c, G: 0x95, B: 0x9f, A: 0xff}
 }
 
 // badgeCell is a table cell: text on a coloured background for the check
-// columns, plain text for the others.
+// columns, plain text for the others; behind it the row's highlight. Fyne's
+// Table selects one cell, but a message is a row: every cell of the chosen
+// row draws the selection colour itself.
 func newBadgeCell() fyne.CanvasObject {
+	row := canvas.NewRectangle(theme.Color(theme.ColorNameSelection))
+	row.Hide()
 	bg := canvas.NewRectangle(color.Transparent)
 	bg.CornerRadius = 4
 	txt := canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	txt.TextSize = theme.TextSize()
-	return container.NewStack(bg, container.NewPadded(txt))
+	return container.NewStack(row, bg, container.NewPadded(txt))
 }
 
 // messageTable is the list: a Table whose arrow, Home and End keys select
@@ -55,7 +59,9 @@ func newBadgeCell() fyne.CanvasObject {
 // clears the search.
 type messageTable struct {
 	widget.Table
-	u *UI
+	u      *UI
+	widths []float32 // the columns' widths now (columnWidths)
+	selCol int       // the cell Fyne marks itself: the row's highlight skips it
 }
 
 // TypedKey moves the selection with the arrow keys; other keys are the
@@ -65,8 +71,42 @@ func (t *messageTable) TypedKey(ev *fyne.KeyEvent) {
 	case fyne.KeyUp, fyne.KeyDown, fyne.KeyHome, fyne.KeyEnd, fyne.KeyEscape:
 		t.u.typedKey(ev)
 		return
+	case fyne.KeyReturn, fyne.KeyEnter:
+		// Enter opens the focused row, as Space does.
+		ev = &fyne.KeyEvent{Name: fyne.KeySpace, Physical: ev.Physical}
 	}
 	t.Table.TypedKey(ev)
+}
+
+// Resize gives the spare width to the From and Subject columns, so that at
+// any width the check columns stay in view and a wide window shows more of
+// each address and subject.
+func (t *messageTable) Resize(size fyne.Size) {
+	t.widths = columnWidths(size.Width)
+	for i, w := range t.widths {
+		t.SetColumnWidth(i, w)
+	}
+	t.Table.Resize(size)
+}
+
+// columnWidths shares a width among the columns: Date and the check columns
+// keep their width; From and Subject share what is left (3:4), never
+// narrower than minFrom and minSubject.
+func columnWidths(total float32) []float32 {
+	const minFrom, minSubject = 140, 170
+	ws := make([]float32, len(columns))
+	fixed := float32(0)
+	for i, c := range columns {
+		ws[i] = c.width
+		if i != 1 && i != 2 {
+			fixed += c.width
+		}
+	}
+	// Each column is followed by a divider; leave room for the scroll bar.
+	spare := total - fixed - float32(len(columns))*theme.Padding() - 2*theme.ScrollBarSize()
+	ws[1] = max(minFrom, spare*3/7)
+	ws[2] = max(minSubject, spare-ws[1])
+	return ws
 }
 
 func newMessageTable(u *UI) *messageTable {
@@ -79,8 +119,11 @@ func newMessageTable(u *UI) *messageTable {
 		}
 		e := u.shown[id.Row]
 		stack := o.(*fyne.Container)
-		bg := stack.Objects[0].(*canvas.Rectangle)
-		txt := stack.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+		row := stack.Objects[0].(*canvas.Rectangle)
+		row.FillColor = theme.Color(theme.ColorNameSelection)
+		row.Hidden = id.Row != u.selRow || id.Col == t.selCol
+		bg := stack.Objects[1].(*canvas.Rectangle)
+		txt := stack.Objects[2].(*fyne.Container).Objects[0].(*canvas.Text)
 		bg.FillColor = color.Transparent
 		txt.Color = theme.Color(theme.ColorNameForeground)
 		txt.TextStyle = fyne.TextStyle{}
@@ -91,12 +134,16 @@ func newMessageTable(u *UI) *messageTable {
 				txt.Text = e.date.UTC().Format("2006-01-02 15:04")
 			}
 		case 1:
-			txt.Text = clipText(e.from, 27)
+			txt.Text = clipToWidth(e.from, t.widths[1], txt.TextSize)
 		case 2:
-			txt.Text = clipText(e.subject, 36)
+			subject := e.subject
+			if e.attached {
+				subject = "↳ attached: " + subject
+			}
+			txt.Text = clipToWidth(subject, t.widths[2], txt.TextSize)
 		default:
 			word := e.badge(columns[id.Col].title)
-			txt.Text = word
+			txt.Text = wordsOf(word)
 			if e.sum != nil && e.sum.Error != "" {
 				txt.Text = "error"
 				word = inspect.PermError
@@ -111,6 +158,7 @@ func newMessageTable(u *UI) *messageTable {
 				txt.TextStyle = fyne.TextStyle{Bold: true}
 			}
 		}
+		row.Refresh()
 		bg.Refresh()
 		txt.Refresh()
 	}
@@ -133,18 +181,41 @@ func newMessageTable(u *UI) *messageTable {
 		col := id.Col
 		b.OnTapped = func() { u.sortOn(col) }
 	}
-	for i, c := range columns {
-		t.SetColumnWidth(i, c.width)
+	t.widths = columnWidths(0)
+	for i, w := range t.widths {
+		t.SetColumnWidth(i, w)
 	}
 	t.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(u.shown) {
-			u.selRow = id.Row
+			u.selRow, t.selCol = id.Row, id.Col
 			if e := u.shown[id.Row]; e != u.selected || u.view.entry != e {
 				u.selectEntry(e)
 			}
+			t.Refresh() // the row's highlight
+			u.showViewing()
 		}
 	}
 	return t
+}
+
+// clipToWidth shortens s with an ellipsis until it fits a column of the
+// given width (less the cell's padding).
+func clipToWidth(s string, width, size float32) string {
+	room := width - 2*theme.Padding()
+	if fyne.MeasureText(s, size, fyne.TextStyle{}).Width <= room {
+		return s
+	}
+	r := []rune(s)
+	lo, hi := 0, len(r) // the longest prefix that fits, by bisection
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if fyne.MeasureText(string(r[:mid])+"…", size, fyne.TextStyle{}).Width <= room {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return string(r[:lo]) + "…"
 }
 
 func clipText(s string, n int) string {
@@ -197,6 +268,21 @@ func (u *UI) refilter() {
 	u.table.Refresh()
 	u.syncSelection()
 	u.updateCount()
+	u.showViewing()
+}
+
+// refilterTop is refilter after a change of source, filter or search: the
+// list starts again at its top, never on a half-hidden row.
+func (u *UI) refilterTop() {
+	u.refilter()
+	u.table.scrollToTop()
+}
+
+// scrollToTop shows the first row. (Table.ScrollToTop sets the offset but
+// does not move the scrolled cells, which stayed where they were until the
+// next scroll: ScrollToOffset moves both.)
+func (t *messageTable) scrollToTop() {
+	t.ScrollToOffset(fyne.Position{})
 }
 
 // syncSelection keeps the highlighted row on the message shown (UI
@@ -211,6 +297,7 @@ func (u *UI) syncSelection() {
 				if u.selRow != i {
 					u.selRow = i
 					u.table.Select(widget.TableCellID{Row: i, Col: 2})
+					u.table.Refresh() // the row's highlight moved
 				}
 				return
 			}
@@ -227,7 +314,8 @@ func (u *UI) syncSelection() {
 	u.selectEntry(u.shown[0])
 	u.selRow = 0
 	u.table.Select(widget.TableCellID{Row: 0, Col: 2})
-	u.table.ScrollToTop()
+	u.table.scrollToTop()
+	u.table.Refresh() // the row's highlight
 }
 
 func reportDomain(e *entry) string {
@@ -255,7 +343,7 @@ func matchesFilter(e *entry, f string) bool {
 	case "DMARC fail":
 		return s != nil && s.DMARC == inspect.Fail
 	case "DKIM fail":
-		return s != nil && s.Signatures > 0 && s.DKIM != inspect.Pass
+		return s != nil && s.Signatures > 0 && s.DKIM != inspect.Pass && s.DKIM != dkimRisky
 	case "SPF fail":
 		return s != nil && (s.SPF == inspect.Fail || s.SPF == inspect.SoftFail)
 	case "ARC present":

@@ -21,16 +21,17 @@ import (
 // cache, or from the server), so a 10,000-message folder costs its reports,
 // not its messages.
 type entry struct {
-	source  string
-	index   int
-	date    time.Time
-	from    string
-	subject string
-	note    string          // the demo's teaching note
-	sum     *summary        // the list's verdict words; nil while inspecting
-	report  *inspect.Report // nil while inspecting, or until read from the cache
-	plain   []byte          // decrypted OpenPGP content, shown on its own; never cached
-	load    func() ([]byte, error)
+	source   string
+	index    int
+	date     time.Time
+	from     string
+	subject  string
+	note     string          // the demo's teaching note
+	attached bool            // forwarded as an attachment inside the message before it
+	sum      *summary        // the list's verdict words; nil while inspecting
+	report   *inspect.Report // nil while inspecting, or until read from the cache
+	plain    []byte          // decrypted OpenPGP content, shown on its own; never cached
+	load     func() ([]byte, error)
 	// IMAP only.
 	uid        uint32
 	loadReport func() (*inspect.Report, []byte, error) // the report as cached, read when the message is chosen
@@ -122,17 +123,29 @@ func pgpColourWord(badge string) string {
 
 // dkimSummary is one word for all signatures: pass when one passes (that is
 // what DMARC can use), else the first signature's result.
+// A pass that rests only on signatures whose l= leaves body bytes unsigned
+// is "risky" (amber): the text a reader sees may not be what was signed.
 func dkimSummary(ds []inspect.DKIMResult) string {
 	if len(ds) == 0 {
 		return inspect.None
 	}
+	risky := false
 	for _, d := range ds {
 		if d.Result == inspect.Pass {
-			return inspect.Pass
+			if d.UnsignedBytes == 0 {
+				return inspect.Pass
+			}
+			risky = true
 		}
+	}
+	if risky {
+		return dkimRisky
 	}
 	return ds[0].Result
 }
+
+// dkimRisky is the DKIM badge of a pass by a signature with unsigned bytes.
+const dkimRisky = "risky"
 
 // quickHeader reads date, from, subject and the demo note from the header
 // section only, for the list row before the inspection is done.
@@ -211,12 +224,17 @@ func (l *loader) loadDemo(ctx context.Context, cfg pipeline.Config) {
 
 // loadFile loads an .eml or mbox file.
 func (l *loader) loadFile(ctx context.Context, path string) {
+	l.loadFileAs(ctx, path, baseName(path))
+}
+
+// loadFileAs loads a file as the source name.
+func (l *loader) loadFileAs(ctx context.Context, path, name string) {
 	src, err := pipeline.File(path)
 	if err != nil {
 		l.onError(err)
 		return
 	}
-	l.run(ctx, baseName(path), src, nil, nil)
+	l.run(ctx, name, src, nil, nil)
 }
 
 // loadBytes loads one message held in memory (a dropped .eml, pasted headers).
@@ -265,6 +283,9 @@ func (l *loader) run(ctx context.Context, name string, src pipeline.Source, fold
 				folder.setIMAP(e, it.Raw)
 			}
 			e.date, e.from, e.subject, e.note = quickHeader(it.Raw)
+			// pipeline.WithAttached names a message forwarded as an
+			// attachment SOURCE/attached-N: the list marks it.
+			e.attached = strings.Contains(it.Source, "/attached-")
 		}
 		it.Source, it.Tag = fmt.Sprintf("%s#%d", name, n), e
 		batch = append(batch, e)

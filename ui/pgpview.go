@@ -26,6 +26,8 @@ type pgpView struct {
 	decrypt *widget.Button
 	files   *fyne.Container // the decrypted content's attachments, each with Save…
 	entry   *entry
+
+	passDialog *dialog.FormDialog // the passphrase asked last (for tests)
 }
 
 func newPGPView(u *UI) *pgpView {
@@ -56,7 +58,7 @@ func (p *pgpView) show(e *entry) {
 	if r.PGP.SignerFingerprint != "" {
 		signer = plain(", signer key " + r.PGP.SignerFingerprint)
 	}
-	d.para(strong(r.PGP.Kind), plain(", signature: "), strong(r.PGP.Signature), signer)
+	d.para(strong(r.PGP.Kind), plain(", signature: "), strong(wordsOf(r.PGP.Signature)), signer)
 	if r.PGP.Decrypted && len(e.plain) == 0 {
 		d.para(plain("Decrypted when it was inspected; the decrypted content is never kept on disk: Decrypt shows it again."))
 	}
@@ -116,7 +118,8 @@ func (p *pgpView) saveAttachment(a pgp.Attachment) {
 func (p *pgpView) askPassphrase() {
 	e := p.entry
 	pass := widget.NewPasswordEntry()
-	dialog.ShowForm("Passphrase", "Decrypt", "Cancel", []*widget.FormItem{widget.NewFormItem("Passphrase", pass)}, func(ok bool) {
+	pass.SetPlaceHolder("the passphrase of your OpenPGP key")
+	d := dialog.NewForm("Passphrase", "Decrypt", "Cancel", []*widget.FormItem{widget.NewFormItem("Passphrase", pass)}, func(ok bool) {
 		if !ok || e == nil {
 			return
 		}
@@ -144,6 +147,11 @@ func (p *pgpView) askPassphrase() {
 			p.u.post(func() { dialog.ShowError(err, p.u.win) })
 		}()
 	}, p.u.win)
+	pass.OnSubmitted = func(string) { d.Submit() } // Enter decrypts
+	d.Resize(fyne.NewSize(min(480, p.u.win.Canvas().Size().Width-40), d.MinSize().Height))
+	p.passDialog = d
+	d.Show()
+	p.u.win.Canvas().Focus(pass)
 }
 
 // rememberPassphrase keeps the passphrase in memory for the time the

@@ -105,7 +105,7 @@ func (d *doc) steps(steps []inspect.Step) {
 		if s.RFC != "" {
 			rfc = emph(" (" + s.RFC + ")")
 		}
-		d.item(strong(strings.ToUpper(orDash(s.Result))), plain(" "+s.What), rfc)
+		d.item(stepRun(s), plain(" "+s.What), rfc)
 		if s.Detail != "" {
 			d.code(s.Detail)
 		}

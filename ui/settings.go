@@ -34,18 +34,18 @@ func (u *UI) settingsDialog() {
 	server.SetPlaceHolder("127.0.0.1:53")
 	server.SetText(p.String(prefDNSServer))
 	zones := widget.NewMultiLineEntry()
-	zones.SetPlaceHolder("one zone file path per line")
+	zones.SetPlaceHolder("/path/to/example.org.zone")
 	zones.SetText(p.String(prefZoneFiles))
 	trusted := widget.NewEntry()
-	trusted.SetPlaceHolder("mx.example.com (space separated; empty: the topmost Authentication-Results)")
+	trusted.SetPlaceHolder("mx.example.com mx2.example.com")
 	trusted.SetText(p.String(prefTrusted))
 	keyFiles := widget.NewMultiLineEntry()
-	keyFiles.SetPlaceHolder("OpenPGP key files (armored), one path per line")
+	keyFiles.SetPlaceHolder("/path/to/keys.asc")
 	keyFiles.SetText(p.String(prefKeyFiles))
 	passMinutes := widget.NewEntry()
 	passMinutes.SetText(strconv.Itoa(p.IntWithFallback(prefPassMinutes, 15)))
 	anchor := widget.NewEntry()
-	anchor.SetPlaceHolder("empty: the IANA root anchors built into Sealtrace")
+	anchor.SetPlaceHolder("the IANA root anchors built in")
 	anchor.SetText(p.String(prefTrustAnchor))
 	maxBody := widget.NewEntry()
 	maxBody.SetText(strconv.Itoa(p.IntWithFallback(prefMaxBodyMB, defaultMaxBody>>20)))
@@ -53,15 +53,22 @@ func (u *UI) settingsDialog() {
 	th.SetSelected(p.StringWithFallback(prefTheme, "System"))
 	textSize := widget.NewSelect(textScales, nil)
 	textSize.SetSelected(strconv.Itoa(p.IntWithFallback(prefTextScale, 100)) + "%")
+	// Short labels and placeholders, the explanations below each field
+	// (HintText): a long placeholder was cut at the field's width.
+	item := func(label string, w fyne.CanvasObject, hint string) *widget.FormItem {
+		it := widget.NewFormItem(label, w)
+		it.HintText = hint
+		return it
+	}
 	form := []*widget.FormItem{
 		widget.NewFormItem("DNS", mode),
-		widget.NewFormItem("DNS server", server),
-		widget.NewFormItem("Zone files", zones),
-		widget.NewFormItem("Trusted receivers", trusted),
-		widget.NewFormItem("OpenPGP keys", keyFiles),
-		widget.NewFormItem("DNSSEC trust anchor", anchor),
-		widget.NewFormItem("Forget the passphrase after (minutes)", passMinutes),
-		widget.NewFormItem("IMAP: fetch whole messages up to (MB)", maxBody),
+		item("DNS server", server, "address:port of the server asked when DNS is \""+dnsServer+"\""),
+		item("Zone files", zones, "one path per line, read when DNS is \""+dnsZones+"\""),
+		item("Trusted receivers", trusted, "authserv-ids, space separated; empty: the topmost Authentication-Results"),
+		item("OpenPGP keys", keyFiles, "armored key files, one path per line"),
+		item("DNSSEC trust anchor", anchor, "a root trust anchor file; empty: the IANA root anchors built into Sealtrace"),
+		item("Passphrase kept (min)", passMinutes, "minutes before the passphrase is forgotten"),
+		item("IMAP whole up to (MB)", maxBody, "larger messages are fetched as headers until chosen"),
 		widget.NewFormItem("Theme", th),
 		widget.NewFormItem("Text size", textSize),
 	}
@@ -96,8 +103,15 @@ func (u *UI) settingsDialog() {
 		}
 		applyTheme(u.app)
 	}, u.win)
-	d.Resize(fyne.NewSize(600, 480))
+	d.Resize(settingsSize(u.win))
 	d.Show()
+}
+
+// settingsSize is wide enough for every field's placeholder, within the
+// window.
+func settingsSize(w fyne.Window) fyne.Size {
+	s := dialogSize(w)
+	return fyne.NewSize(min(s.Width, 860), min(s.Height, 720))
 }
 
 // applyTheme follows the theme and text size preferences.

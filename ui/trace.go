@@ -86,7 +86,7 @@ func (t *traceView) go_(i int) {
 	t.pos = i
 	s := t.steps[i]
 	var d doc
-	d.heading(strings.ToUpper(s.Check) + ": " + strings.ToUpper(orDash(s.Result)))
+	d.heading(strings.ToUpper(s.Check) + ": " + stepWord(s))
 	d.subheading(s.What)
 	if s.RFC != "" {
 		d.para(emph(s.RFC))

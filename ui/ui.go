@@ -49,8 +49,9 @@ type UI struct {
 	sources   []string
 	source    string // "" means all
 	selected  *entry
-	selRow    int    // the table row highlighted; -1: none
-	focusNext string // the source opened or pasted last: selected when its first rows arrive
+	selRow    int               // the table row highlighted; -1: none
+	focusNext string            // the source opened or pasted last: selected when its first rows arrive
+	files     map[string]string // source name of each file opened, by absolute path
 	filter    string
 	query     string
 	sortBy    int
@@ -63,11 +64,14 @@ type UI struct {
 	nextLoad  int
 
 	sourceList *widget.List
+	main       *container.Split // sources beside (or above) the list and detail
+	filterSel  *widget.Select
 	table      *messageTable
 	search     *widget.Entry
 	view       *messageView
 	present    *presenter // presentation mode, when on (present.go)
 	status     *widget.Label
+	viewing    *widget.Label // which source and message are shown (sources.go)
 	progress   *widget.ProgressBarInfinite
 	cancelBtn  *widget.Button
 	sup        supportState       // search count, summary groups (support.go)
@@ -149,25 +153,7 @@ func newUI(a fyne.App, w fyne.Window, do func(func())) *UI {
 func (u *UI) Show() { u.win.Resize(fyne.NewSize(1280, 800)) }
 
 func (u *UI) build() fyne.CanvasObject {
-	u.sourceList = widget.NewList(
-		func() int { return len(u.sources) + 1 },
-		func() fyne.CanvasObject { return widget.NewLabel("source name here") },
-		func(i widget.ListItemID, o fyne.CanvasObject) {
-			l := o.(*widget.Label)
-			if i == 0 {
-				l.SetText("All messages")
-				return
-			}
-			l.SetText(u.sourceLabel(u.sources[i-1]))
-		})
-	u.sourceList.OnSelected = func(i widget.ListItemID) {
-		u.source = ""
-		if i > 0 {
-			u.source = u.sources[i-1]
-			u.openFolder(u.source, nil)
-		}
-		u.refilter()
-	}
+	u.sourceList = u.newSourceList()
 
 	u.table = newMessageTable(u)
 	u.view = newMessageView(u)
@@ -176,9 +162,10 @@ func (u *UI) build() fyne.CanvasObject {
 	search := widget.NewEntry()
 	u.search = search
 	search.SetPlaceHolder("Search from, subject, domain…")
-	search.OnChanged = func(s string) { u.query = strings.ToLower(s); u.refilter() }
-	filter := widget.NewSelect(filterNames, func(s string) { u.filter = s; u.refilter() })
+	search.OnChanged = func(s string) { u.query = strings.ToLower(s); u.refilterTop() }
+	filter := widget.NewSelect(filterNames, func(s string) { u.filter = s; u.refilterTop() })
 	filter.SetSelected(filterNames[0])
+	u.filterSel = filter
 
 	open := widget.NewButton("Open…", u.openDialog)
 	paste := widget.NewButton("Paste headers…", u.pasteDialog)
@@ -187,23 +174,31 @@ func (u *UI) build() fyne.CanvasObject {
 	keys := widget.NewButton("Keys…", u.keysDialog)
 	account := widget.NewButton("Add account…", u.addAccountDialog)
 	present := widget.NewButton("Present", u.startPresentation)
-	top := container.NewBorder(nil, nil, container.NewHBox(open, paste, account, export, present, keys, settings), filter, search)
+	buttons := container.NewHBox(open, paste, account, export, present, keys, settings)
+	searchRow := container.NewBorder(nil, nil, nil, filter, search)
+	wideTop := container.NewBorder(nil, nil, buttons, nil, searchRow)
+	narrowTop := container.NewVBox(buttons, searchRow)
+	top := container.NewStack(wideTop)
 
 	u.status = widget.NewLabel("")
 	u.progress = widget.NewProgressBarInfinite()
 	u.progress.Hide()
 	u.cancelBtn = widget.NewButton("Cancel", u.cancelAll)
 	u.cancelBtn.Hide()
-	bottom := container.NewBorder(nil, nil, nil, container.NewHBox(u.progress, u.cancelBtn), u.status)
+	u.viewing = widget.NewLabel("")
+	u.viewing.TextStyle = fyne.TextStyle{Bold: true}
+	bottom := container.NewBorder(nil, nil, u.viewing, container.NewHBox(u.progress, u.cancelBtn), u.status)
 
 	listAndView := container.NewVSplit(u.listPane(), u.view.content)
 	listAndView.Offset = 0.35
 	u.viewSplit = listAndView
 	main := container.NewHSplit(u.sourceList, listAndView)
 	main.Offset = 0.16
+	u.main = main
 	u.reports = newReportsView(u)
 	u.mainTabs = container.NewAppTabs(container.NewTabItem("Messages", main), container.NewTabItem("Reports", u.reports.content))
-	return container.NewBorder(top, bottom, nil, nil, u.mainTabs)
+	lay := &adaptive{main: main, list: listAndView, top: top, wide: wideTop, narrow: narrowTop}
+	return container.New(lay, minSized(minWindow), container.NewBorder(top, bottom, nil, nil, u.mainTabs))
 }
 
 // startDemo loads the embedded demo mailbox.
@@ -497,6 +492,7 @@ func (u *UI) sourceLabel(name string) string {
 func (u *UI) selectEntry(e *entry) {
 	u.selected = e
 	u.view.show(e)
+	u.showViewing()
 }
 
 // openDialog opens .eml and .mbox files, and reports (.xml, .gz, .zip,
@@ -515,20 +511,17 @@ func (u *UI) openDialog() {
 		u.openPath(path)
 	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".eml", ".mbox", ".mbx", ".txt", ".msg", ".xml", ".gz", ".zip", ".json", ""}))
+	d.Resize(dialogSize(u.win))
 	d.Show()
 }
 
+// openPath opens a file: reports go to the Reports view, the rest (and
+// evidence bundles) to the message list.
 func (u *UI) openPath(path string) {
 	if u.reports.route(path, func() { u.openMessages(path) }) {
 		return // a report: the Reports view
 	}
 	u.openMessages(path)
-}
-
-func (u *UI) openMessages(path string) {
-	u.mainTabs.SelectIndex(0)
-	u.focusNext = baseName(path)
-	u.startLoad(baseName(path), func(ctx context.Context, l *loader) { l.loadFile(ctx, path) }, nil)
 }
 
 // dropped opens files dropped onto the window.

@@ -489,9 +489,9 @@ func TestPGPNotification(t *testing.T) {
 		t.Errorf("the DKIM cross-check is not shown:\n%s", richText(p.status))
 	}
 	// The Body tab never shows the decrypted text: only a pointer to the PGP tab.
-	waitFor(t, u, "the body", func() bool { return strings.Contains(u.view.body.Text, "encrypted") })
-	if strings.Contains(u.view.body.Text, "logged in") || !strings.Contains(u.view.body.Text, "encrypted") {
-		t.Errorf("Body tab: %q", u.view.body.Text)
+	waitFor(t, u, "the body", func() bool { return strings.Contains(richText(u.view.body), "encrypted") })
+	if strings.Contains(richText(u.view.body), "logged in") || !strings.Contains(richText(u.view.body), "encrypted") {
+		t.Errorf("Body tab: %q", richText(u.view.body))
 	}
 }
 

@@ -34,7 +34,7 @@ type messageView struct {
 	pgp      *pgpView
 	claims   *widget.RichText
 	headers  *widget.RichText
-	body     *widget.Label
+	body     *widget.RichText
 	bodyNote *widget.Label
 	evidence *widget.Label // ui/evidence.go
 	whatIf   *whatIfPanel  // ui/whatif.go
@@ -67,9 +67,8 @@ func newMessageView(u *UI) *messageView {
 	v.claims.Wrapping = fyne.TextWrapWord
 	v.headers = widget.NewRichText()
 	v.headers.Wrapping = fyne.TextWrapBreak
-	v.body = widget.NewLabel("")
+	v.body = widget.NewRichText()
 	v.body.Wrapping = fyne.TextWrapWord
-	v.body.TextStyle = fyne.TextStyle{Monospace: true}
 	v.bodyNote = widget.NewLabel("Shown as plain text: HTML is converted to text and nothing remote is ever loaded.")
 	v.bodyNote.Importance = widget.LowImportance
 	v.tabs = container.NewAppTabs(
@@ -111,6 +110,7 @@ func (v *messageView) show(e *entry) {
 		// A new message starts at the top of its path and steps.
 		v.pathScr.ScrollToTop()
 		v.stepsScr.ScrollToTop()
+		scrollToTop(v.tabs) // another message is read from its top
 	}
 	v.entry = e
 	if e.note != "" {
@@ -237,13 +237,13 @@ func (v *messageView) tapNode(i int) {
 // disk, for a file) and parsing its MIME run off the UI goroutine.
 func (v *messageView) showRaw(e *entry, r *inspect.Report) {
 	showText(v.headers, "Reading the message…")
-	v.body.SetText("")
+	showText(v.body, "")
 	go func() {
 		raw, err := e.load()
 		var segs []widget.RichTextSegment
-		var body string
+		var body []widget.RichTextSegment
 		if err == nil {
-			segs, body = headerSegments(raw, r), bodyText(raw)
+			segs, body = headerSegments(raw, r), bodySegments(raw, r)
 		}
 		v.u.post(func() {
 			if v.entry != e {
@@ -251,12 +251,13 @@ func (v *messageView) showRaw(e *entry, r *inspect.Report) {
 			}
 			if err != nil {
 				showText(v.headers, "Could not read the message again: "+err.Error())
-				v.body.SetText("")
+				showText(v.body, "")
 				return
 			}
 			v.headers.Segments = segs
 			v.headers.Refresh()
-			v.body.SetText(body)
+			v.body.Segments = body
+			v.body.Refresh()
 		})
 	}()
 }

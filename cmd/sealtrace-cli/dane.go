@@ -15,6 +15,7 @@ import (
 	"github.com/sealtrace/sealtrace/internal/safetext"
 	"github.com/sealtrace/sealtrace/pgp"
 	"github.com/sealtrace/sealtrace/pipeline"
+	"github.com/sealtrace/sealtrace/trace"
 )
 
 // runDane looks up the OpenPGP keys of addresses through DANE (RFC 7929)
@@ -90,14 +91,23 @@ func runDane(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(out, "\n  %s\n", t(r.QName))
 		for _, s := range r.Steps {
-			fmt.Fprintf(out, "  - %s: %s\n", s.Result, t(s.What))
+			fmt.Fprintf(out, "  - %s: %s\n", stepWord(s), t(s.What))
 		}
 		if w := res.WKD; w != nil {
 			fmt.Fprintf(out, "  WKD: %s %s %s\n", w.Status, w.KeyFingerprint, t(w.Error))
 			for _, s := range w.Steps {
-				fmt.Fprintf(out, "  - %s: %s\n", s.Result, t(s.What))
+				fmt.Fprintf(out, "  - %s: %s\n", stepWord(s), t(s.What))
 			}
 		}
 	}
 	return code
+}
+
+// stepWord is a step's result word, or, for a step without one, its kind
+// (info, ok …): a step that only tells something never shows a result word.
+func stepWord(s trace.Step) string {
+	if s.Result != "" {
+		return s.Result
+	}
+	return trace.KindOf(s)
 }
