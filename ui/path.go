@@ -149,7 +149,7 @@ func buildPath(r *inspect.Report) *pathModel {
 	recv := &m.nodes[len(m.nodes)-1]
 	recv.key, recv.kind = "receiver", "receiver"
 	recv.title = "Receiver " + recv.title
-	recv.subtitle = fmt.Sprintf("Checks SPF for %s (MAIL FROM %s) and verifies the seals.", orDash(r.SPF.IP), orDash(r.SPF.Domain))
+	recv.subtitle = spfWords(r.SPF) + "; it verifies the seals."
 	recv.badges = append(recv.badges, badge{text: "SPF " + strings.ToUpper(orDash(r.SPF.Result)), result: r.SPF.Result, quiz: true})
 	for _, d := range r.DKIM {
 		recv.badges = append(recv.badges, badge{text: "DKIM " + orDash(d.Domain) + " " + strings.ToUpper(orDash(d.Result)), result: d.Result, quiz: true})

@@ -164,16 +164,6 @@ func hasLabel(o fyne.CanvasObject, sub string) bool {
 	return found
 }
 
-func labelWith(o fyne.CanvasObject, sub string) *widget.Label {
-	var found *widget.Label
-	walkObjects(o, func(c fyne.CanvasObject) {
-		if l, ok := c.(*widget.Label); ok && found == nil && strings.Contains(l.Text, sub) {
-			found = l
-		}
-	})
-	return found
-}
-
 // The DNS tab tells NXDOMAIN, SERVFAIL, a timeout and an unreachable
 // server apart, in words and in colour, for messages inspected against
 // real servers on loopback; it names the source; Copy puts a record on
