@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -263,4 +264,27 @@ func TestDemoKeepsItsKeys(t *testing.T) {
 			t.Errorf("the demo's notification is not decrypted with a key file in the settings: %+v", e.report.PGP)
 		}
 	})
+}
+
+// Ctrl+R shows the Reports tab and Ctrl+M the Messages tab: a lesson that
+// ends on the reports needs no mouse.
+func TestReportsTabShortcut(t *testing.T) {
+	u, _ := newTestUI(t)
+	press := func(k fyne.KeyName) {
+		u.postAndWait(func() {
+			u.win.Canvas().(interface{ TypedShortcut(fyne.Shortcut) }).TypedShortcut(
+				&desktop.CustomShortcut{KeyName: k, Modifier: fyne.KeyModifierShortcutDefault})
+		})
+	}
+	var got int
+	press(fyne.KeyR)
+	u.postAndWait(func() { got = u.mainTabs.SelectedIndex() })
+	if got != 1 {
+		t.Errorf("Ctrl+R shows main tab %d, want 1 (Reports)", got)
+	}
+	press(fyne.KeyM)
+	u.postAndWait(func() { got = u.mainTabs.SelectedIndex() })
+	if got != 0 {
+		t.Errorf("Ctrl+M shows main tab %d, want 0 (Messages)", got)
+	}
 }

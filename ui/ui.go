@@ -330,6 +330,10 @@ func (u *UI) addShortcuts(c fyne.Canvas) {
 	mod := fyne.KeyModifierShortcutDefault
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, func(fyne.Shortcut) { u.focusSearch() })
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyP, Modifier: mod}, func(fyne.Shortcut) { u.startPresentation() })
+	// Ctrl+M and Ctrl+R switch between the Messages and Reports tabs, so a
+	// lesson runs from the keyboard alone.
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: mod}, func(fyne.Shortcut) { u.mainTabs.SelectIndex(0) })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyR, Modifier: mod}, func(fyne.Shortcut) { u.mainTabs.SelectIndex(1) })
 	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5, fyne.Key6} {
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: mod}, func(fyne.Shortcut) { u.showTab(i) })
 	}
