@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -85,6 +86,16 @@ func (v *reportsView) readIMAP(s savedAccount, folder string, done chan struct{}
 	u.status.SetText("Reading the reports in " + where + "…")
 	pass := u.openpgp.passphrase
 	cache := u.accounts.cache
+	// Failure reports have no report id (Key is empty): one read from a
+	// folder before is known by where it was, its message's IMAP URL with
+	// UIDVALIDITY and UID, so that reading the folder again neither shows
+	// it twice nor inspects its message again.
+	known := map[string]bool{}
+	for k := range v.seen {
+		if strings.HasPrefix(k, imapSeenPrefix) {
+			known[k] = true
+		}
+	}
 	go func() {
 		defer cancel()
 		var lrs []*loadedReport
@@ -94,7 +105,9 @@ func (v *reportsView) readIMAP(s savedAccount, folder string, done chan struct{}
 		if err == nil {
 			res, err = reports.FromIMAP(ctx, a, folder, mailbox.ReportOptions{Cache: cache}, reports.Limits{})
 		}
+		canceled := ctx.Err() != nil // before the deferred cancel
 		if res != nil {
+			res.Reports = slices.DeleteFunc(res.Reports, func(r *reports.Report) bool { return known[imapSeenKey(r)] })
 			var eng *pipeline.Engine
 			for _, r := range res.Reports {
 				if r.Failure != nil && eng == nil {
@@ -109,10 +122,21 @@ func (v *reportsView) readIMAP(s savedAccount, folder string, done chan struct{}
 				u.progress.Hide()
 				u.cancelBtn.Hide()
 			}
+			var fresh []*loadedReport
+			for _, lr := range lrs {
+				if k := imapSeenKey(lr.r); k != "" {
+					if v.seen[k] {
+						continue
+					}
+					v.seen[k] = true
+				}
+				fresh = append(fresh, lr)
+			}
 			before := len(v.loaded)
+			lrs = fresh
 			v.add(lrs, problems, len(lrs) > 0)
 			added := len(v.loaded) - before
-			msg := fmt.Sprintf("%s: %s read, %d new", where, plural(len(lrs), "report"), added)
+			msg := fmt.Sprintf("%s: %s", where, plural(added, "new report"))
 			if res != nil && res.Folder != nil {
 				cached := 0
 				for _, p := range res.Folder.Parts {
@@ -120,15 +144,15 @@ func (v *reportsView) readIMAP(s savedAccount, folder string, done chan struct{}
 						cached++
 					}
 				}
-				msg += fmt.Sprintf(" (%d from the cache, %d fetched)", cached, len(res.Folder.Parts)-cached)
+				msg += fmt.Sprintf(" (%d report parts in the folder: %d from the cache, %d fetched)", len(res.Folder.Parts), cached, len(res.Folder.Parts)-cached)
 			}
 			if err != nil {
-				words := imapErrorWords(err, ctx.Err() != nil)
+				words := imapErrorWords(err, canceled)
 				msg = where + ": " + words
 				if len(lrs) > 0 {
 					msg += fmt.Sprintf(" (%s read before that)", plural(len(lrs), "report"))
 				}
-				if ctx.Err() == nil {
+				if !canceled {
 					dialog.ShowError(errors.New(reportText(msg, 400)), u.win)
 				}
 			}
@@ -160,4 +184,15 @@ func imapErrorWords(err error, canceled bool) string {
 		return fmt.Sprintf("the server's certificate is not trusted (%v); add the account again to pin it if you know it is your server's.", ce.Err)
 	}
 	return "the folder could not be read: " + err.Error()
+}
+
+const imapSeenPrefix = "imap\x00"
+
+// imapSeenKey names a failure report read from IMAP by its message's
+// location; "" for the others (their Key dedups them).
+func imapSeenKey(r *reports.Report) string {
+	if r.Key() != "" || !strings.HasPrefix(r.Source, "imap://") {
+		return ""
+	}
+	return imapSeenPrefix + r.Source
 }
