@@ -213,7 +213,9 @@ func TestReportsFromIMAPFolder(t *testing.T) {
 
 	readThroughDialog(t, u, "Reports")
 	session := newIMAPSession(t, d, listed)
-	waitFor(t, u, "the folder's reports", func() bool { return len(u.running) == 0 && strings.Contains(u.status.Text, "new report") })
+	waitFor(t, u, "the folder's reports", func() bool {
+		return len(u.running) == 0 && strings.Contains(u.status.Text, "report parts in the folder")
+	})
 
 	u.postAndWait(func() {
 		if n := len(u.reports.loaded) - loadedBefore; n != 4 {
@@ -262,13 +264,14 @@ func TestReportsFromIMAPFolder(t *testing.T) {
 	readThroughDialog(t, u, "Reports")
 	session = newIMAPSession(t, d, listed)
 	waitFor(t, u, "the second read", func() bool {
-		return len(u.running) == 0 && strings.Contains(u.status.Text, "0 new reports")
+		// The status said "Reading…" from the tap on.
+		return len(u.running) == 0 && strings.Contains(u.status.Text, "report parts in the folder")
 	})
 	u.postAndWait(func() {
 		if n := len(u.reports.loaded) - loadedBefore; n != 4 {
 			t.Errorf("after a second read %d reports, want still 4", n)
 		}
-		if !strings.Contains(u.status.Text, "4 from the cache, 0 fetched") {
+		if !strings.Contains(u.status.Text, "0 new reports") || !strings.Contains(u.status.Text, "4 from the cache, 0 fetched") {
 			t.Errorf("status: %q", u.status.Text)
 		}
 	})
