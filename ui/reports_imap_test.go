@@ -2,12 +2,14 @@ package ui
 
 import (
 	"encoding/base64"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -310,4 +312,68 @@ func TestReportsFromIMAPFolder(t *testing.T) {
 		return len(u.running) == 0 && strings.Contains(u.status.Text, "rejected the user name or password")
 	})
 	dismiss()
+}
+
+// Reading a folder runs off the UI goroutine with the status bar's
+// progress and Cancel: against a server that accepts and never answers,
+// Cancel ends the read at once, says so, and shows no error dialog.
+func TestReportsFromIMAPCancel(t *testing.T) {
+	u := newReportsUI(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // never a greeting
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	acct := savedAccount{Server: ln.Addr().String(), Security: mailbox.Plaintext, Username: "alice"}
+	u.accounts.creds = &mailbox.Memory{}
+	u.accounts.cache = &mailbox.Cache{Dir: t.TempDir(), MaxBytes: 1 << 20}
+	u.postAndWait(func() {
+		u.saveAccount(acct) // not addAccount: its folder listing would wait on the silent server too
+		if err := u.accounts.creds.Set(acct.key(), "secret"); err != nil {
+			t.Error(err)
+		}
+	})
+	readThroughDialog(t, u, "INBOX")
+	u.postAndWait(func() {
+		if !u.progress.Visible() || !u.cancelBtn.Visible() || len(u.running) != 1 {
+			t.Errorf("while reading: progress %v, Cancel %v, %d running", u.progress.Visible(), u.cancelBtn.Visible(), len(u.running))
+		}
+		if !strings.HasPrefix(u.status.Text, "Reading the reports in alice@") {
+			t.Errorf("status while reading: %q", u.status.Text)
+		}
+	})
+	waitFor(t, u, "the connection to the silent server", func() bool { mu.Lock(); defer mu.Unlock(); return len(held) == 1 })
+	u.postAndWait(func() { test.Tap(u.cancelBtn) })
+	waitFor(t, u, "the read to end", func() bool { return len(u.running) == 0 })
+	u.postAndWait(func() {
+		if !strings.Contains(u.status.Text, "canceled") {
+			t.Errorf("status after Cancel: %q", u.status.Text)
+		}
+		if u.progress.Visible() || u.cancelBtn.Visible() {
+			t.Error("the progress bar or Cancel is still shown")
+		}
+		if txt := overlayTexts(u.win); txt != "" {
+			t.Errorf("a dialog after Cancel: %q", txt)
+		}
+	})
 }
