@@ -133,7 +133,7 @@ func newReportsView(u *UI) *reportsView {
 	v.empty = widget.NewLabel(emptyText)
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.right.Hide()
-	split := container.NewHSplit(v.domainList, container.NewStack(v.empty, v.right))
+	split := container.NewHSplit(container.NewBorder(v.imapButton(), nil, nil, nil, v.domainList), container.NewStack(v.empty, v.right))
 	split.Offset = 0.18
 	v.content = split
 	return v
