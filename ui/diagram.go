@@ -382,6 +382,11 @@ func drawNode(b *builder, n pathNode, r nodeBox, i int, st sceneState, c sceneCo
 	ip := 0.6 * s
 	x, y, w, h := r.Position.X, r.Position.Y, r.Size.Width, r.Size.Height
 	border := nodeBorder(n, c)
+	if !lit || (st.quiz && !st.revealed[i]) {
+		// The border's colour is the node's verdict: a node not reached
+		// yet, or whose verdict the quiz hides, must not give it away.
+		border = c.muted
+	}
 	fg := c.fg
 	if !lit {
 		border, fg = fade(border), fade(fg)

@@ -1,0 +1,74 @@
+package ui
+
+import (
+	"image/color"
+	"testing"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/sealtrace/sealtrace/inspect"
+)
+
+// nodeStrokes is the border colour (without its alpha) of each node box in
+// the presentation's picture as last drawn.
+func nodeStrokes(u *UI, p *presenter) map[int]color.NRGBA {
+	out := map[int]color.NRGBA{}
+	u.postAndWait(func() {
+		for _, pr := range p.diagram.last.prims {
+			if _, seen := out[pr.node]; seen || pr.kind != primRect || pr.radius != 8 || pr.node < 0 {
+				continue
+			}
+			c := color.NRGBAModel.Convert(pr.stroke).(color.NRGBA)
+			c.A = 0xff
+			out[pr.node] = c
+		}
+	})
+	return out
+}
+
+// isVerdictColour tells whether c is the colour of a pass, a fail or a
+// warning.
+func isVerdictColour(c color.NRGBA) bool {
+	for _, r := range []string{inspect.Pass, inspect.Fail, inspect.SoftFail} {
+		if resultColour(r) == color.Color(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// Found by trying the app as a trainer: in the quiz the receiver's box was
+// drawn with a red border while its badge said "SPF: ?", and the decision's
+// box was red before Enter, so the class read the answer off the colour. A
+// node the presentation has not reached was drawn in a faint red or green
+// too. The border keeps the verdict's colour only once it may be seen.
+func TestPresentationQuizBorderHidesVerdict(t *testing.T) {
+	u, _ := newTestUI(t)
+	selectDemo(t, u, "list-footer-arc-rescue")
+	u.postAndWait(u.startPresentation)
+	p := u.present
+	t.Cleanup(func() { u.postAndWait(u.stopPresentation) })
+	last := len(p.model.nodes) - 1
+
+	// Not reached yet: no verdict colour on the later boxes.
+	for i, c := range nodeStrokes(u, p) {
+		if i > 0 && isVerdictColour(c) {
+			t.Errorf("at the first step node %d (%s), not reached, has the border %v", i, p.model.nodes[i].title, c)
+		}
+	}
+	press(u, fyne.KeyEnd)
+	if c := nodeStrokes(u, p)[last]; !isVerdictColour(c) {
+		t.Fatalf("without the quiz the decision's border %v is not a verdict colour: the test shows nothing", c)
+	}
+	press(u, fyne.KeyQ)
+	press(u, fyne.KeyEnd)
+	for i, c := range nodeStrokes(u, p) {
+		if isVerdictColour(c) {
+			t.Errorf("in the quiz node %d (%s), not revealed, has the border %v", i, p.model.nodes[i].title, c)
+		}
+	}
+	press(u, fyne.KeyReturn)
+	if c := nodeStrokes(u, p)[last]; !isVerdictColour(c) {
+		t.Errorf("after Enter the decision's border %v does not show its verdict", c)
+	}
+}
