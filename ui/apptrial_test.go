@@ -72,3 +72,47 @@ func TestPresentationQuizBorderHidesVerdict(t *testing.T) {
 		t.Errorf("after Enter the decision's border %v does not show its verdict", c)
 	}
 }
+
+// The seals drawn on the arrows tell the same verdicts: a red, struck "D"
+// on the arrow into the receiver is its DKIM fail. In the quiz, and before
+// the presentation reaches a node, the seal into it is drawn but its
+// state is not told.
+func TestPresentationQuizSealsHideVerdict(t *testing.T) {
+	u, _ := newTestUI(t)
+	selectDemo(t, u, "list-footer-arc-rescue")
+	u.postAndWait(u.startPresentation)
+	p := u.present
+	t.Cleanup(func() { u.postAndWait(u.stopPresentation) })
+	// chips counts the seal circles drawn in a verdict colour on arrows
+	// into nodes not yet reached or revealed, and all broken ones.
+	chips := func(hidden func(node int) bool) (told, broken int) {
+		u.postAndWait(func() {
+			for _, pr := range p.diagram.last.prims {
+				if pr.kind != primCircle || pr.node < 0 {
+					continue
+				}
+				c := color.NRGBAModel.Convert(pr.fill).(color.NRGBA)
+				c.A = 0xff
+				if c == resultColour(inspect.Fail) {
+					broken++
+				}
+				if hidden(pr.node) && (isVerdictColour(c) || c == arcColour) {
+					told++
+				}
+			}
+		})
+		return told, broken
+	}
+	if told, _ := chips(func(n int) bool { return n > 0 }); told > 0 {
+		t.Errorf("at the first step %d seals on arrows not reached show their state", told)
+	}
+	press(u, fyne.KeyEnd)
+	if _, broken := chips(func(int) bool { return false }); broken == 0 {
+		t.Fatal("without the quiz no broken seal is drawn: the test shows nothing")
+	}
+	press(u, fyne.KeyQ)
+	press(u, fyne.KeyEnd)
+	if told, _ := chips(func(n int) bool { return !p.revealed[n] }); told > 0 {
+		t.Errorf("in the quiz %d seals into unrevealed nodes show their state", told)
+	}
+}
