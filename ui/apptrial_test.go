@@ -2,9 +2,12 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
 
 	"github.com/sealtrace/sealtrace/inspect"
 )
@@ -114,5 +117,50 @@ func TestPresentationQuizSealsHideVerdict(t *testing.T) {
 	press(u, fyne.KeyEnd)
 	if told, _ := chips(func(n int) bool { return !p.revealed[n] }); told > 0 {
 		t.Errorf("in the quiz %d seals into unrevealed nodes show their state", told)
+	}
+}
+
+// Found by trying the app: after Settings → Text size 150%, the list showed
+// some rows at the new size and some at the old (a cell kept the size it
+// was made with), and the Date column kept its width, so a larger date ran
+// into the From column. Every date cell follows the setting and fits its
+// column.
+func TestListFollowsTextSize(t *testing.T) {
+	u, _ := newTestUI(t)
+	t.Cleanup(func() {
+		u.postAndWait(func() { u.app.Preferences().SetInt(prefTextScale, 100); applyTheme(u.app) })
+	})
+	dates := func() []*canvas.Text {
+		var out []*canvas.Text
+		walkObjects(u.table, func(o fyne.CanvasObject) {
+			if txt, ok := o.(*canvas.Text); ok && o.Visible() && len(txt.Text) == len("2006-01-02 15:04") && strings.Count(txt.Text, "-") == 2 {
+				out = append(out, txt)
+			}
+		})
+		return out
+	}
+	u.postAndWait(func() {
+		if len(dates()) < 3 {
+			t.Fatalf("%d date cells shown before the change", len(dates()))
+		}
+	})
+	for _, pc := range []int{150, 200} {
+		u.postAndWait(func() { u.app.Preferences().SetInt(prefTextScale, pc); applyTheme(u.app) })
+		u.postAndWait(func() {
+			want := theme.TextSize()
+			ds := dates()
+			if len(ds) < 3 {
+				t.Fatalf("%d%%: %d date cells shown", pc, len(ds))
+			}
+			for _, d := range ds {
+				if d.TextSize != want {
+					t.Errorf("%d%%: the date %s is drawn at %.1f, the text size is %.1f", pc, d.Text, d.TextSize, want)
+				}
+				need := fyne.MeasureText(d.Text, want, d.TextStyle).Width + 2*theme.Padding()
+				if need > u.table.widths[0] {
+					t.Errorf("%d%%: the date %s needs %.0f, its column is %.0f wide", pc, d.Text, need, u.table.widths[0])
+				}
+			}
+		})
 	}
 }
