@@ -164,3 +164,25 @@ func TestListFollowsTextSize(t *testing.T) {
 		})
 	}
 }
+
+// Found by trying the app: after F5 and Escape the window stayed the size of
+// the screen (1920x1080, from 1280x800). Fyne's GLFW driver records the full
+// screen's size as the window's own when the theme changes while it is full
+// screen (presentation mode's larger text), and leaving full screen goes
+// back to that. The test window does not go full screen, so the test grows
+// it as the driver does.
+func TestPresentationLeavesWindowItsSize(t *testing.T) {
+	u, w := newTestUI(t)
+	before := w.Canvas().Size()
+	press(u, fyne.KeyF5)
+	if u.present == nil {
+		t.Fatal("F5 did not start presentation mode")
+	}
+	u.postAndWait(func() { w.Resize(fyne.NewSize(1920, 1080)) })
+	press(u, fyne.KeyEscape)
+	u.postAndWait(func() {
+		if got := w.Canvas().Size(); got != before {
+			t.Errorf("after the presentation the window is %v, before it %v", got, before)
+		}
+	})
+}
