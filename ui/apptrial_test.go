@@ -7,6 +7,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
 	"github.com/sealtrace/sealtrace/inspect"
@@ -183,6 +185,38 @@ func TestPresentationLeavesWindowItsSize(t *testing.T) {
 	u.postAndWait(func() {
 		if got := w.Canvas().Size(); got != before {
 			t.Errorf("after the presentation the window is %v, before it %v", got, before)
+		}
+	})
+}
+
+// Found by trying the app: at 1280x800 the Run what-if button is below the
+// fold, and so is its answer; pressing it changed nothing in view, so it
+// looked as if it did nothing. The answer is scrolled into view.
+func TestWhatIfResultInView(t *testing.T) {
+	u, w := newTestUI(t)
+	u.postAndWait(func() { w.Resize(fyne.NewSize(1280, 800)) })
+	u.postAndWait(func() { u.selectEntry(u.entryByDemo(t, "all-pass-rsa")) })
+	p := u.view.whatIf
+	u.postAndWait(func() {
+		for _, it := range u.view.tabs.Items {
+			if it.Text == "What-if" {
+				u.view.tabs.Select(it)
+			}
+		}
+		p.forward.SetSelected("through a list, no ARC")
+	})
+	scroll := p.content.(*container.Scroll)
+	u.postAndWait(func() {
+		if scroll.Size().Height <= 0 || scroll.Content.MinSize().Height <= scroll.Size().Height {
+			t.Fatalf("the panel (%v, content %v) does not scroll at this size: the test shows nothing", scroll.Size(), scroll.Content.MinSize())
+		}
+	})
+	u.postAndWait(func() { test.Tap(p.run) })
+	waitFor(t, u, "the what-if result", func() bool { return strings.HasPrefix(p.result.Text, "WHAT-IF") })
+	u.postAndWait(func() {
+		top := p.result.Position().Y
+		if top < scroll.Offset.Y || top+40 > scroll.Offset.Y+scroll.Size().Height {
+			t.Errorf("the result starts at %.0f; the panel shows %.0f to %.0f", top, scroll.Offset.Y, scroll.Offset.Y+scroll.Size().Height)
 		}
 	})
 }
