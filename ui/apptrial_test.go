@@ -220,3 +220,23 @@ func TestWhatIfResultInView(t *testing.T) {
 		}
 	})
 }
+
+// Found by trying the app at 700x500: the status bar's sentence ran off the
+// right edge ("…inspected in 166m"), and being one line it set how narrow
+// the window may be. It wraps instead, so the whole sentence shows.
+func TestStatusBarWrapsInNarrowWindow(t *testing.T) {
+	u, w := newTestUI(t)
+	u.postAndWait(func() {
+		u.status.SetText("Demo mailbox: 15 messages inspected in 166ms; DNS: the server 192.0.2.53:53 did not answer (using offline zones: nothing resolves)")
+		w.Resize(fyne.NewSize(700, 500))
+	})
+	u.postAndWait(func() {
+		if got := w.Content().MinSize().Width; got > 700 {
+			t.Errorf("the window needs %.0f wide for its status bar", got)
+		}
+		end := u.status.Position().X + u.status.Size().Width
+		if min := u.status.MinSize(); min.Width > u.status.Size().Width+1 {
+			t.Errorf("the status needs %.0f wide, it has %.0f (ends at %.0f)", min.Width, u.status.Size().Width, end)
+		}
+	})
+}
