@@ -287,7 +287,9 @@ func layoutPath(m *pathModel, w, s float32, st sceneState, c sceneColours) scene
 			} else {
 				b.arrow(gx+0.2*s, ay, x-0.15*s, ay, ec, i)
 			}
-			drawChips(b, e.seals, gx+0.3*s, y+0.2*s, gap-0.6*s, s, lit(i), i)
+			// Whether a seal survived a stretch is the DKIM or ARC verdict at
+			// the node it leads to: hidden with that node's.
+			drawChips(b, e.seals, gx+0.3*s, y+0.2*s, gap-0.6*s, s, lit(i), !lit(i) || (st.quiz && !st.revealed[i]), i)
 			b.text(e.label, gx+0.3*s, ay+0.3*s, gap-0.6*s, tiny, false, col(i, c.fg), i)
 		}
 		for i := first; i < last; i++ {
@@ -382,6 +384,11 @@ func drawNode(b *builder, n pathNode, r nodeBox, i int, st sceneState, c sceneCo
 	ip := 0.6 * s
 	x, y, w, h := r.Position.X, r.Position.Y, r.Size.Width, r.Size.Height
 	border := nodeBorder(n, c)
+	if !lit || (st.quiz && !st.revealed[i]) {
+		// The border's colour is the node's verdict: a node not reached
+		// yet, or whose verdict the quiz hides, must not give it away.
+		border = c.muted
+	}
 	fg := c.fg
 	if !lit {
 		border, fg = fade(border), fade(fg)
@@ -431,7 +438,7 @@ func chipLines(n int, w, s float32) int {
 // drawChips draws the seals a stretch carries: a filled circle per seal,
 // "D" for DKIM and "A" for ARC, green when intact, red and struck through
 // when broken.
-func drawChips(b *builder, seals []sealMark, x, y, w, s float32, lit bool, node int) {
+func drawChips(b *builder, seals []sealMark, x, y, w, s float32, lit, hide bool, node int) {
 	per := max(1, int(w/(1.3*s)))
 	ordered := make([]sealMark, 0, len(seals))
 	for _, k := range []string{"dkim", "arc"} {
@@ -445,17 +452,22 @@ func drawChips(b *builder, seals []sealMark, x, y, w, s float32, lit bool, node 
 	for i, m := range ordered {
 		cx := x + r + float32(i%per)*1.3*s
 		cy := y + r + float32(i/per)*1.3*s
-		drawChip(b, m, cx, cy, r, lit, node)
+		drawChip(b, m, cx, cy, r, lit, hide, node)
 	}
 }
 
-func drawChip(b *builder, m sealMark, cx, cy, r float32, lit bool, node int) {
+// hide draws the seal grey and whole: there, but its state not told.
+func drawChip(b *builder, m sealMark, cx, cy, r float32, lit, hide bool, node int) {
 	fill := resultColour(inspect.Pass)
 	letter := "D"
 	if m.kind == "arc" {
 		fill, letter = arcColour, "A"
 	}
-	if !m.intact {
+	broken := !m.intact && !hide
+	switch {
+	case hide:
+		fill = resultColour(inspect.None)
+	case broken:
 		fill = resultColour(inspect.Fail)
 	}
 	if !lit {
@@ -466,7 +478,7 @@ func drawChip(b *builder, m sealMark, cx, cy, r float32, lit bool, node int) {
 	sz := r * 1.3
 	mm := measure(letter, sz, true)
 	b.prims = append(b.prims, prim{kind: primText, x: cx - mm.Width/2, y: cy - mm.Height/2, w: mm.Width, h: mm.Height, text: letter, size: sz, bold: true, fill: white, node: node})
-	if !m.intact {
+	if broken {
 		b.line(cx-r, cy+r, cx+r, cy-r, white, 2, node)
 	}
 }
@@ -479,11 +491,11 @@ func drawLegend(b *builder, x, y, w, s float32, c sceneColours) float32 {
 		text string
 	}{
 		{func(x, y float32) {
-			drawChip(b, sealMark{kind: "dkim", intact: true}, x+0.55*s, y+0.55*s, 0.55*s, true, -1)
+			drawChip(b, sealMark{kind: "dkim", intact: true}, x+0.55*s, y+0.55*s, 0.55*s, true, false, -1)
 		}, "DKIM seal intact"},
-		{func(x, y float32) { drawChip(b, sealMark{kind: "dkim"}, x+0.55*s, y+0.55*s, 0.55*s, true, -1) }, "DKIM seal broken (content changed)"},
+		{func(x, y float32) { drawChip(b, sealMark{kind: "dkim"}, x+0.55*s, y+0.55*s, 0.55*s, true, false, -1) }, "DKIM seal broken (content changed)"},
 		{func(x, y float32) {
-			drawChip(b, sealMark{kind: "arc", intact: true}, x+0.55*s, y+0.55*s, 0.55*s, true, -1)
+			drawChip(b, sealMark{kind: "arc", intact: true}, x+0.55*s, y+0.55*s, 0.55*s, true, false, -1)
 		}, "ARC seal (added by an intermediary)"},
 		{func(x, y float32) { b.line(x, y+0.55*s, x+1.8*s, y+0.55*s, resultColour(inspect.Pass), 4, -1) }, "aligned and passing: counts for DMARC"},
 		{func(x, y float32) { b.line(x, y+0.55*s, x+1.8*s, y+0.55*s, resultColour(inspect.SoftFail), 4, -1) }, "aligned, but the check failed"},

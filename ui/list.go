@@ -82,22 +82,36 @@ func (t *messageTable) TypedKey(ev *fyne.KeyEvent) {
 // any width the check columns stay in view and a wide window shows more of
 // each address and subject.
 func (t *messageTable) Resize(size fyne.Size) {
-	t.widths = columnWidths(size.Width)
+	t.setWidths(size.Width)
+	t.Table.Resize(size)
+}
+
+// Refresh follows a change of the text size (a theme change refreshes the
+// list at the same size): the columns are measured again.
+func (t *messageTable) Refresh() {
+	t.setWidths(t.Size().Width)
+	t.Table.Refresh()
+}
+
+func (t *messageTable) setWidths(total float32) {
+	t.widths = columnWidths(total)
 	for i, w := range t.widths {
 		t.SetColumnWidth(i, w)
 	}
-	t.Table.Resize(size)
 }
 
 // columnWidths shares a width among the columns: Date and the check columns
 // keep their width; From and Subject share what is left (3:4), never
 // narrower than minFrom and minSubject.
 func columnWidths(total float32) []float32 {
-	const minFrom, minSubject = 140, 170
+	// The widths are for the default text size; the text-size setting
+	// scales them with the text (a date at 150% is 150% as wide).
+	k := theme.TextSize() / theme.DefaultTheme().Size(theme.SizeNameText)
+	minFrom, minSubject := 140*k, 170*k
 	ws := make([]float32, len(columns))
 	fixed := float32(0)
 	for i, c := range columns {
-		ws[i] = c.width
+		ws[i] = c.width * k
 		if i != 1 && i != 2 {
 			fixed += c.width
 		}
@@ -127,6 +141,7 @@ func newMessageTable(u *UI) *messageTable {
 		bg.FillColor = color.Transparent
 		txt.Color = theme.Color(theme.ColorNameForeground)
 		txt.TextStyle = fyne.TextStyle{}
+		txt.TextSize = theme.TextSize() // a cell made before a text-size change keeps its old size otherwise
 		switch id.Col {
 		case 0:
 			txt.Text = ""
@@ -181,10 +196,7 @@ func newMessageTable(u *UI) *messageTable {
 		col := id.Col
 		b.OnTapped = func() { u.sortOn(col) }
 	}
-	t.widths = columnWidths(0)
-	for i, w := range t.widths {
-		t.SetColumnWidth(i, w)
-	}
+	t.setWidths(0)
 	t.OnSelected = func(id widget.TableCellID) {
 		if id.Row >= 0 && id.Row < len(u.shown) {
 			u.selRow, t.selCol = id.Row, id.Col

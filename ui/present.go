@@ -31,6 +31,7 @@ type presenter struct {
 	saved    fyne.CanvasObject            // the window's content before
 	savedKey func(*fyne.KeyEvent)         // its key handler
 	wasFull  bool                         // the window was full screen before
+	wasSize  fyne.Size                    // and its size
 	model    *pathModel                   // the message's diagram
 	title    string                       // its subject
 	steps    []presentStep                // every node's steps, in path order
@@ -91,6 +92,7 @@ func (u *UI) startPresentation() {
 	p.saved = u.win.Content()
 	p.savedKey = u.win.Canvas().OnTypedKey()
 	p.wasFull = u.win.FullScreen()
+	p.wasSize = u.win.Canvas().Size()
 	u.win.Canvas().Unfocus() // the keys go to the presentation, not a list or a field
 	u.win.SetContent(p.content)
 	u.win.Canvas().SetOnTypedKey(p.typedKey)
@@ -115,6 +117,12 @@ func (u *UI) stopPresentation() {
 	u.win.SetContent(p.saved)
 	u.win.Canvas().SetOnTypedKey(p.savedKey)
 	u.win.SetFullScreen(p.wasFull)
+	if !p.wasFull {
+		// Fyne's GLFW driver takes the screen's size for the window's own
+		// when the theme changes while it is full screen (RescaleContext),
+		// and leaving full screen would keep the window that large.
+		u.win.Resize(p.wasSize)
+	}
 }
 
 // typedKey is a presentation clicker's and a keyboard's keys.

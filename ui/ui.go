@@ -181,6 +181,7 @@ func (u *UI) build() fyne.CanvasObject {
 	top := container.NewStack(wideTop)
 
 	u.status = widget.NewLabel("")
+	u.status.Wrapping = fyne.TextWrapWord // a long status (an error) wraps rather than running off a narrow window
 	u.progress = widget.NewProgressBarInfinite()
 	u.progress.Hide()
 	u.cancelBtn = widget.NewButton("Cancel", u.cancelAll)

@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/sealtrace/sealtrace/inspect"
@@ -23,6 +24,7 @@ const recordedChoice = "as recorded"
 type whatIfPanel struct {
 	u       *UI
 	content fyne.CanvasObject
+	scroll  *container.Scroll // content: the form, Run, the result
 
 	adkim, aspf, policy, key, forward *widget.Select
 	testing, footer, lookups          *widget.Check
@@ -68,7 +70,8 @@ func newWhatIfPanel(u *UI) *whatIfPanel {
 		widget.NewFormItem("SPF", p.lookups),
 		widget.NewFormItem("More", p.extra),
 	)
-	p.content = container.NewVScroll(container.NewVBox(form, p.run, widget.NewSeparator(), p.result))
+	p.scroll = container.NewVScroll(container.NewVBox(form, p.run, widget.NewSeparator(), p.result))
+	p.content = p.scroll
 	return p
 }
 
@@ -123,30 +126,42 @@ func (p *whatIfPanel) start() {
 	e := p.entry
 	if e == nil || e.report == nil {
 		p.result.SetText("Select an inspected message first.")
+		p.showResult()
 		return
 	}
 	edits, err := pipeline.ParseEdits(p.edits())
 	if err != nil {
 		p.result.SetText(err.Error())
+		p.showResult()
 		return
 	}
 	if len(edits) == 0 {
 		p.result.SetText("Nothing is changed: choose at least one change.")
+		p.showResult()
 		return
 	}
 	p.gen++
 	gen := p.gen
 	x := e.evidence()
 	p.result.SetText("Running the what-if…")
+	p.showResult()
 	ctx := p.u.watchCtx
 	go func() {
 		text := whatIfText(ctx, x, edits)
 		p.u.post(func() {
 			if gen == p.gen {
 				p.result.SetText(text)
+				p.showResult()
 			}
 		})
 	}()
+}
+
+// showResult scrolls the result into view: below a form taller than the
+// tab, Run otherwise seems to do nothing (UI goroutine).
+func (p *whatIfPanel) showResult() {
+	p.scroll.Refresh() // the content's height with the new text
+	p.scroll.ScrollToOffset(fyne.NewPos(0, p.result.Position().Y-theme.Padding()))
 }
 
 // whatIfText replays the message as recorded and with the edits, and says
