@@ -38,9 +38,19 @@ func TestWhatIfPanel(t *testing.T) {
 			t.Errorf("what-if result lacks %q:\n%s", want, got)
 		}
 	}
+	// The Path marks the node whose verdict changed: only the decision
+	// (the disposition), not the receiver's checks.
+	var marked map[string]bool
+	u.postAndWait(func() { marked = u.view.diagram.state.highlight })
+	if len(marked) != 1 || !marked["decision"] {
+		t.Errorf("the Path marks %v, want the decision only", marked)
+	}
 	// Another message clears the result.
 	u.postAndWait(func() { u.selectEntry(u.entryByDemo(t, "all-pass-rsa")) })
-	u.postAndWait(func() { got = p.result.Text })
+	u.postAndWait(func() { got = p.result.Text; marked = u.view.diagram.state.highlight })
+	if len(marked) != 0 {
+		t.Errorf("the marks of another message's what-if are still drawn: %v", marked)
+	}
 	if strings.Contains(got, "WHAT-IF") {
 		t.Errorf("the result of another message is still shown: %s", got)
 	}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -147,11 +148,14 @@ func (p *whatIfPanel) start() {
 	p.showResult()
 	ctx := p.u.watchCtx
 	go func() {
-		text := whatIfText(ctx, x, edits)
+		text, keys := whatIfText(ctx, x, edits)
 		p.u.post(func() {
 			if gen == p.gen {
 				p.result.SetText(text)
 				p.showResult()
+				if p.u.view != nil && p.u.view.entry == e {
+					p.u.view.highlightNodes(keys) // the Path marks where the verdicts changed
+				}
 			}
 		})
 	}()
@@ -165,21 +169,42 @@ func (p *whatIfPanel) showResult() {
 }
 
 // whatIfText replays the message as recorded and with the edits, and says
-// each check's verdict before → after (any goroutine).
-func whatIfText(ctx context.Context, x evidenceOf, edits []pipeline.Edit) string {
+// each check's verdict before → after, with the keys of the Path nodes
+// whose verdicts changed (any goroutine).
+func whatIfText(ctx context.Context, x evidenceOf, edits []pipeline.Edit) (string, []string) {
 	b, err := x.bundle(ctx)
 	if err != nil {
-		return "The what-if cannot run: " + err.Error()
+		return "The what-if cannot run: " + err.Error(), nil
 	}
 	before, err := pipeline.Replay(ctx, b, x.pgp())
 	if err != nil {
-		return "The what-if cannot run: " + err.Error()
+		return "The what-if cannot run: " + err.Error(), nil
 	}
 	after, err := pipeline.WhatIf(ctx, b, x.pgp(), edits...)
 	if err != nil {
-		return "The what-if cannot run: " + err.Error()
+		return "The what-if cannot run: " + err.Error(), nil
 	}
-	return changesText(before.Report, after.Report)
+	return changesText(before.Report, after.Report), changedNodes(before.Report, after.Report)
+}
+
+// changedNodes names the Path nodes (pathModel.nodeKeys) that carry a
+// verdict the what-if changed: SPF, DKIM and ARC are the receiver's checks,
+// DMARC and the disposition its decision.
+func changedNodes(before, after *inspect.Report) []string {
+	var keys []string
+	for _, c := range pipeline.Changes(before, after) {
+		if !c.Changed() {
+			continue
+		}
+		k := "receiver"
+		if c.Check == "DMARC" || c.Check == "Disposition" {
+			k = "decision"
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 func changesText(before, after *inspect.Report) string {
