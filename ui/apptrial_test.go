@@ -240,3 +240,26 @@ func TestStatusBarWrapsInNarrowWindow(t *testing.T) {
 		}
 	})
 }
+
+// Found by trying the app at 700x500: the Reports tab needed about 600 px
+// of height (summary, a 180 px chart, then the tabs), so on a short window
+// its "only failing" box was drawn over the status bar. The summary and
+// chart scroll above the tabs in a split, and everything fits.
+func TestReportsFitShortWindow(t *testing.T) {
+	u := newReportsUI(t)
+	w := u.win
+	u.postAndWait(func() {
+		u.mainTabs.SelectIndex(1)
+		w.Resize(fyne.NewSize(700, 500))
+	})
+	u.postAndWait(func() {
+		if got := w.Content().MinSize().Height; got > 500 {
+			t.Errorf("the window needs %.0f px of height on the Reports tab", got)
+		}
+		// The room the Reports content gets at 700x500 must hold its minimum
+		// height, or its bottom is drawn over what lies below it.
+		if need, has := u.reports.content.MinSize().Height, u.reports.content.Size().Height; need > has {
+			t.Errorf("the Reports content needs %.0f px of height and has %.0f at 700x500", need, has)
+		}
+	})
+}

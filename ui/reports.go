@@ -72,7 +72,7 @@ type reportsView struct {
 	tls        *fyne.Container
 	notRead    *widget.Label
 	tabs       *container.AppTabs
-	right      *fyne.Container
+	right      *container.Split
 	empty      *widget.Label
 
 	// demoDone is closed when the demo's reports are shown (tests).
@@ -129,7 +129,13 @@ func newReportsView(u *UI) *reportsView {
 		container.NewTabItem("Not read", container.NewVScroll(v.notRead)),
 	)
 	head := container.NewVBox(v.title, v.period)
-	v.right = container.NewBorder(container.NewVBox(head, container.New(&fixedHeight{h: 180}, v.chart)), nil, nil, nil, v.tabs)
+	// The summary and chart scroll above the tabs in a split: on a short
+	// window (700x500) a fixed block of ~600 px pushed the tabs' content
+	// over the status bar.
+	top := container.NewVScroll(container.NewVBox(head, container.New(&fixedHeight{h: 180}, v.chart)))
+	right := container.NewVSplit(top, v.tabs)
+	right.Offset = 0.42
+	v.right = right
 	v.empty = widget.NewLabel(emptyText)
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.right.Hide()
