@@ -185,11 +185,15 @@ func (v *reportsView) loadDemo(cfg pipeline.Config) {
 			return
 		}
 		var eng *pipeline.Engine
-		if _, dcfg, err := pipeline.Demo(cfg); err == nil {
-			eng, _ = pipeline.New(dcfg)
+		var problems []string
+		_, dcfg, err := pipeline.Demo(cfg)
+		if err == nil {
+			eng, err = pipeline.New(dcfg)
+		}
+		if err != nil { // the failure report's message is then shown uninspected
+			problems = append(problems, "demo engine: "+err.Error())
 		}
 		var all []*loadedReport
-		var problems []string
 		for _, f := range files {
 			lrs, probs := readReports(v.u.watchCtx, f.Name, f.Data, eng, true)
 			all, problems = append(all, lrs...), append(problems, probs...)
